@@ -1,0 +1,89 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const tfNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'runs/**', '**/*.js'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          banTransitiveDependencies: false,
+          depConstraints: [
+            {
+              sourceTag: 'scope:loader',
+              onlyDependOnLibsWithTags: [],
+              bannedExternalImports: ['@tensorflow/*'],
+            },
+            {
+              sourceTag: 'scope:preprocess',
+              onlyDependOnLibsWithTags: ['scope:loader'],
+              bannedExternalImports: ['sharp', ...tfNative],
+            },
+            {
+              sourceTag: 'scope:model',
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess'],
+              bannedExternalImports: ['sharp'],
+            },
+            {
+              sourceTag: 'scope:eval',
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:model'],
+              bannedExternalImports: [...tfNative],
+            },
+            {
+              sourceTag: 'scope:app',
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:model', 'scope:eval'],
+            },
+            {
+              sourceTag: 'scope:bench',
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:model', 'scope:eval'],
+            },
+          ],
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
+            { group: ['rxjs/internal/*', 'rxjs/internal/**'], message: 'rxjs/internal is private to RxJS.' },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use a seeded generator (see ARCHITECTURE.md, Randomness).' }],
+    },
+  },
+  {
+    files: ['**/vitest.config.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
+    files: ['**/*.spec.ts', '**/testing/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
+            { group: ['@cxr/*/testing'], message: 'Testing entry points are for specs only.' },
+            { group: ['rxjs/internal/*', 'rxjs/internal/**'], message: 'rxjs/internal is private to RxJS.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,33 @@
+/** What training reports while it runs. */
+export type TrainEvent =
+  | {
+      readonly kind: 'step';
+      readonly epoch: number;
+      readonly step: number;
+      readonly stepsPerEpoch: number | undefined;
+      readonly loss: number;
+      readonly imagesPerSecond: number;
+    }
+  | {
+      readonly kind: 'epoch';
+      readonly epoch: number;
+      readonly loss: number;
+      readonly valLoss: number | undefined;
+      readonly valAccuracy: number | undefined;
+      readonly valAuc: number | undefined;
+      readonly learningRate: number;
+      readonly imagesPerSecond: number;
+      readonly seconds: number;
+      /** True when this epoch's validation AUC is the best so far (and the checkpoint was written). */
+      readonly improved: boolean;
+    }
+  | { readonly kind: 'stopped'; readonly epoch: number; readonly reason: string };
+
+/** One model output for one image. */
+export interface Prediction {
+  readonly id: string;
+  /** Probability of the positive class (PNEUMONIA). */
+  readonly probability: number;
+  /** The true label when known. */
+  readonly label: 0 | 1 | undefined;
+}
