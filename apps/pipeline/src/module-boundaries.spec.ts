@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function boundaryErrors(file: string, code: string): Promise<string[]> {
+  const eslint = new ESLint({ cwd: root });
+  const [result] = await eslint.lintText(code, { filePath: `${root}${file}` });
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === '@nx/enforce-module-boundaries' || m.ruleId === 'no-restricted-imports')
+    .map((m) => m.message);
+}
+
+describe('module boundaries (ARCHITECTURE.md) are enforced by lint', () => {
+  it('forbids TensorFlow in the loader', async () => {
+    const errors = await boundaryErrors('packages/loader/src/probe.ts', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n");
+    expect(errors.join('\n')).toMatch(/scope:loader.*not allowed to import "@tensorflow\/tfjs"/);
+  });
+
+  it('forbids sharp in preprocess and model', async () => {
+    for (const pkg of ['preprocess', 'model']) {
+      const errors = await boundaryErrors(`packages/${pkg}/src/probe.ts`, "import sharp from 'sharp';\nexport const s = sharp;\n");
+      expect(errors.join('\n')).toMatch(/not allowed to import "sharp"/);
+    }
+  });
+
+  it('forbids a library importing the app or a later stage', async () => {
+    const app = await boundaryErrors('packages/eval/src/probe.ts', "import { main } from '@cxr/pipeline';\nexport const m = main;\n");
+    expect(app.length).toBeGreaterThan(0);
+    const later = await boundaryErrors('packages/preprocess/src/probe.ts', "import type { TrainEvent } from '@cxr/model';\nexport type T = TrainEvent;\n");
+    expect(later.length).toBeGreaterThan(0);
+  });
+
+  it('forbids deep imports into a package', async () => {
+    const errors = await boundaryErrors('apps/pipeline/src/probe.ts', "import { SPLITS } from '@cxr/loader/src/lib/types.js';\nexport const s = SPLITS;\n");
+    expect(errors.join('\n')).toMatch(/public entry point/);
+  });
+
+  it('allows the edges the architecture permits', async () => {
+    const errors = await boundaryErrors('packages/preprocess/src/probe.ts', "import type { Sample } from '@cxr/loader';\nexport type S = Sample;\n");
+    expect(errors).toEqual([]);
+  });
+});
