@@ -1,0 +1,84 @@
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for use in HTML content and in quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+/** One table cell: plain text (escaped) or a number (formatted, right-aligned). */
+export type Cell = string | number;
+
+function formatCell(value: Cell): string {
+  if (typeof value === 'number') {
+    const text = Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(3);
+    return `<td class="num">${escapeHtml(text)}</td>`;
+  }
+  return `<td>${escapeHtml(value)}</td>`;
+}
+
+/**
+ * An HTML table. Rows past `maxRows` are left out and a line says how many, so a dataset with
+ * thousands of problems still yields a page that opens quickly.
+ */
+export function htmlTable(
+  headers: readonly string[],
+  rows: readonly (readonly Cell[])[],
+  options: { readonly caption?: string; readonly maxRows?: number; readonly empty?: string } = {},
+): string {
+  const maxRows = options.maxRows ?? 500;
+  if (rows.length === 0) {
+    return `<p class="empty">${escapeHtml(options.empty ?? 'None.')}</p>`;
+  }
+  const shown = rows.slice(0, maxRows);
+  const caption = options.caption === undefined ? '' : `<caption>${escapeHtml(options.caption)}</caption>`;
+  const head = `<thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
+  const body = `<tbody>${shown.map((r) => `<tr>${r.map(formatCell).join('')}</tr>`).join('\n')}</tbody>`;
+  const more =
+    rows.length > shown.length
+      ? `<p class="more">… and ${(rows.length - shown.length).toLocaleString('en-US')} more rows not shown.</p>`
+      : '';
+  return `<table>${caption}${head}${body}</table>${more}`;
+}
+
+/** Shared styles of the data views, so a fragment looks the same in audit.html and in report.html. */
+export const DATA_VIEW_CSS = `
+.cxr-dv{font-family:"DejaVu Sans",Arial,sans-serif;color:#1b1b1b}
+.cxr-dv h2{margin-top:1.6em;border-bottom:1px solid #ccc}
+.cxr-dv table{border-collapse:collapse;margin:0.5em 0 1em}
+.cxr-dv th,.cxr-dv td{border:1px solid #ccc;padding:2px 8px;text-align:left;font-size:13px}
+.cxr-dv td.num{text-align:right;font-variant-numeric:tabular-nums}
+.cxr-dv caption{text-align:left;font-weight:bold;padding:4px 0}
+.cxr-dv .grid{display:flex;flex-wrap:wrap;gap:8px;margin:0.5em 0 1em}
+.cxr-dv figure{margin:0;width:var(--tile,128px);text-align:center}
+.cxr-dv figure img{display:block;margin:0 auto;max-width:100%;background:#000}
+.cxr-dv figcaption{font-size:11px;line-height:1.25;word-break:break-all;margin-top:2px}
+.cxr-dv .chart{display:inline-block;vertical-align:top;margin:0 12px 12px 0}
+.cxr-dv .note{color:#555;font-size:13px}
+.cxr-dv .empty,.cxr-dv .more{color:#555;font-style:italic}
+`;
+
+/** A complete, self-contained HTML page (inline styles, no external resources). */
+export function htmlPage(title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+body{margin:1.5em;max-width:1400px}
+${DATA_VIEW_CSS}
+</style>
+</head>
+<body class="cxr-dv">
+${body}
+</body>
+</html>
+`;
+}

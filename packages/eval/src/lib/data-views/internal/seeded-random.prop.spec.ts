@@ -1,0 +1,50 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+
+import { deriveSeed, pickSeeded, seededRandom } from './seeded-random.js';
+
+describe('pickSeeded', () => {
+  test.prop([fc.array(fc.integer(), { maxLength: 60 }), fc.nat(80), fc.integer()])(
+    'chooses min(count, n) distinct items of the input, in input order',
+    (items, count, seed) => {
+      const tagged = items.map((value, index) => ({ value, index }));
+      const picked = pickSeeded(tagged, count, seed);
+      expect(picked).toHaveLength(Math.min(count, items.length));
+      const indices = picked.map((p) => p.index);
+      expect(new Set(indices).size).toBe(indices.length);
+      expect(indices).toEqual([...indices].sort((a, b) => a - b));
+      for (const p of picked) expect(tagged[p.index]).toBe(p);
+    },
+  );
+
+  test.prop([fc.array(fc.string(), { maxLength: 40 }), fc.nat(40), fc.integer()])(
+    'is reproducible from its seed',
+    (items, count, seed) => {
+      expect(pickSeeded(items, count, seed)).toEqual(pickSeeded(items, count, seed));
+    },
+  );
+});
+
+describe('seededRandom', () => {
+  test.prop([fc.integer()])('yields numbers in [0, 1), the same sequence for the same seed', (seed) => {
+    const a = seededRandom(seed);
+    const b = seededRandom(seed);
+    for (let i = 0; i < 50; i++) {
+      const x = a();
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThan(1);
+      expect(b()).toBe(x);
+    }
+  });
+});
+
+describe('deriveSeed', () => {
+  test.prop([fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 4 })])(
+    'is an unsigned 32-bit integer and a pure function of its parts',
+    (parts) => {
+      const s = deriveSeed(...parts);
+      expect(Number.isInteger(s) && s >= 0 && s < 2 ** 32).toBe(true);
+      expect(deriveSeed(...parts)).toBe(s);
+    },
+  );
+});

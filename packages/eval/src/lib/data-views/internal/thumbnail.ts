@@ -1,0 +1,61 @@
+import sharp from 'sharp';
+
+/** A downscaled image, encoded, ready to embed in a page or to place on a contact sheet. */
+export interface Thumbnail {
+  /** The encoded image (JPEG or PNG). */
+  readonly data: Buffer;
+  readonly mime: 'image/jpeg' | 'image/png';
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Options shared by the thumbnail makers. */
+export interface ThumbnailOptions {
+  /** Longest side in pixels; never upscaled. */
+  readonly size: number;
+  /** JPEG is far smaller for X-rays; PNG is lossless (used for tiny or synthetic images). */
+  readonly format: 'jpeg' | 'png';
+}
+
+/** Largest source image decoded for a thumbnail (pixels), as a guard against decompression bombs. */
+const MAX_INPUT_PIXELS = 100_000_000;
+
+async function encode(image: sharp.Sharp, options: ThumbnailOptions): Promise<Thumbnail> {
+  const resized = image.resize(options.size, options.size, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' });
+  const encoded =
+    options.format === 'jpeg'
+      ? resized.jpeg({ quality: 80, mozjpeg: true })
+      : resized.png({ compressionLevel: 9 });
+  const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+  return { data, mime: options.format === 'jpeg' ? 'image/jpeg' : 'image/png', width: info.width, height: info.height };
+}
+
+/**
+ * Decodes an image file as the loader does (EXIF orientation applied, embedded ICC profile
+ * ignored, one grey channel) and downscales it keeping its aspect ratio, so the size and shape
+ * differences the audit talks about stay visible.
+ */
+export async function thumbnailFromFile(path: string, options: ThumbnailOptions): Promise<Thumbnail> {
+  const image = sharp(path, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true, ignoreIcc: true })
+    .flatten({ background: '#000000' })
+    .toColourspace('b-w');
+  return encode(image, options);
+}
+
+/** Encodes one grey channel of `height * width` bytes (row-major) as a thumbnail. */
+export async function thumbnailFromGrey(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  options: ThumbnailOptions,
+): Promise<Thumbnail> {
+  const image = sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), {
+    raw: { width, height, channels: 1 },
+  });
+  return encode(image, options);
+}
+
+/** The thumbnail as a `data:` URI for an `<img src>`. */
+export function dataUri(thumbnail: Thumbnail): string {
+  return `data:${thumbnail.mime};base64,${thumbnail.data.toString('base64')}`;
+}
