@@ -1,1 +1,13 @@
 export * from './lib/types.js';
+export { decodeImages, type DecodeImagesOptions } from './lib/decode-images.js';
+export {
+  decodeImage,
+  decodeSettingsKey,
+  DEFAULT_DECODE_SETTINGS,
+  MAX_DECODE_SIZE,
+  type DecodeSettings,
+  type DecodedImage,
+  type DecodeError,
+} from './lib/decode-image.js';
+export { isUsageError } from './lib/internal/usage-error.js';
+export { scanDataset, type ScanDatasetOptions } from './lib/scan-dataset.js';

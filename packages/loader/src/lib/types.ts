@@ -32,10 +32,32 @@ export interface Sample {
   readonly pixels: Uint8Array;
   readonly height: number;
   readonly width: number;
+  /** File metadata, present when decoding was asked for it (`decodeImages({ metadata: true })`). */
+  readonly source?: SourceInfo;
 }
 
 /** A file that could not be used, with a one-line reason. */
 export interface Rejection {
   readonly path: string;
   readonly reason: string;
+  /** The scanned record the rejected file came from, when there is one. */
+  readonly record?: ImageRecord;
+}
+
+/** What the file header says about the source image (filled when `decodeImages({ metadata: true })`). */
+export interface SourceInfo {
+  /** Container format as sharp names it: `jpeg`, `png`, `webp`, `tiff`, `gif`, ... */
+  readonly format: string;
+  /** Stored width and height in pixels, before EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+  /**
+   * Channel mode: `grey`, `grey+alpha`, `rgb`, `rgba`, `cmyk`, or `palette`, with `16` appended for 16-bit
+   * samples (e.g. `grey16`).
+   */
+  readonly mode: string;
+  /** Whether the file embeds an ICC profile (which decoding ignores). */
+  readonly hasIccProfile: boolean;
+  /** EXIF orientation tag 1-8 (1 when absent). */
+  readonly orientation: number;
 }

@@ -1,0 +1,224 @@
+import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import sharp, { type Metadata } from 'sharp';
+import type { SourceInfo } from './types.js';
+import { checkInteger, checkOneOf } from './internal/validate.js';
+import { usageError, type UsageError } from './internal/usage-error.js';
+
+/** How an image is turned into a square grey sample. */
+export interface DecodeSettings {
+  /** Side of the square output in pixels. Default 224. */
+  readonly size: number;
+  /** `fill` stretches to the square (default, as the seed did); `contain` keeps the aspect ratio and pads with black. */
+  readonly fit: 'fill' | 'contain';
+  /** Largest accepted `width * height` of a source image (a decompression-bomb guard). Default 100 megapixels. */
+  readonly maxPixels: number;
+}
+
+/** The defaults of {@link DecodeSettings}, filled in one place. */
+export const DEFAULT_DECODE_SETTINGS: DecodeSettings = Object.freeze({ size: 224, fit: 'fill', maxPixels: 100_000_000 });
+
+/** Largest output side accepted by the decoder. */
+export const MAX_DECODE_SIZE = 4096;
+
+/** A decoded grey image without its record. */
+export interface DecodedImage {
+  readonly pixels: Uint8Array;
+  readonly height: number;
+  readonly width: number;
+  /** Present when `decodeImage(..., { metadata: true })`. */
+  readonly source?: SourceInfo;
+}
+
+/** The error {@link decodeImage} throws for a file it cannot use; `reason` is the one-line cause. */
+export interface DecodeError extends UsageError {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/**
+ * Checks and completes decode settings; throws a TypeError/RangeError naming `stage` and the bad value.
+ * @internal exported for the stage and the cache key.
+ */
+export function resolveDecodeSettings(settings: Partial<DecodeSettings> = {}, stage = 'decodeImages'): DecodeSettings {
+  const size = checkInteger(stage, 'size', settings.size ?? DEFAULT_DECODE_SETTINGS.size, 1, MAX_DECODE_SIZE);
+  const fit = checkOneOf(stage, 'fit', settings.fit ?? DEFAULT_DECODE_SETTINGS.fit, ['fill', 'contain'] as const);
+  const maxPixels = checkInteger(stage, 'maxPixels', settings.maxPixels ?? DEFAULT_DECODE_SETTINGS.maxPixels, 1, 2 ** 40);
+  return { size, fit, maxPixels };
+}
+
+/** Version of the decode recipe below; bump it whenever the produced pixels change. */
+const RECIPE_VERSION = 1;
+
+/**
+ * A stable string naming everything that determines the decoded pixels, for cache keys.
+ *
+ * Two settings objects give the same key exactly when they decode every file to the same pixels:
+ * it covers size, fit, the recipe (grey luma, EXIF orientation, ICC ignored, resize kernel) and the
+ * sharp/libvips versions; it leaves out `maxPixels`, which only decides which files are rejected.
+ *
+ * @example
+ * ```ts
+ * decodeSettingsKey({ size: 224 }); // 'cxr-decode-v1;size=224;fit=fill;grey=rec601;icc=ignore;orient=exif;kernel=lanczos3;sharp=0.35.5;vips=8.18.7'
+ * ```
+ * @throws TypeError/RangeError for invalid settings.
+ */
+export function decodeSettingsKey(settings: Partial<DecodeSettings> = {}): string {
+  const s = resolveDecodeSettings(settings, 'decodeSettingsKey');
+  const versions = sharp.versions as { sharp?: string; vips?: string };
+  return [
+    `cxr-decode-v${RECIPE_VERSION}`,
+    `size=${s.size}`,
+    `fit=${s.fit}`,
+    'grey=rec601',
+    'icc=ignore',
+    'orient=exif',
+    'kernel=lanczos3',
+    `sharp=${versions.sharp ?? 'unknown'}`,
+    `vips=${versions.vips ?? 'unknown'}`,
+  ].join(';');
+}
+
+/** Default number of decodes in flight: the machine's cores. */
+export function defaultConcurrency(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/**
+ * Decodes one image file to a `size x size` grey uint8 image, exactly as {@link decodeImages} does.
+ *
+ * The same recipe serves training, prediction and Grad-CAM: EXIF orientation applied, embedded ICC
+ * profiles ignored (as PIL and TensorFlow do), alpha dropped, colour (RGB, CMYK, palette, 16-bit)
+ * reduced to Rec. 601 luma on 8-bit values (as PIL's `convert('L')` and libjpeg do), then resized
+ * (Lanczos3; `fit: 'contain'` pads with black).
+ *
+ * @example
+ * ```ts
+ * const { pixels, width, height } = await decodeImage('/data/test/NORMAL/IM-0001-0001.jpeg', { size: 224 });
+ * ```
+ * @throws a {@link DecodeError} (`code: 'CXR_USAGE'`, with `path` and `reason`) when the file is missing,
+ *   unreadable, empty, not an image, corrupt, truncated or larger than `maxPixels`; TypeError/RangeError
+ *   for invalid settings.
+ */
+export async function decodeImage(
+  path: string,
+  settings: Partial<DecodeSettings> & { readonly metadata?: boolean } = {},
+): Promise<DecodedImage> {
+  const s = resolveDecodeSettings(settings, 'decodeImage');
+  const result = await decodeFile(path, s, settings.metadata === true);
+  if ('reason' in result) throw decodeError(path, result.reason);
+  return result;
+}
+
+/** Builds the error thrown for a rejected file. */
+export function decodeError(path: string, reason: string): DecodeError {
+  return usageError(`Cannot use image ${path}: ${reason}.`, { path, reason }) as DecodeError;
+}
+
+/**
+ * Decodes a file, returning a `{ reason }` instead of throwing for any bad file.
+ * @internal shared by decodeImage and decodeImages.
+ */
+export async function decodeFile(
+  path: string,
+  s: DecodeSettings,
+  metadata: boolean,
+): Promise<DecodedImage | { readonly reason: string }> {
+  let input: Buffer;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return { reason: 'not a regular file' };
+    if (info.size === 0) return { reason: 'empty file (0 bytes)' };
+    // A compressed image never needs more than ~8 bytes a pixel (16-bit RGBA), plus headers.
+    if (info.size > s.maxPixels * 8 + (1 << 20)) return { reason: `file too large (${info.size} bytes) for the pixel limit of ${s.maxPixels}` };
+    input = await readFile(path);
+  } catch (error) {
+    return { reason: fileErrorReason(error) };
+  }
+  if (input.length === 0) return { reason: 'empty file (0 bytes)' };
+  try {
+    return await decodeBuffer(input, s, metadata);
+  } catch (error) {
+    return { reason: imageErrorReason(error, s.maxPixels) };
+  }
+}
+
+/** Runs the sharp recipe on encoded bytes; throws sharp's error for bad data. */
+async function decodeBuffer(input: Buffer, s: DecodeSettings, metadata: boolean): Promise<DecodedImage> {
+  const image = sharp(input, { failOn: 'warning', limitInputPixels: s.maxPixels, ignoreIcc: true, autoOrient: true, sequentialRead: true });
+  const source = metadata ? sourceInfo(await image.metadata()) : undefined;
+  const { data, info } = await image
+    .removeAlpha()
+    .resize(s.size, s.size, { fit: s.fit, background: { r: 0, g: 0, b: 0, alpha: 1 } })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.width !== s.size || info.height !== s.size) throw new Error(`unexpected output size ${info.width}x${info.height}`);
+  const pixels = toGrey(data, info.channels, s.size * s.size);
+  return source ? { pixels, height: s.size, width: s.size, source } : { pixels, height: s.size, width: s.size };
+}
+
+/** Reduces interleaved 8-bit pixels to one grey channel (Rec. 601 luma, as PIL and libjpeg do). */
+function toGrey(data: Buffer, channels: number, count: number): Uint8Array {
+  if (channels === 1) return new Uint8Array(data.buffer, data.byteOffset, count);
+  const out = new Uint8Array(count);
+  if (channels === 3) {
+    for (let i = 0, j = 0; i < count; i += 1, j += 3) {
+      // Fixed-point ITU-R 601-2 luma with rounding, the formula PIL uses for convert('L').
+      out[i] = (data[j]! * 19595 + data[j + 1]! * 38470 + data[j + 2]! * 7471 + 0x8000) >>> 16;
+    }
+    return out;
+  }
+  throw new Error(`unexpected channel count ${channels} after decoding`);
+}
+
+/** Maps sharp's metadata to the audit's view of the source file. */
+function sourceInfo(m: Metadata): SourceInfo {
+  const sixteen = m.depth === 'ushort' || m.depth === 'short';
+  let mode: string;
+  if (m.isPalette === true) mode = 'palette';
+  else if (m.space === 'cmyk') mode = 'cmyk';
+  else if (m.channels === 1 || m.channels === 2) mode = m.hasAlpha === true ? 'grey+alpha' : 'grey';
+  else mode = m.hasAlpha === true ? 'rgba' : 'rgb';
+  if (sixteen && mode !== 'palette') mode = mode.replace(/^(grey|rgb|cmyk)/, '$116');
+  return {
+    format: m.format ?? 'unknown',
+    width: m.width ?? 0,
+    height: m.height ?? 0,
+    mode,
+    hasIccProfile: m.hasProfile === true,
+    orientation: m.orientation ?? 1,
+  };
+}
+
+/** One-line reason for a file-system error. */
+function fileErrorReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'file not found';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied (cannot read the file)';
+    case 'EISDIR':
+      return 'not a regular file';
+    default:
+      return `cannot read the file (${typeof code === 'string' ? code : firstLine(error)})`;
+  }
+}
+
+/** One-line reason for a decoding error from sharp/libvips. */
+function imageErrorReason(error: unknown, maxPixels: number): string {
+  const message = firstLine(error);
+  const lower = message.toLowerCase();
+  if (lower.includes('pixel limit')) return `too many pixels (more than the limit of ${maxPixels})`;
+  if (lower.includes('unsupported image format')) return 'not an image (unsupported or unrecognised format)';
+  if (lower.includes('empty')) return 'empty file (0 bytes)';
+  if (lower.includes('premature end') || lower.includes('truncated') || lower.includes('unexpected end')) return `truncated image data (${message})`;
+  return `corrupt image data (${message})`;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? 'unknown error';
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}

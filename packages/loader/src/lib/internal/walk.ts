@@ -1,0 +1,89 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Extensions the scanner takes as images (compared lower-cased). */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpeg', '.jpg', '.png'];
+
+/** True for names the scanner never looks at: dot files and folders, macOS archive debris. */
+export function isIgnoredName(name: string): boolean {
+  return name.startsWith('.') || name.toLowerCase() === '__macosx' || name.toLowerCase() === 'thumbs.db';
+}
+
+/** True when the file name has an image extension in any case. */
+export function hasImageExtension(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && IMAGE_EXTENSIONS.includes(name.slice(dot).toLowerCase());
+}
+
+/** A sub-folder of a folder, symlinks to folders included. */
+export interface DirEntry {
+  readonly name: string;
+  readonly path: string;
+}
+
+/** Identity of a folder (device + inode), to visit each folder once whatever the symlinks. */
+export async function folderId(path: string): Promise<string | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? `${s.dev}:${s.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lists the sub-folders (following symlinks) of `dir`, skipping ignored names. */
+export async function listFolders(dir: string): Promise<DirEntry[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const out: DirEntry[] = [];
+  for (const entry of entries) {
+    if (isIgnoredName(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() || (entry.isSymbolicLink() && (await folderId(path)) !== undefined)) out.push({ name: entry.name, path });
+  }
+  return out;
+}
+
+/** A problem met while walking: a folder that could not be read. */
+export interface WalkProblem {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/**
+ * Finds every image file under `dir` (recursively, following symlinks, each folder once),
+ * skipping ignored names. `visited` holds the folder ids already walked and is updated.
+ */
+export async function walkImages(dir: string, visited: Set<string>, problems: WalkProblem[]): Promise<string[]> {
+  const id = await folderId(dir);
+  if (id === undefined || visited.has(id)) return [];
+  visited.add(id);
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    problems.push({ path: dir, reason: folderErrorReason(error) });
+    return [];
+  }
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (isIgnoredName(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      files.push(...(await walkImages(path, visited, problems)));
+    } else if (entry.isSymbolicLink()) {
+      if ((await folderId(path)) !== undefined) files.push(...(await walkImages(path, visited, problems)));
+      else if (hasImageExtension(entry.name)) files.push(path); // a file, or a broken link: decoding reports it
+    } else if (entry.isFile() && hasImageExtension(entry.name)) {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+/** One-line reason for a folder that cannot be listed. */
+export function folderErrorReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot read folder (permission denied)';
+  if (code === 'ENOENT') return 'folder disappeared during the scan';
+  return `cannot read folder (${typeof code === 'string' ? code : String(error)})`;
+}
