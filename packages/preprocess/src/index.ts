@@ -1,1 +1,50 @@
 export type * from './lib/types.js';
+export { createRng, deriveSeed, seededPermutation, type Rng } from './lib/seeded-random.js';
+export { classWeights, outputBiasInit, type LabelCounts, type LabelWeights } from './lib/class-weights.js';
+export { batch, toBatch, type BatchOptions } from './lib/batch.js';
+export { shuffle, type ShuffleOptions } from './lib/shuffle.js';
+export { prefetch, type PrefetchOptions } from './lib/prefetch.js';
+export { toAsyncIterable } from './lib/to-async-iterable.js';
+export {
+  AUGMENT_DEFAULTS,
+  augmentImage,
+  augmentImages,
+  drawAugmentParams,
+  flipImage,
+  flipImages,
+  rescaleImages,
+  rotateImage,
+  rotateImages,
+  rotationMatrix,
+  standardizeImage,
+  standardizeImages,
+  zoomImage,
+  zoomImages,
+  zoomMatrix,
+  type AugmentOptions,
+  type AugmentParams,
+  type FillMode,
+} from './lib/image-ops.js';
+export {
+  previewAugmentation,
+  RandomAugmentLayer,
+  randomFlipLayer,
+  RandomFlipLayer,
+  randomRotationLayer,
+  RandomRotationLayer,
+  randomZoomLayer,
+  RandomZoomLayer,
+  rescaleLayer,
+  RescaleLayer,
+  standardizeLayer,
+  StandardizeLayer,
+  type AugmentationPreview,
+  type RandomFlipLayerArgs,
+  type RandomLayerArgs,
+  type RandomRotationLayerArgs,
+  type RandomZoomLayerArgs,
+  type RescaleLayerArgs,
+  type StandardizeLayerArgs,
+} from './lib/preprocessing-layers.js';
+export { standardizeBatches, type StandardizeBatchesOptions } from './lib/standardize-batches.js';
+export { augmentBatches, type AugmentBatchesOptions } from './lib/augment-batches.js';

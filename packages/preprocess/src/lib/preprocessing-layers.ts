@@ -1,0 +1,353 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  AUGMENT_DEFAULTS,
+  drawAugmentParams,
+  flipImages,
+  rescaleImages,
+  rotateImages,
+  standardizeImages,
+  zoomImages,
+  type AugmentOptions,
+  type AugmentParams,
+  type FillMode,
+} from './image-ops.js';
+import { deriveSeed } from './seeded-random.js';
+import { requireInteger, requireNumber, requireSeed } from './internal/validate.js';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+type Kwargs = Parameters<tf.layers.Layer['call']>[1];
+
+const FILL_MODES: readonly FillMode[] = ['reflect', 'constant', 'nearest', 'wrap'];
+
+function requireFillMode(stage: string, value: unknown): FillMode {
+  if (!FILL_MODES.includes(value as FillMode)) {
+    throw new RangeError(`${stage}: fillMode must be one of ${FILL_MODES.join(', ')}, got ${JSON.stringify(value)}.`);
+  }
+  return value as FillMode;
+}
+
+function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  if (x === undefined || (Array.isArray(inputs) && inputs.length !== 1)) {
+    throw new TypeError('preprocessing layers take exactly one input tensor.');
+  }
+  return x;
+}
+
+/** Options of {@link RescaleLayer}. */
+export interface RescaleLayerArgs extends LayerArgs {
+  /** Multiplier (default 1/255). */
+  readonly scale?: number;
+  /** Added after scaling (default 0). */
+  readonly offset?: number;
+}
+
+/**
+ * Model layer computing `x * scale + offset` (default: bytes to [0, 1]). Serializable as `CxrRescale`.
+ *
+ * @example
+ * model.add(rescaleLayer({ inputShape: [224, 224, 1] }));
+ * @throws TypeError / RangeError for a non-finite scale or offset.
+ */
+export class RescaleLayer extends tf.layers.Layer {
+  static readonly className = 'CxrRescale';
+  readonly scale: number;
+  readonly offset: number;
+
+  constructor(args: RescaleLayerArgs = {}) {
+    super(args);
+    this.scale = requireNumber('RescaleLayer', 'scale', args.scale ?? 1 / 255, -Number.MAX_VALUE, Number.MAX_VALUE);
+    this.offset = requireNumber('RescaleLayer', 'offset', args.offset ?? 0, -Number.MAX_VALUE, Number.MAX_VALUE);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return rescaleImages(single(inputs), this.scale, this.offset);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), scale: this.scale, offset: this.offset };
+  }
+}
+
+/** Options of {@link StandardizeLayer}. */
+export interface StandardizeLayerArgs extends LayerArgs {
+  /** Smallest divisor (default: `1 / sqrt(pixels per image)`), so a constant image stays finite. */
+  readonly stdFloor?: number;
+}
+
+/**
+ * Model layer: per-image standardization `(x - mean) / max(std, stdFloor)`, in training and
+ * inference alike. Serializable as `CxrStandardize`.
+ *
+ * @example
+ * model.add(standardizeLayer());
+ * @throws RangeError for a negative `stdFloor`.
+ */
+export class StandardizeLayer extends tf.layers.Layer {
+  static readonly className = 'CxrStandardize';
+  readonly stdFloor: number | undefined;
+
+  constructor(args: StandardizeLayerArgs = {}) {
+    super(args);
+    this.stdFloor =
+      args.stdFloor === undefined || args.stdFloor === null
+        ? undefined
+        : requireNumber('StandardizeLayer', 'stdFloor', args.stdFloor, 0, Number.MAX_VALUE);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return standardizeImages(single(inputs), this.stdFloor);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config = super.getConfig();
+    return this.stdFloor === undefined ? config : { ...config, stdFloor: this.stdFloor };
+  }
+}
+
+/** Options shared by the random layers. */
+export interface RandomLayerArgs extends LayerArgs {
+  /** Seed of the layer's draws (any safe integer); required, saved with the model. */
+  readonly seed: number;
+}
+
+/**
+ * Base of the random augmentation layers: active only when called with `training: true`
+ * (`model.fit`), identity otherwise (`predict`, `evaluate`).
+ *
+ * Training call number `k` draws, for image `i` of the batch,
+ * `drawAugmentParams(deriveSeed(deriveSeed(seed, k), i), this.augmentOptions())` and applies the
+ * layer's own part with {@link RandomAugmentLayer.applyParams}. Both steps are public, so a viewer
+ * can show what the model's own layers do for given parameters.
+ */
+export abstract class RandomAugmentLayer extends tf.layers.Layer {
+  readonly seed: number;
+  private calls = 0;
+
+  constructor(stage: string, args: RandomLayerArgs) {
+    super(args);
+    this.seed = requireSeed(stage, args.seed);
+  }
+
+  /** The ranges this layer draws from (its own parameter; the others are off). */
+  abstract augmentOptions(): Required<AugmentOptions>;
+
+  /** Applies this layer's part of the given parameters, one per image (no randomness). */
+  abstract applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R>;
+
+  /** Draws parameters for `count` images from `seed` (no state is touched). */
+  drawParams(seed: number, count: number): AugmentParams[] {
+    requireInteger(this.getClassName(), 'count', count, 0);
+    const options = this.augmentOptions();
+    return Array.from({ length: count }, (_, i) => drawAugmentParams(deriveSeed(seed, i), options));
+  }
+
+  /** How many training calls this layer has drawn for so far. */
+  get trainingCalls(): number {
+    return this.calls;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    const x = single(inputs);
+    if (kwargs['training'] !== true) return x;
+    const count = x.shape[0] ?? 0;
+    const params = this.drawParams(deriveSeed(this.seed, this.calls), count);
+    this.calls++;
+    return this.applyParams(x, params);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), seed: this.seed };
+  }
+}
+
+/** Options of {@link RandomFlipLayer}. */
+export type RandomFlipLayerArgs = RandomLayerArgs;
+
+/**
+ * Model layer mirroring half of the training images left-right. Serializable as `CxrRandomFlip`.
+ *
+ * @example
+ * model.add(randomFlipLayer({ seed: deriveSeed(root, 'flip') }));
+ * @throws TypeError / RangeError for a bad seed.
+ */
+export class RandomFlipLayer extends RandomAugmentLayer {
+  static readonly className = 'CxrRandomFlip';
+
+  constructor(args: RandomFlipLayerArgs) {
+    super('RandomFlipLayer', args);
+  }
+
+  augmentOptions(): Required<AugmentOptions> {
+    return { flip: true, rotationDegrees: 0, zoom: 0 };
+  }
+
+  applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
+    return flipImages(images, params.map((p) => p.flip));
+  }
+}
+
+/** Options of {@link RandomRotationLayer}. */
+export interface RandomRotationLayerArgs extends RandomLayerArgs {
+  /** Largest rotation in DEGREES, 0..180 (default 10: angles uniform in [-10°, 10°]). */
+  readonly degrees?: number;
+  /** Fill for uncovered corners (default `reflect`). */
+  readonly fillMode?: FillMode;
+}
+
+/**
+ * Model layer rotating each training image by a random angle in [-degrees, degrees] (degrees, not
+ * Keras' fractions of a full turn). Serializable as `CxrRandomRotation`.
+ *
+ * @example
+ * model.add(randomRotationLayer({ seed, degrees: 10 }));
+ * @throws TypeError / RangeError for a bad seed, range or fill mode.
+ */
+export class RandomRotationLayer extends RandomAugmentLayer {
+  static readonly className = 'CxrRandomRotation';
+  readonly degrees: number;
+  readonly fillMode: FillMode;
+
+  constructor(args: RandomRotationLayerArgs) {
+    super('RandomRotationLayer', args);
+    this.degrees = requireNumber('RandomRotationLayer', 'degrees', args.degrees ?? AUGMENT_DEFAULTS.rotationDegrees, 0, 180);
+    this.fillMode = requireFillMode('RandomRotationLayer', args.fillMode ?? 'reflect');
+  }
+
+  augmentOptions(): Required<AugmentOptions> {
+    return { flip: false, rotationDegrees: this.degrees, zoom: 0 };
+  }
+
+  applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
+    return rotateImages(images, params.map((p) => p.rotationDegrees), this.fillMode);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), degrees: this.degrees, fillMode: this.fillMode };
+  }
+}
+
+/** Options of {@link RandomZoomLayer}. */
+export interface RandomZoomLayerArgs extends RandomLayerArgs {
+  /** Largest zoom fraction, 0..0.9 (default 0.1: factors uniform in [0.9, 1.1]). */
+  readonly factor?: number;
+  /** Fill for the border when zooming out (default `reflect`). */
+  readonly fillMode?: FillMode;
+}
+
+/**
+ * Model layer zooming each training image in or out by a random factor in [1 - factor, 1 + factor].
+ * Serializable as `CxrRandomZoom`.
+ *
+ * @example
+ * model.add(randomZoomLayer({ seed, factor: 0.1 }));
+ * @throws TypeError / RangeError for a bad seed, factor or fill mode.
+ */
+export class RandomZoomLayer extends RandomAugmentLayer {
+  static readonly className = 'CxrRandomZoom';
+  readonly factor: number;
+  readonly fillMode: FillMode;
+
+  constructor(args: RandomZoomLayerArgs) {
+    super('RandomZoomLayer', args);
+    this.factor = requireNumber('RandomZoomLayer', 'factor', args.factor ?? AUGMENT_DEFAULTS.zoom, 0, 0.9);
+    this.fillMode = requireFillMode('RandomZoomLayer', args.fillMode ?? 'reflect');
+  }
+
+  augmentOptions(): Required<AugmentOptions> {
+    return { flip: false, rotationDegrees: 0, zoom: this.factor };
+  }
+
+  applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
+    return zoomImages(images, params.map((p) => p.zoom), this.fillMode);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), factor: this.factor, fillMode: this.fillMode };
+  }
+}
+
+tf.serialization.registerClass(RescaleLayer);
+tf.serialization.registerClass(StandardizeLayer);
+tf.serialization.registerClass(RandomFlipLayer);
+tf.serialization.registerClass(RandomRotationLayer);
+tf.serialization.registerClass(RandomZoomLayer);
+
+/** Creates a {@link RescaleLayer}. */
+export function rescaleLayer(args: RescaleLayerArgs = {}): RescaleLayer {
+  return new RescaleLayer(args);
+}
+
+/** Creates a {@link StandardizeLayer}. */
+export function standardizeLayer(args: StandardizeLayerArgs = {}): StandardizeLayer {
+  return new StandardizeLayer(args);
+}
+
+/** Creates a {@link RandomFlipLayer}. */
+export function randomFlipLayer(args: RandomFlipLayerArgs): RandomFlipLayer {
+  return new RandomFlipLayer(args);
+}
+
+/** Creates a {@link RandomRotationLayer}. */
+export function randomRotationLayer(args: RandomRotationLayerArgs): RandomRotationLayer {
+  return new RandomRotationLayer(args);
+}
+
+/** Creates a {@link RandomZoomLayer}. */
+export function randomZoomLayer(args: RandomZoomLayerArgs): RandomZoomLayer {
+  return new RandomZoomLayer(args);
+}
+
+/** What {@link previewAugmentation} returns: the augmented image and the parameters drawn. */
+export interface AugmentationPreview<R extends tf.Rank> {
+  readonly image: tf.Tensor<R>;
+  readonly params: AugmentParams;
+}
+
+/**
+ * Shows what a model's own augmentation layers do to one image for one draw.
+ *
+ * Collects the model's random layers (in order), draws one set of parameters from `seed` with their
+ * combined ranges, and applies each layer's part with its own `applyParams`. Non-augmentation
+ * layers are skipped. The caller disposes `image` of the result.
+ *
+ * @example
+ * for (const seed of [1, 2, 3, 4]) {
+ *   const { image, params } = previewAugmentation(model.layers, xray, seed);
+ *   // label the tile with params.rotationDegrees, params.zoom, params.flip
+ * }
+ */
+export function previewAugmentation<R extends tf.Rank>(
+  layers: readonly tf.layers.Layer[],
+  image: tf.Tensor<R>,
+  seed: number,
+): AugmentationPreview<R> {
+  requireSeed('previewAugmentation', seed);
+  const random = layers.filter((l): l is RandomAugmentLayer => l instanceof RandomAugmentLayer);
+  const combined = random.reduce<Required<AugmentOptions>>(
+    (acc, layer) => {
+      const o = layer.augmentOptions();
+      return {
+        flip: acc.flip || o.flip,
+        rotationDegrees: Math.max(acc.rotationDegrees, o.rotationDegrees),
+        zoom: Math.max(acc.zoom, o.zoom),
+      };
+    },
+    { flip: false, rotationDegrees: 0, zoom: 0 },
+  );
+  const params = drawAugmentParams(seed, combined);
+  const out = tf.tidy(() => random.reduce<tf.Tensor<R>>((x, layer) => layer.applyParams(x, [params]), image.clone()));
+  return { image: out, params };
+}
