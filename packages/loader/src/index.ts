@@ -11,3 +11,15 @@ export {
 } from './lib/decode-image.js';
 export { isUsageError } from './lib/internal/usage-error.js';
 export { scanDataset, type ScanDatasetOptions } from './lib/scan-dataset.js';
+export {
+  auditDataset,
+  type AuditDatasetOptions,
+  type DatasetAudit,
+  type ClassProfile,
+  type DuplicateGroup,
+  type SharedGroup,
+  type AuditFile,
+  type AuditRejection,
+} from './lib/audit-dataset.js';
+export { scanAndAudit, type ScanAndAuditOptions } from './lib/scan-and-audit.js';
+export { formatAudit } from './lib/format-audit.js';
