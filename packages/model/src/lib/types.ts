@@ -30,4 +30,20 @@ export interface Prediction {
   readonly probability: number;
   /** The true label when known. */
   readonly label: 0 | 1 | undefined;
+  /** The decision at the model's saved threshold (present when the model's metadata has one). */
+  readonly predictedLabel?: 0 | 1;
+}
+
+/** Loss weight of class 0 (NORMAL) and class 1 (PNEUMONIA): `[w0, w1]` or `{ 0: w0, 1: w1 }`. */
+export interface ClassWeights {
+  readonly 0: number;
+  readonly 1: number;
+}
+
+/**
+ * A JSON object stored next to a saved model (in model.json as `userDefinedMetadata`):
+ * the app keeps the decision threshold, image size, class names and decode settings there.
+ */
+export interface ModelMetadata {
+  readonly [key: string]: unknown;
 }

@@ -1,0 +1,18 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerFactory } from './layer-factory.js';
+
+/**
+ * The benchmark network: conv 3x3 'same' + ReLU with 16 filters, max-pool 2; the same with
+ * 32, then 64; conv 128; global average pool; dense 1 (a logit).
+ */
+export function benchCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: number): tfl.SymbolicTensor {
+  let y = x;
+  const filters = [16, 32, 64] as const;
+  filters.forEach((n, i) => {
+    y = f.conv(`bench_conv${i + 1}`, n, 3, { useBias: true, activation: 'relu' }).apply(y) as tfl.SymbolicTensor;
+    y = f.maxPool(`bench_pool${i + 1}`).apply(y) as tfl.SymbolicTensor;
+  });
+  y = f.conv('bench_conv4', 128, 3, { useBias: true, activation: 'relu' }).apply(y) as tfl.SymbolicTensor;
+  y = tfl.layers.globalAveragePooling2d({ name: 'bench_gap' }).apply(y) as tfl.SymbolicTensor;
+  return f.logit('bench_logit', outputBias).apply(y) as tfl.SymbolicTensor;
+}

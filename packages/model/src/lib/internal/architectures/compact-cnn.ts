@@ -1,0 +1,34 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerFactory } from './layer-factory.js';
+
+/** Shape of the compact CNN. */
+export interface CompactCnnShape {
+  /**
+   * Filters of each stage; each stage is `convsPerStage` conv 3x3 + batch norm + ReLU,
+   * followed by a 2x2 max-pool (all stages but the last).
+   */
+  readonly filters: readonly number[];
+  /** Convolutions per stage (the first stage always has one). */
+  readonly convsPerStage: number;
+}
+
+/**
+ * The compact CPU-friendly CNN: stages of conv 3x3 (no bias) + batch norm + ReLU with
+ * max-pooling between them, then global average pooling and one logit. (No dropout: tfjs re-draws the same mask on
+ * every step when given a seed, and an unseeded one would not be reproducible.)
+ */
+export function compactCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: number, shape: CompactCnnShape): tfl.SymbolicTensor {
+  let y = x;
+  shape.filters.forEach((n, stage) => {
+    const convs = stage === 0 ? 1 : shape.convsPerStage;
+    for (let c = 1; c <= convs; c += 1) {
+      const name = `compact_s${stage + 1}_c${c}`;
+      y = f.conv(`${name}_conv`, n, 3).apply(y) as tfl.SymbolicTensor;
+      y = f.batchNorm(`${name}_bn`).apply(y) as tfl.SymbolicTensor;
+      y = f.relu(`${name}_relu`).apply(y) as tfl.SymbolicTensor;
+    }
+    if (stage < shape.filters.length - 1) y = f.maxPool(`compact_s${stage + 1}_pool`).apply(y) as tfl.SymbolicTensor;
+  });
+  y = tfl.layers.globalAveragePooling2d({ name: 'compact_gap' }).apply(y) as tfl.SymbolicTensor;
+  return f.logit('compact_logit', outputBias).apply(y) as tfl.SymbolicTensor;
+}

@@ -1,0 +1,26 @@
+import { RandomAugmentLayer } from '@cxr/preprocess';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+/**
+ * The random augmentation layers of `@cxr/preprocess` draw, on training call `k`, parameters
+ * derived from their seed and `k`: their whole random state is that call counter. These helpers
+ * read and restore it so a resumed run draws exactly what the uninterrupted run would have drawn.
+ */
+function randomLayers(model: tfl.LayersModel): RandomAugmentLayer[] {
+  return (model.layers as unknown[]).filter((layer): layer is RandomAugmentLayer => layer instanceof RandomAugmentLayer);
+}
+
+/** Training-call counters of the model's random layers, in layer order. */
+export function augmentationState(model: tfl.LayersModel): number[] {
+  return randomLayers(model).map((layer) => layer.trainingCalls);
+}
+
+/** Puts counters saved by {@link augmentationState} back (ignored when the layers differ in number). */
+export function restoreAugmentationState(model: tfl.LayersModel, calls: readonly number[] | undefined): void {
+  const layers = randomLayers(model);
+  if (calls === undefined || calls.length !== layers.length) return;
+  layers.forEach((layer, i) => {
+    // The counter is private in preprocess (exposed read-only as trainingCalls); its backing field is `calls`.
+    (layer as unknown as { calls: number }).calls = calls[i] as number;
+  });
+}
