@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 
 import type { Thumbnail } from './thumbnail.js';
 
@@ -75,7 +75,7 @@ export async function contactSheet(tiles: readonly SheetTile[], options: SheetOp
   const texts: string[] = [
     `<text x="${GAP}" y="${TITLE_HEIGHT - 8}" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
   ];
-  const composites: sharp.OverlayOptions[] = [];
+  const composites: OverlayOptions[] = [];
   tiles.forEach((tile, i) => {
     const col = i % columns;
     const row = Math.floor(i / columns);
@@ -96,6 +96,7 @@ export async function contactSheet(tiles: readonly SheetTile[], options: SheetOp
 
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
     .composite(composites)
+    .toColourspace('b-w')
     .png({ compressionLevel: 9 })
     .toBuffer();
 }

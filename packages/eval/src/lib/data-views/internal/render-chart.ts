@@ -2,6 +2,12 @@ import sharp from 'sharp';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
+/**
+ * A Vega-Lite specification as plain data (a unit, layer or concat spec). Kept loosely typed so
+ * partial specs compose; Vega-Lite checks it when compiling.
+ */
+export type ChartSpec = Readonly<Record<string, unknown>>;
+
 /** A chart rendered without a browser: the SVG (for inline HTML) and a PNG of it (for files). */
 export interface RenderedChart {
   readonly svg: string;
@@ -21,8 +27,8 @@ const CHART_CONFIG = {
  * Renders a Vega-Lite spec to SVG with Vega's headless renderer, then to PNG with sharp
  * (librsvg) at twice the pixel density, so the PNG stays sharp on high-density screens.
  */
-export async function renderChart(spec: TopLevelSpec): Promise<RenderedChart> {
-  const withConfig = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
+export async function renderChart(spec: ChartSpec): Promise<RenderedChart> {
+  const withConfig = { ...spec, config: { ...CHART_CONFIG, ...((spec['config'] as object | undefined) ?? {}) } } as unknown as TopLevelSpec;
   const vegaSpec = compile(withConfig).spec;
   const view = new View(parse(vegaSpec), { renderer: 'none' });
   try {

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 /** A downscaled image, encoded, ready to embed in a page or to place on a contact sheet. */
 export interface Thumbnail {
@@ -7,6 +7,8 @@ export interface Thumbnail {
   readonly mime: 'image/jpeg' | 'image/png';
   readonly width: number;
   readonly height: number;
+  /** Size of the source image (after EXIF orientation), when it came from a file. */
+  readonly source?: { readonly width: number; readonly height: number };
 }
 
 /** Options shared by the thumbnail makers. */
@@ -15,13 +17,15 @@ export interface ThumbnailOptions {
   readonly size: number;
   /** JPEG is far smaller for X-rays; PNG is lossless (used for tiny or synthetic images). */
   readonly format: 'jpeg' | 'png';
+  /** Scale small images up to `size` too (for model-sized inputs such as 64 px). Default false. */
+  readonly enlarge?: boolean;
 }
 
 /** Largest source image decoded for a thumbnail (pixels), as a guard against decompression bombs. */
 const MAX_INPUT_PIXELS = 100_000_000;
 
-async function encode(image: sharp.Sharp, options: ThumbnailOptions): Promise<Thumbnail> {
-  const resized = image.resize(options.size, options.size, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' });
+async function encode(image: Sharp, options: ThumbnailOptions): Promise<Thumbnail> {
+  const resized = image.resize(options.size, options.size, { fit: 'inside', withoutEnlargement: options.enlarge !== true, kernel: 'lanczos3' });
   const encoded =
     options.format === 'jpeg'
       ? resized.jpeg({ quality: 80, mozjpeg: true })
@@ -39,7 +43,10 @@ export async function thumbnailFromFile(path: string, options: ThumbnailOptions)
   const image = sharp(path, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true, ignoreIcc: true })
     .flatten({ background: '#000000' })
     .toColourspace('b-w');
-  return encode(image, options);
+  const meta = await image.metadata();
+  const oriented = meta.autoOrient ?? { width: meta.width, height: meta.height };
+  const thumb = await encode(image, options);
+  return { ...thumb, source: { width: oriented.width, height: oriented.height } };
 }
 
 /** Encodes one grey channel of `height * width` bytes (row-major) as a thumbnail. */
