@@ -48,3 +48,12 @@ export {
 } from './lib/preprocessing-layers.js';
 export { standardizeBatches, type StandardizeBatchesOptions } from './lib/standardize-batches.js';
 export { augmentBatches, type AugmentBatchesOptions } from './lib/augment-batches.js';
+export {
+  resplit,
+  resplitRecords,
+  type ResplitOptions,
+  type ResplitReport,
+  type ResplitStageOptions,
+  type SplitCounts,
+} from './lib/resplit.js';
+export { cacheSamples, type SampleCacheOptions } from './lib/cache-samples.js';
