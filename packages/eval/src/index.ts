@@ -1,1 +1,40 @@
 export const PACKAGE_NAME = '@cxr/eval';
+
+// Metrics, threshold choice, evaluation (issue 5)
+export type {
+  AucInterval,
+  BinaryMetrics,
+  Calibration,
+  CalibrationBin,
+  Confusion,
+  EvaluationReport,
+  LabelledPrediction,
+  MaybeNumber,
+  MetricName,
+  OperatingPoint,
+  PrCurve,
+  PrPoint,
+  RocCurve,
+  RocPoint,
+  ThresholdChoice,
+  ThresholdMethod,
+} from './lib/types.js';
+export { confusionAt } from './lib/confusion-at.js';
+export { accuracy, binaryMetrics, f1, npv, precision, sensitivity, specificity } from './lib/binary-metrics.js';
+export { auc, rocCurve } from './lib/roc-curve.js';
+export { averagePrecision, precisionRecallCurve } from './lib/precision-recall-curve.js';
+export { aucConfidenceInterval, type AucConfidenceIntervalOptions, type AucIntervalResult } from './lib/auc-confidence-interval.js';
+export { calibration, type CalibrationOptions } from './lib/calibration.js';
+export { chooseThreshold } from './lib/choose-threshold.js';
+export { DEFAULT_COMPARISON_THRESHOLDS, evaluate, evaluatePredictions, type EvaluateOptions, type NamedThreshold } from './lib/evaluate.js';
+// Plots (issue 5)
+export { PLOT_FONT, renderPlot, renderSvg, svgToPng, type RenderedPlot } from './lib/plots/render-plot.js';
+export {
+  DEFAULT_CLASS_NAMES,
+  calibrationSpec,
+  confusionMatrixSpec,
+  precisionRecallSpec,
+  rocCurveSpec,
+  trainingCurvesSpec,
+  type ClassNames,
+} from './lib/plots/plot-specs.js';

@@ -1,1 +1,3 @@
-export {};
+
+// Metric test helpers (issue 5)
+export { arbScored, bruteForceAuc, bruteForceConfusion, type ScoredSample } from './metrics.js';

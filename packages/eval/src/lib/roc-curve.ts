@@ -1,0 +1,63 @@
+import { checkScores, indicesByDescendingProbability } from './internal/check-scores.js';
+import type { MaybeNumber, RocCurve, RocPoint } from './types.js';
+
+/** Why an AUC cannot be computed for a split with these class counts, or `undefined` when it can. */
+export function oneClassReason(what: string, positives: number, negatives: number): string | undefined {
+  if (positives === 0 && negatives === 0) return `${what} is undefined: there are no labelled images`;
+  if (positives === 0) return `${what} is undefined: the split has no PNEUMONIA image (only ${negatives} NORMAL)`;
+  if (negatives === 0) return `${what} is undefined: the split has no NORMAL image (only ${positives} PNEUMONIA)`;
+  return undefined;
+}
+
+/**
+ * The ROC curve, one point per distinct probability, and its exact area.
+ *
+ * Points run from (0, 0) at threshold `Infinity` to (1, 1). Tied probabilities form one point,
+ * so the area (trapezoids, summed in integer counts) counts a tied positive/negative pair as one
+ * half: it equals the Mann-Whitney U statistic divided by P x N. With one class only, `points` is
+ * empty and `auc` is `null` with `undefinedReason`.
+ *
+ * @example
+ * ```ts
+ * rocCurve([0.9, 0.4, 0.4, 0.1], [1, 1, 0, 0]).auc; // 0.875
+ * ```
+ * @throws RangeError on mismatched lengths, probabilities outside [0, 1] or labels other than 0/1.
+ */
+export function rocCurve(probs: ArrayLike<number>, labels: ArrayLike<number>): RocCurve {
+  const { positives, negatives } = checkScores('rocCurve', probs, labels);
+  const reason = oneClassReason('AUC', positives, negatives);
+  if (reason !== undefined) return { points: [], auc: null, undefinedReason: reason };
+  const order = indicesByDescendingProbability(probs);
+  const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
+  let tp = 0;
+  let fp = 0;
+  let twiceArea = 0; // in units of (1 positive x 1 negative) / 2
+  let i = 0;
+  while (i < order.length) {
+    const p = probs[order[i] as number] as number;
+    const tpBefore = tp;
+    const fpBefore = fp;
+    while (i < order.length && probs[order[i] as number] === p) {
+      if (labels[order[i] as number] === 1) tp++;
+      else fp++;
+      i++;
+    }
+    twiceArea += (fp - fpBefore) * (tp + tpBefore);
+    points.push({ threshold: p, fpr: fp / negatives, tpr: tp / positives });
+  }
+  return { points, auc: twiceArea / (2 * positives * negatives) };
+}
+
+/**
+ * Area under the ROC curve (exact with ties), or `null` when the labels hold one class only.
+ *
+ * @example
+ * ```ts
+ * auc([0.8, 0.3], [1, 0]); // 1
+ * auc([0.8, 0.3], [1, 1]); // null: no NORMAL image
+ * ```
+ * @throws RangeError on malformed inputs (see {@link rocCurve}).
+ */
+export function auc(probs: ArrayLike<number>, labels: ArrayLike<number>): MaybeNumber {
+  return rocCurve(probs, labels).auc;
+}
