@@ -372,11 +372,8 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
           const describeBest = `best ${valAuc === undefined ? 'loss' : 'validation AUC'} ${
             bestValue === null ? 'n/a' : (valAuc === undefined ? -bestValue : bestValue).toFixed(4)
           } at epoch ${bestEpoch}`;
-          const finished = earlyStop
-            ? `early stopping after epoch ${epoch}: no improvement for ${wait} epochs (${describeBest}; best weights restored)`
-            : last
-              ? `completed ${epoch} epochs (${describeBest}; best weights restored)`
-              : null;
+          // Only an early stop ends a run for good; after the last epoch, resuming with more epochs goes on.
+          const finished = earlyStop ? `early stopping after epoch ${epoch}: no improvement for ${wait} epochs (${describeBest}; best weights restored)` : null;
           state = {
             ...state,
             epochsDone: epoch,
@@ -405,8 +402,9 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
             seconds: (performance.now() - started) / 1000,
             improved,
           });
-          if (finished !== null) {
-            stopped(epoch, checkpointDir === undefined ? finished : `${finished}; best model in ${bestDir(checkpointDir)}`);
+          const ending = finished ?? (last ? `completed ${epoch} epochs (${describeBest}; best weights restored)` : null);
+          if (ending !== null) {
+            stopped(epoch, checkpointDir === undefined ? ending : `${ending}; best model in ${bestDir(checkpointDir)}`);
             return;
           }
           if (cancelled) {
@@ -414,8 +412,8 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
             return;
           }
         }
-        // Resumed with nothing left to do (epochs already reached).
-        stopped(state.epochsDone, `completed ${state.epochsDone} epochs`);
+        // Resumed with nothing left to do (the epochs were already reached).
+        stopped(state.epochsDone, `nothing to resume: ${state.epochsDone} of ${options.epochs} epochs already done`);
       } finally {
         optimizer.dispose();
       }
