@@ -26,7 +26,7 @@ export interface TrainState {
   readonly plateau: number;
   /** Steps per epoch seen so far (for progress), when known. */
   readonly stepsPerEpoch: number | null;
-  /** Set when training ended (completed or stopped early); resuming then does nothing. */
+  /** Set when training stopped early; resuming then does nothing (reaching `epochs` does not set it). */
   readonly finished: string | null;
   /** Training-call counters of the model's random augmentation layers (their whole random state). */
   readonly augmentCalls: readonly number[];
