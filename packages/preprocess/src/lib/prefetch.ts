@@ -23,6 +23,8 @@ export interface PrefetchOptions<In, Out> {
 interface Slot<Out> {
   readonly outputs: Out[];
   done: boolean;
+  failed: boolean;
+  error: unknown;
   subscription: Subscription | undefined;
 }
 
@@ -55,7 +57,8 @@ interface Slot<Out> {
  * records$.pipe(prefetch({ bufferSize: 2, chunkSize: 32, work: pipe(decodeImages({ size: 224 }), batch({ size: 32 })) }))
  *
  * @param options - `bufferSize` (default 2), `chunkSize` (default 1), `work` (default identity), `concurrency` (default 1).
- * @throws TypeError / RangeError at creation for a bad option. Errors from upstream or `work` end the stream.
+ * @throws TypeError / RangeError at creation for a bad option. An upstream error ends the stream at
+ *   once; an error in a chunk's `work` ends it after the outputs of the chunks before it.
  */
 export function prefetch<In, Out = In>(options: PrefetchOptions<In, Out> = {}): OperatorFunction<In, Out> {
   requireObject('prefetch', options);
@@ -95,6 +98,8 @@ export function prefetch<In, Out = In>(options: PrefetchOptions<In, Out> = {}): 
           if (head.outputs.length > 0) {
             if (demand !== undefined && !demand.wanted()) return;
             subscriber.next(head.outputs.shift() as Out);
+          } else if (head.failed) {
+            fail(head.error);
           } else if (head.done) {
             slots.shift();
           } else {
@@ -109,7 +114,7 @@ export function prefetch<In, Out = In>(options: PrefetchOptions<In, Out> = {}): 
           if (pending.length >= chunkSize) chunk = pending.splice(0, chunkSize);
           else if (upstreamDone && pending.length > 0) chunk = pending.splice(0, pending.length);
           else return;
-          const slot: Slot<Out> = { outputs: [], done: false, subscription: undefined };
+          const slot: Slot<Out> = { outputs: [], done: false, failed: false, error: undefined, subscription: undefined };
           slots.push(slot);
           running++;
           const subscription = from(chunk)
@@ -119,7 +124,14 @@ export function prefetch<In, Out = In>(options: PrefetchOptions<In, Out> = {}): 
                 slot.outputs.push(value);
                 pump();
               },
-              error: fail,
+              error: (error: unknown) => {
+                // Delivered in order: the outputs of earlier chunks go first.
+                slot.failed = true;
+                slot.error = error;
+                slot.subscription = undefined;
+                running--;
+                pump();
+              },
               complete: () => {
                 slot.done = true;
                 slot.subscription = undefined;
@@ -127,7 +139,7 @@ export function prefetch<In, Out = In>(options: PrefetchOptions<In, Out> = {}): 
                 pump();
               },
             });
-          if (!slot.done) slot.subscription = subscription;
+          if (!slot.done && !slot.failed) slot.subscription = subscription;
         }
       };
 
