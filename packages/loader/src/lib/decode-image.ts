@@ -88,7 +88,7 @@ export function defaultConcurrency(): number {
  * Decodes one image file to a `size x size` grey uint8 image, exactly as {@link decodeImages} does.
  *
  * The same recipe serves training, prediction and Grad-CAM: EXIF orientation applied, embedded ICC
- * profiles ignored (as PIL and TensorFlow do), alpha dropped, colour (RGB, CMYK, palette, 16-bit)
+ * profiles ignored (as PIL and TensorFlow do), transparency flattened onto black, colour (RGB, CMYK, palette, 16-bit)
  * reduced to Rec. 601 luma on 8-bit values (as PIL's `convert('L')` and libjpeg do), then resized
  * (Lanczos3; `fit: 'contain'` pads with black).
  *
@@ -148,7 +148,7 @@ async function decodeBuffer(input: Buffer, s: DecodeSettings, metadata: boolean)
   const image = sharp(input, { failOn: 'warning', limitInputPixels: s.maxPixels, ignoreIcc: true, autoOrient: true, sequentialRead: true });
   const source = metadata ? sourceInfo(await image.metadata()) : undefined;
   const { data, info } = await image
-    .removeAlpha()
+    .flatten({ background: { r: 0, g: 0, b: 0 } })
     .resize(s.size, s.size, { fit: s.fit, background: { r: 0, g: 0, b: 0, alpha: 1 } })
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
@@ -213,6 +213,7 @@ function imageErrorReason(error: unknown, maxPixels: number): string {
   if (lower.includes('pixel limit')) return `too many pixels (more than the limit of ${maxPixels})`;
   if (lower.includes('unsupported image format')) return 'not an image (unsupported or unrecognised format)';
   if (lower.includes('empty')) return 'empty file (0 bytes)';
+  if (lower.includes('corrupt header')) return `corrupt image header (${message.replace(/^.*corrupt header:\s*/i, '')})`;
   if (lower.includes('premature end') || lower.includes('truncated') || lower.includes('unexpected end')) return `truncated image data (${message})`;
   return `corrupt image data (${message})`;
 }

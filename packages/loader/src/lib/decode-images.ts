@@ -22,7 +22,7 @@ const STAGE = 'decodeImages';
  * Decodes image records into square grey samples with sharp.
  *
  * Each file becomes `size x size` uint8 pixels in one grey channel, with the recipe of
- * {@link decodeImage}: EXIF orientation applied, ICC profiles ignored, alpha dropped, colour
+ * {@link decodeImage}: EXIF orientation applied, ICC profiles ignored, transparency flattened onto black, colour
  * reduced to Rec. 601 luma, resized by `fit` (`fill` stretches, `contain` pads with black).
  * At most `concurrency` files are decoded at once and samples come out in input order.
  * A bad file (empty, truncated, corrupt, not an image, unreadable, too many pixels) is reported

@@ -61,8 +61,8 @@ function checkClassMap(stage: string, classMap: unknown): ClassMap {
  * inside a `root/chest_xray/` wrapper. Takes `.jpeg`, `.jpg` and `.png` files in any case; ignores
  * dot files, `__MACOSX`, other files and the nested duplicate copy some archives carry
  * (`root/chest_xray/...` next to the splits). Follows symlinks but visits each folder once, so a
- * symlink cycle cannot loop. Emits records sorted by split (train, val, test), then by path,
- * the same on every file system; each subscription scans afresh.
+ * symlink cycle cannot loop. Emits records sorted by split (train, val, test), then by class
+ * name (upper case), then by path (code-unit order), the same on every file system; each subscription scans afresh.
  * The group id is `personN` for `personN_...` files (one patient), otherwise the file's stem.
  *
  * Options and defaults: `classMap` { NORMAL: 0, PNEUMONIA: 1 }, `splits` all three, `flatSplit` 'train',

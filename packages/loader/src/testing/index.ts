@@ -171,20 +171,16 @@ export async function writeTinyDataset(dir: string, options: TinyDatasetOptions 
       }
     }
   }
-  const order = (f: TinyFile): string => `${['train', 'val', 'test'].indexOf(f.split)}/${f.path}`;
-  images.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  images.sort(scanOrder);
   corrupt.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { root, images, corrupt };
 }
 
-/** Keeps a JPEG's headers and overwrites its entropy-coded data with a marker it cannot contain. */
+/** Keeps a JPEG's structure but fills its first Huffman table with nonsense (a corrupt header at any decode size). */
 function garble(valid: Buffer): Buffer {
   const out = Buffer.from(valid);
-  const start = Math.floor(out.length * 0.6);
-  for (let i = start; i < out.length - 2; i += 2) {
-    out[i] = 0xff;
-    out[i + 1] = 0xc4; // a DHT marker in the middle of scan data
-  }
+  const dht = out.indexOf(Buffer.from([0xff, 0xc4]));
+  for (let i = dht + 5; i < dht + 21 && i < out.length; i += 1) out[i] = 0xff;
   return out;
 }
 
@@ -203,4 +199,91 @@ export function arbImageSpec(maxSide = 48): fc.Arbitrary<ImageSpec> {
     orientation: fc.integer({ min: 1, max: 8 }),
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
   });
+}
+
+/** The scanner's order: split (train, val, test), then upper-case class name, then path (code units). */
+export function scanOrder(a: { split: Split; className: string; path: string }, b: { split: Split; className: string; path: string }): number {
+  const splits = ['train', 'val', 'test'];
+  const d = splits.indexOf(a.split) - splits.indexOf(b.split);
+  if (d !== 0) return d;
+  const ca = a.className.toUpperCase();
+  const cb = b.className.toUpperCase();
+  if (ca !== cb) return ca < cb ? -1 : 1;
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** A generated dataset tree: image files the scanner must find and noise it must ignore (paths relative to the root). */
+export interface DatasetTree {
+  readonly images: readonly { readonly path: string; readonly split: Split; readonly className: string; readonly label: 0 | 1 }[];
+  readonly noise: readonly string[];
+}
+
+const caseVariant = (word: string): fc.Arbitrary<string> =>
+  fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }).map((upper) => [...word].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''));
+
+const stem = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,11}$/);
+
+/**
+ * fast-check arbitrary for a dataset tree in the Kaggle layout with split/class folders and
+ * extensions in random case, optional sub-folders, and noise: dot files, `__MACOSX`, text files,
+ * unknown class folders, a nested `chest_xray` copy, images at the wrong level.
+ */
+export function arbDatasetTree(): fc.Arbitrary<DatasetTree> {
+  const splitName = fc.constantFrom(...(['train', 'val', 'test'] as const));
+  // One spelling per split and class, so folders differing only in case do not collide on case-insensitive file systems.
+  const spellings = fc.record({
+    train: caseVariant('train'),
+    val: caseVariant('val'),
+    test: caseVariant('test'),
+    NORMAL: caseVariant('normal'),
+    PNEUMONIA: caseVariant('pneumonia'),
+  });
+  const image = fc.record({
+    split: splitName,
+    label: fc.constantFrom(0 as const, 1 as const),
+    sub: fc.option(stem, { nil: undefined }),
+    name: stem,
+    ext: fc.constantFrom('jpeg', 'jpg', 'png').chain(caseVariant),
+  });
+  const noiseEntry = fc.oneof(
+    fc.tuple(splitName, stem).map(([sp, n]) => `${sp}/NORMAL/.${n}.jpeg`),
+    fc.tuple(splitName, stem).map(([sp, n]) => `${sp}/PNEUMONIA/${n}.txt`),
+    fc.tuple(splitName, stem).map(([sp, n]) => `__MACOSX/${sp}/NORMAL/._${n}.jpeg`),
+    fc.tuple(splitName, stem).map(([sp, n]) => `chest_xray/${sp}/PNEUMONIA/${n}.jpeg`),
+    fc.tuple(splitName, stem).map(([sp, n]) => `${sp}/OTHER/${n}.png`),
+    fc.tuple(splitName, stem).map(([sp, n]) => `${sp}/${n}.jpeg`),
+    fc.tuple(splitName, stem).map(([sp, n]) => `${sp}/NORMAL/.hidden/${n}.jpeg`),
+    stem.map((n) => `NORMAL/${n}.png`),
+    stem.map((n) => `${n}.jpg`),
+  );
+  return fc
+    .record({
+      spellings,
+      images: fc.array(image, { minLength: 1, maxLength: 12 }),
+      noise: fc.array(noiseEntry, { maxLength: 6 }),
+    })
+    .map(({ spellings: sp, images, noise }) => {
+      const seen = new Set<string>();
+      const out: DatasetTree['images'][number][] = [];
+      for (const img of images) {
+        const className = img.label === 0 ? 'NORMAL' : 'PNEUMONIA';
+        const path = [sp[img.split], sp[className], ...(img.sub === undefined ? [] : [img.sub]), `${img.name}.${img.ext}`].join('/');
+        const key = path.toLowerCase();
+        // Skip clashes (also case-only ones) and a file name reused as a sub-folder name.
+        if ([...seen].some((p) => p === key || p.startsWith(`${key}/`) || key.startsWith(`${p}/`))) continue;
+        seen.add(key);
+        out.push({ path, split: img.split, className, label: img.label });
+      }
+      const imageDirs = new Set(out.flatMap((i) => i.path.toLowerCase().split('/').slice(0, -1).map((_, k, parts) => parts.slice(0, k + 1).join('/'))));
+      const cleanNoise = [...new Set(noise)].filter((n) => {
+        const key = n.toLowerCase();
+        return !seen.has(key) && !imageDirs.has(key) && ![...seen].some((p) => key.startsWith(`${p}/`));
+      });
+      return { images: out, noise: cleanNoise };
+    });
+}
+
+/** Writes a {@link DatasetTree} under `root` (every file holds a few bytes; the scanner does not read them). */
+export async function writeDatasetTree(root: string, tree: DatasetTree): Promise<void> {
+  for (const path of [...tree.images.map((i) => i.path), ...tree.noise]) await writeAt(join(root, ...path.split('/')), Buffer.from('x'));
 }

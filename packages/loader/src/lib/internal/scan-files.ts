@@ -24,7 +24,7 @@ export interface DatasetLayout {
 /** Everything one scan found. */
 export interface ScanResult {
   readonly layout: DatasetLayout;
-  /** Sorted by split (train, val, test), then by path relative to the layout root. */
+  /** Sorted by split (train, val, test), then class name, then path relative to the layout root. */
   readonly records: readonly ImageRecord[];
   /** Folders that could not be read. */
   readonly problems: readonly Rejection[];
@@ -76,7 +76,7 @@ export async function scanFiles(rootArg: string, settings: ScanSettings): Promis
       });
     }
   }
-  records.sort((a, b) => a.splitIndex - b.splitIndex || compareText(a.key, b.key));
+  records.sort((a, b) => a.splitIndex - b.splitIndex || compareText(a.record.className, b.record.className) || compareText(a.key, b.key));
   return { layout: found.layout, records: records.map((r) => r.record), problems };
 }
 
