@@ -49,8 +49,11 @@ export function groupedBarSpec(options: {
   readonly seriesTitle: string;
   readonly valueTitle: string;
   readonly valueFormat?: string;
+  /** Series in colour order (default: as they first appear). */
+  readonly seriesDomain?: readonly string[];
 }): ChartSpec {
   const format = options.valueFormat ?? ',d';
+  const seriesDomain = options.seriesDomain ?? [...new Set(options.values.map((v) => v.series))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: options.title,
@@ -58,10 +61,10 @@ export function groupedBarSpec(options: {
     width: { step: 28 },
     height: 200,
     encoding: {
-      x: { field: 'group', type: 'nominal', title: options.groupTitle, axis: { labelAngle: 0 } },
-      xOffset: { field: 'series', type: 'nominal' },
+      x: { field: 'group', type: 'nominal', title: options.groupTitle, axis: { labelAngle: 0 }, sort: null },
+      xOffset: { field: 'series', type: 'nominal', sort: seriesDomain },
       y: { field: 'value', type: 'quantitative', title: options.valueTitle },
-      color: { field: 'series', type: 'nominal', title: options.seriesTitle },
+      color: { field: 'series', type: 'nominal', title: options.seriesTitle, scale: { domain: seriesDomain } },
     },
     layer: [
       { mark: 'bar' },
@@ -69,6 +72,107 @@ export function groupedBarSpec(options: {
         mark: { type: 'text', dy: -6, fontSize: 10 },
         encoding: { text: { field: 'value', type: 'quantitative', format } },
       },
+    ],
+  };
+}
+
+/** min / median / max / mean of one measure, as the loader's audit summarises it. */
+export interface RangeRow {
+  readonly label: string;
+  readonly group: string;
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/**
+ * One horizontal line per row from min to max, a thick tick at the median and a dot at the mean,
+ * coloured by group (the class), with the values in a subtitle-free, self-explaining title.
+ */
+export function rangeChartSpec(options: {
+  readonly title: string;
+  readonly subtitle: string;
+  readonly xTitle: string;
+  readonly rows: readonly RangeRow[];
+  readonly format?: string;
+  /** Groups in colour order (default: as they first appear). */
+  readonly groupDomain?: readonly string[];
+}): ChartSpec {
+  const groupDomain = options.groupDomain ?? [...new Set(options.rows.map((r) => r.group))];
+  const format = options.format ?? ',.0f';
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: options.title, subtitle: options.subtitle },
+    width: 420,
+    height: { step: 30 },
+    data: { values: options.rows.map((r) => ({ ...r })) },
+    encoding: {
+      y: { field: 'label', type: 'nominal', title: null, sort: null },
+      color: { field: 'group', type: 'nominal', title: 'class', scale: { domain: groupDomain } },
+    },
+    layer: [
+      { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'min', type: 'quantitative', title: options.xTitle, scale: { zero: false } }, x2: { field: 'max' } } },
+      { mark: { type: 'tick', thickness: 3, size: 18 }, encoding: { x: { field: 'median', type: 'quantitative' } } },
+      { mark: { type: 'point', filled: true, size: 50, shape: 'circle' }, encoding: { x: { field: 'mean', type: 'quantitative' } } },
+      { mark: { type: 'text', align: 'left', dx: 6, dy: -10, fontSize: 10 }, encoding: { x: { field: 'median', type: 'quantitative' }, text: { field: 'median', type: 'quantitative', format } } },
+    ],
+  };
+}
+
+/**
+ * Shares within each group as horizontal stacked bars (one bar per group, one colour per
+ * category), e.g. channel modes per class: a class-dependent encoding stands out.
+ */
+export function shareBarSpec(options: {
+  readonly title: string;
+  readonly values: readonly { readonly group: string; readonly category: string; readonly count: number }[];
+  readonly groupTitle: string;
+  readonly categoryTitle: string;
+}): ChartSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: options.title,
+    width: 420,
+    height: { step: 34 },
+    data: { values: options.values.map((v) => ({ ...v })) },
+    mark: 'bar',
+    encoding: {
+      y: { field: 'group', type: 'nominal', title: options.groupTitle, sort: null },
+      x: { field: 'count', type: 'quantitative', stack: 'normalize', title: 'share of images', axis: { format: '%' } },
+      color: { field: 'category', type: 'nominal', title: options.categoryTitle },
+      order: { field: 'category' },
+    },
+  };
+}
+
+/** Bars of the shares of the most common values per group (e.g. `224x224` per class), side by side. */
+export function commonValuesSpec(options: {
+  readonly title: string;
+  readonly values: readonly { readonly group: string; readonly value: string; readonly share: number; readonly count: number }[];
+  readonly valueTitle: string;
+  /** Groups in colour order (default: as they first appear). */
+  readonly groupDomain?: readonly string[];
+}): ChartSpec {
+  const groupDomain = options.groupDomain ?? [...new Set(options.values.map((v) => v.group))];
+  const best = new Map<string, number>();
+  for (const v of options.values) best.set(v.value, Math.max(best.get(v.value) ?? 0, v.share));
+  const order = [...best.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([value]) => value);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: options.title,
+    width: 420,
+    height: { step: 14 },
+    data: { values: options.values.map((v) => ({ ...v })) },
+    encoding: {
+      y: { field: 'value', type: 'nominal', title: options.valueTitle, sort: order },
+      yOffset: { field: 'group', type: 'nominal', sort: groupDomain },
+      x: { field: 'share', type: 'quantitative', title: 'share of the class’s images', axis: { format: '%' }, scale: { domain: [0, 1] } },
+      color: { field: 'group', type: 'nominal', title: 'class', scale: { domain: groupDomain } },
+    },
+    layer: [
+      { mark: 'bar' },
+      { mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 }, encoding: { text: { field: 'count', type: 'quantitative', format: ',d' } } },
     ],
   };
 }

@@ -11,10 +11,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
-/** One table cell: plain text (escaped) or a number (formatted, right-aligned). */
-export type Cell = string | number;
+/** One table cell: plain text (escaped), a number (formatted, right-aligned) or trusted HTML. */
+export type Cell = string | number | { readonly html: string };
 
 function formatCell(value: Cell): string {
+  if (typeof value === 'object') return `<td>${value.html}</td>`;
   if (typeof value === 'number') {
     const text = Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(3);
     return `<td class="num">${escapeHtml(text)}</td>`;
