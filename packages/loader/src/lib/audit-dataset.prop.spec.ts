@@ -39,7 +39,7 @@ describe('auditDataset properties', () => {
       const byValue = new Map<number, number>();
       for (const s of samples) byValue.set(s.pixels[0]!, (byValue.get(s.pixels[0]!) ?? 0) + 1);
       expect(audit.duplicates.groups.map((g) => g.files.length).sort()).toEqual([...byValue.values()].filter((n) => n > 1).sort());
-      expect(audit.rejected.map((r) => r.path)).toEqual([...new Set(stream.filter((s) => !('pixels' in s)).map((s) => s.path))].sort());
+      expect(audit.rejected.map((r) => r.path)).toEqual([...new Set(stream.filter((s): s is Rejection => !('pixels' in s)).map((s) => s.path))].sort());
       for (const g of audit.sharedGroups) expect(g.splits.length).toBeGreaterThan(1);
     },
   );
