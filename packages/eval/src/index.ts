@@ -38,3 +38,7 @@ export {
   trainingCurvesSpec,
   type ClassNames,
 } from './lib/plots/plot-specs.js';
+// Grad-CAM (issue 5)
+export { gradCam, lastFeatureMapLayer, type CamImage, type GradCamOptions, type GradCamResult, type Heatmap } from './lib/grad-cam.js';
+export { gradCamOverlayPng, jet, upsampleBilinear, type OverlayOptions } from './lib/grad-cam-overlay-png.js';
+export { OUTCOMES, outcomeOf, pickOutcomeExamples, type Outcome, type OutcomeExample } from './lib/pick-outcome-examples.js';

@@ -33,7 +33,7 @@ describe('evaluate', () => {
     expect(r.undefinedReasons).toEqual({});
   });
   it('a one-class split reports undefined figures with reasons, not zeros', async () => {
-    const r = await firstValueFrom(of<Prediction>({ id: 'x', probability: 0.4, label: 1 }, { id: 'y', probability: 0.7, label: 1 }).pipe(evaluate({ threshold: 0.5 })));
+    const r = await firstValueFrom(from<Prediction[]>([{ id: 'x', probability: 0.4, label: 1 }, { id: 'y', probability: 0.7, label: 1 }]).pipe(evaluate({ threshold: 0.5 })));
     expect(r.auc).toBeNull();
     expect(r.undefinedReasons['auc']).toMatch(/no NORMAL image/);
     expect(r.aucCi).toBeNull();

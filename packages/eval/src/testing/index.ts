@@ -1,3 +1,4 @@
 
 // Metric test helpers (issue 5)
 export { arbScored, bruteForceAuc, bruteForceConfusion, type ScoredSample } from './metrics.js';
+export { tinyCamModel, type TinyCamModel } from './cam-models.js';
