@@ -70,8 +70,8 @@ export function drawAugmentParams(seed: number, options: AugmentOptions = {}): A
   const zoomDraw = rng.next();
   return {
     flip: o.flip && flipDraw < 0.5,
-    rotationDegrees: o.rotationDegrees * (2 * angleDraw - 1),
-    zoom: 1 + o.zoom * (2 * zoomDraw - 1),
+    rotationDegrees: o.rotationDegrees === 0 ? 0 : o.rotationDegrees * (2 * angleDraw - 1),
+    zoom: o.zoom === 0 ? 1 : 1 + o.zoom * (2 * zoomDraw - 1),
   };
 }
 
