@@ -42,3 +42,13 @@ export {
 export { gradCam, lastFeatureMapLayer, type CamImage, type GradCamOptions, type GradCamResult, type Heatmap } from './lib/grad-cam.js';
 export { gradCamOverlayPng, jet, upsampleBilinear, type OverlayOptions } from './lib/grad-cam-overlay-png.js';
 export { OUTCOMES, outcomeOf, pickOutcomeExamples, type Outcome, type OutcomeExample } from './lib/pick-outcome-examples.js';
+// Data views: audit page, pixel histograms, augmentation grid (issue 7)
+export type { DataViewFile, DataViewSection } from './lib/data-views/types.js';
+export { auditSection, type AuditSectionExtras, type AuditSectionOptions } from './lib/data-views/audit-section.js';
+export { writeAuditReport, type AuditReportResult, type WriteAuditReportOptions } from './lib/data-views/write-audit-report.js';
+export { pixelHistogramSection, type PixelHistogramOptions, type PixelHistogramStats } from './lib/data-views/pixel-histogram-section.js';
+export { augmentationGridSection, type AugmentationDraw, type AugmentationGridOptions } from './lib/data-views/augmentation-grid-section.js';
+export { writeSectionFiles } from './lib/data-views/write-section-files.js';
+// Report (issue 5)
+export type { CamExample, ReportData, ReportFiles, ReportSection, ReportThreshold, RunInfo } from './lib/report-types.js';
+export { REPORT_SCHEMA_VERSION, reportJson, writeReport } from './lib/write-report.js';

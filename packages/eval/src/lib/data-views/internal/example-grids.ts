@@ -20,6 +20,7 @@ export interface ExampleGridSettings {
 export interface ExampleGrid {
   readonly split: string;
   readonly className: string;
+  /** Usable images of the split and class (rejected files left out). */
   readonly total: number;
   readonly shown: readonly string[];
   readonly failed: readonly { readonly path: string; readonly reason: string }[];
@@ -90,7 +91,7 @@ export async function exampleGrids(records: readonly ImageRecord[], settings: Ex
     });
     const ok = decoded.filter((d): d is { record: ImageRecord; image: Thumbnail } => 'image' in d);
     const failed = decoded.filter((d): d is { record: ImageRecord; reason: string } => 'reason' in d).map((d) => ({ path: d.record.path, reason: d.reason }));
-    const title = `${cell.split} / ${cell.className}: ${ok.length} of ${cell.records.length.toLocaleString('en-US')} images (seed ${settings.seed})`;
+    const title = `${cell.split} / ${cell.className}: ${ok.length} of ${candidates.length.toLocaleString('en-US')} images (seed ${settings.seed})`;
     const png = await contactSheet(
       ok.map((d) => ({ image: d.image, caption: d.image.source ? [baseName(d.record.path), `${d.image.source.width}×${d.image.source.height}`] : [baseName(d.record.path)] })),
       { title, tileSize: settings.thumbnailSize, columns: settings.columns },
@@ -107,7 +108,7 @@ export async function exampleGrids(records: readonly ImageRecord[], settings: Ex
     grids.push({
       split: cell.split,
       className: cell.className,
-      total: cell.records.length,
+      total: candidates.length,
       shown: ok.map((d) => d.record.path),
       failed,
       html: `<h3>${escapeHtml(title)}</h3><div class="grid">${figures}</div>${failedHtml}`,
