@@ -7,3 +7,6 @@ export { predict, type PredictOptions } from './lib/predict.js';
 export { saveModel } from './lib/save-model.js';
 export { loadModel } from './lib/load-model.js';
 export { DEFAULT_TRAINING, type TrainingDefaults } from './lib/default-training.js';
+export { initBackend, defaultWasmThreads } from './lib/backend/init-backend.js';
+export { BACKEND_NAMES, type BackendChoice, type BackendName, type BackendRequest, type InitBackendOptions } from './lib/backend/backend-types.js';
+export { registerWasmTrainingKernels } from './lib/kernels/register-wasm-training-kernels.js';

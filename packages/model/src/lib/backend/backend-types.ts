@@ -1,0 +1,43 @@
+/** The engines `initBackend` can choose, fastest first. `auto` takes the first that works. */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** One engine name, as accepted by `--backend`. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What `initBackend` accepts as `backend`. */
+export type BackendRequest = 'auto' | BackendName;
+
+/** The options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /** Which engine to use; `'auto'` (default) takes the fastest that works. */
+  readonly backend?: BackendRequest;
+  /**
+   * Threads for the engine: WASM's XNNPACK thread pool (default: all cores), or the native
+   * TensorFlow intra-op pool (default: TensorFlow's own choice). Ignored by `cpu`.
+   */
+  readonly threads?: number;
+}
+
+/** The engine in use, and why the faster ones were not taken. */
+export interface BackendChoice {
+  /** `tf.getBackend()`: `tensorflow`, `wasm` or `cpu`. */
+  readonly name: string;
+  /** The npm package that provides it. */
+  readonly package: string;
+  /** Threads it computes with. */
+  readonly threads: number;
+  /** True when it runs SIMD code (WASM SIMD build, or native TensorFlow). */
+  readonly simd: boolean;
+  /** Why this engine: one sentence. */
+  readonly reason: string;
+  /** Faster engines that were passed over, each with the reason. */
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+}
+
+/** The npm package behind each engine. */
+export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};

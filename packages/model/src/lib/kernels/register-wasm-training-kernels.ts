@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
+import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
+import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
+
+/** The kernels this package adds to the `wasm` backend, so models train there. */
+export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
+  { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm as tf.KernelFunc },
+  {
+    kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
+    backendName: 'wasm',
+    kernelFunc: depthwiseConv2dBackpropFilterWasm as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.DepthwiseConv2dNativeBackpropInput,
+    backendName: 'wasm',
+    kernelFunc: depthwiseConv2dBackpropInputWasm as tf.KernelFunc,
+  },
+];
+
+/**
+ * Registers the training kernels the tfjs WASM backend lacks (`Conv2DBackpropFilter`, the
+ * depthwise backprops, ...), built from its own fast kernels. Idempotent; `initBackend` calls it.
+ *
+ * @example
+ * ```ts
+ * registerWasmTrainingKernels();
+ * await tf.setBackend('wasm'); // conv nets now train on wasm
+ * ```
+ * @returns the names of the kernels registered by this call (empty when already registered).
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const added: string[] = [];
+  for (const config of WASM_TRAINING_KERNELS) {
+    if (tf.getKernel(config.kernelName, 'wasm') !== undefined) continue;
+    tf.registerKernel(config);
+    added.push(config.kernelName);
+  }
+  return added;
+}

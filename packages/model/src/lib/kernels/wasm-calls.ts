@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Small helpers to compose new WASM kernels from the backend's own kernels (XNNPACK
+ * convolutions, C++ transposes, slices, pads, reductions), at the TensorInfo level, the way
+ * backends build kernels from kernels. Every intermediate is released with {@link release}.
+ */
+
+export type Info = tf.TensorInfo;
+type Attrs = Record<string, unknown>;
+
+/** Runs the `wasm` backend's kernel `name`, returning its (first) output. */
+export function call(name: string, backend: tf.KernelBackend, inputs: Record<string, Info> | Info[], attrs: Attrs = {}): Info {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (kernel === undefined) throw new Error(`The wasm backend has no ${name} kernel.`);
+  const out = kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend, attrs: attrs as tf.NamedAttrMap });
+  const first = Array.isArray(out) ? out[0] : out;
+  if (first === undefined) throw new Error(`The wasm ${name} kernel returned nothing.`);
+  return first;
+}
+
+/** Releases intermediate results. */
+export function release(backend: tf.KernelBackend, ...infos: Info[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+export function reshape(backend: tf.KernelBackend, x: Info, shape: number[]): Info {
+  return call('Reshape', backend, { x }, { shape });
+}
+
+export function transpose(backend: tf.KernelBackend, x: Info, perm: number[]): Info {
+  return call('Transpose', backend, { x }, { perm });
+}
+
+/**
+ * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor:
+ * `[top, bottom, left, right]`. Returns the input itself (with an extra reference) when all are 0.
+ */
+export function padOrCrop(backend: tf.KernelBackend, x: Info, amounts: readonly [number, number, number, number]): Info {
+  const [top, bottom, left, right] = amounts;
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  let current = x;
+  let owned = false;
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    const begin = [0, Math.max(0, -top), Math.max(0, -left), 0];
+    const size = [n, h - Math.max(0, -top) - Math.max(0, -bottom), w - Math.max(0, -left) - Math.max(0, -right), c];
+    current = call('Slice', backend, { x: current }, { begin, size });
+    owned = true;
+  }
+  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
+    const paddings = [
+      [0, 0],
+      [Math.max(0, top), Math.max(0, bottom)],
+      [Math.max(0, left), Math.max(0, right)],
+      [0, 0],
+    ];
+    const padded = call('PadV2', backend, { x: current }, { paddings, constantValue: 0 });
+    if (owned) release(backend, current);
+    current = padded;
+    owned = true;
+  }
+  return owned ? current : reshape(backend, x, [n, h, w, c]);
+}
