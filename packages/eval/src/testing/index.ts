@@ -2,3 +2,4 @@
 // Metric test helpers (issue 5)
 export { arbScored, bruteForceAuc, bruteForceConfusion, type ScoredSample } from './metrics.js';
 export { tinyCamModel, type TinyCamModel } from './cam-models.js';
+export { mulberry32, samplePredictions, sampleReportData, sampleXray } from './report-data.js';

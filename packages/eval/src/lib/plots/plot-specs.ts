@@ -60,8 +60,8 @@ export function confusionMatrixSpec(confusion: Confusion, options: { readonly cl
     height: 300,
     data: { values },
     encoding: {
-      x: { field: 'predicted', type: 'nominal', sort: order, title: 'Predicted class', axis: { labelAngle: 0 } },
-      y: { field: 'actual', type: 'nominal', sort: order, title: 'Actual class' },
+      x: { field: 'predicted', type: 'nominal', sort: order, title: 'Predicted class', axis: { labelAngle: 0, grid: false, ticks: false } },
+      y: { field: 'actual', type: 'nominal', sort: order, title: 'Actual class', axis: { grid: false, ticks: false } },
     },
     layer: [
       {
@@ -101,17 +101,19 @@ export function rocCurveSpec(
 ): TopLevelSpec {
   const curveName = `ROC (AUC ${fmt(roc.auc)}${ciText(options.aucCi ?? null)})`;
   const curve = roc.points.map((p, order) => ({ fpr: p.fpr, tpr: p.tpr, order, series: curveName }));
+  const chanceName = 'chance (AUC 0.5)';
   const chance = [
-    { fpr: 0, tpr: 0, order: 0, series: 'chance (AUC 0.5)' },
-    { fpr: 1, tpr: 1, order: 1, series: 'chance (AUC 0.5)' },
+    { fpr: 0, tpr: 0, order: 0, series: chanceName },
+    { fpr: 1, tpr: 1, order: 1, series: chanceName },
   ];
   const points = (options.operatingPoints ?? [])
     .filter((op) => op.metrics.sensitivity !== null && op.metrics.specificity !== null)
     .map((op) => ({
       fpr: 1 - (op.metrics.specificity as number),
       tpr: op.metrics.sensitivity as number,
-      point: `${op.name}: threshold ${op.threshold.toFixed(3)} (sens ${fmt(op.metrics.sensitivity, 2)}, spec ${fmt(op.metrics.specificity, 2)})`,
+      point: `${op.name} (${op.threshold.toFixed(3)}): sens ${fmt(op.metrics.sensitivity, 2)}, spec ${fmt(op.metrics.specificity, 2)}`,
     }));
+  const pointNames = points.map((p) => p.point);
   const x = { field: 'fpr', type: 'quantitative' as const, title: 'False positive rate (1 - specificity)', scale: { domain: [0, 1] } };
   const y = { field: 'tpr', type: 'quantitative' as const, title: 'True positive rate (sensitivity)', scale: { domain: [0, 1] } };
   return {
@@ -128,8 +130,8 @@ export function rocCurveSpec(
           x,
           y,
           order: { field: 'order', type: 'quantitative' },
-          color: { field: 'series', type: 'nominal', title: 'Curve', scale: { range: ['#999999', '#1f77b4'] } },
-          strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { range: [[4, 4], [1, 0]] } },
+          color: { field: 'series', type: 'nominal', title: 'Curve', scale: { domain: [curveName, chanceName], range: ['#1f77b4', '#999999'] }, legend: { labelLimit: 600 } },
+          strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: [curveName, chanceName], range: [[1, 0], [4, 4]] } },
         },
       },
       {
@@ -138,8 +140,8 @@ export function rocCurveSpec(
         encoding: {
           x,
           y,
-          shape: { field: 'point', type: 'nominal', title: 'Operating point' },
-          fill: { field: 'point', type: 'nominal', title: 'Operating point', scale: { range: ['#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'] } },
+          shape: { field: 'point', type: 'nominal', title: 'Operating point', scale: { domain: pointNames }, legend: { labelLimit: 600 } },
+          fill: { field: 'point', type: 'nominal', title: 'Operating point', scale: { domain: pointNames, range: ['#2ca02c', '#d62728', '#ff7f0e', '#9467bd', '#8c564b'] }, legend: { labelLimit: 600 } },
         },
       },
     ],

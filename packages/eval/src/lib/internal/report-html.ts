@@ -1,0 +1,224 @@
+import type { ReportData, ReportThreshold, RunInfo, CamExample, ReportSection } from '../report-types.js';
+import type { ClassNames } from '../plots/plot-specs.js';
+import type { EvaluationReport, MaybeNumber, OperatingPoint } from '../types.js';
+import { OUTCOMES, type Outcome } from '../pick-outcome-examples.js';
+import { dataImg, esc, figure, renderValue, section, table } from './html.js';
+
+/** A rendered plot ready to embed. */
+export interface EmbeddedPlot {
+  readonly name: string;
+  readonly title: string;
+  readonly svg: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+const CSS = `
+:root { color-scheme: light; }
+body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 0 auto; max-width: 1180px; padding: 1.5rem; color: #1b1b1b; line-height: 1.45; }
+h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; margin-top: 2.2rem; } h3 { margin-top: 1.4rem; }
+nav ul { display: flex; flex-wrap: wrap; gap: 0.4rem 1.2rem; padding: 0; list-style: none; }
+.cards { display: flex; flex-wrap: wrap; gap: 1rem; margin: 1rem 0; }
+.card { border: 1px solid #ccc; border-radius: 6px; padding: 0.6rem 1rem; min-width: 10rem; background: #f8f9fb; }
+.card .value { font-size: 1.6rem; font-weight: bold; } .card .label { color: #555; font-size: 0.9rem; }
+table { border-collapse: collapse; margin: 0.6rem 0; font-size: 0.92rem; }
+th, td { border: 1px solid #d6d6d6; padding: 0.25rem 0.55rem; text-align: left; vertical-align: top; }
+thead th { background: #eef1f5; } table.kv th { background: #f6f6f6; font-weight: normal; color: #333; }
+td { font-variant-numeric: tabular-nums; }
+.muted { color: #777; } .undef { color: #a34; font-style: italic; }
+.plots, .gallery { display: flex; flex-wrap: wrap; gap: 1.2rem; align-items: flex-start; }
+figure { margin: 0; } figcaption { font-size: 0.85rem; color: #444; max-width: 420px; overflow-wrap: anywhere; }
+img { max-width: 100%; height: auto; } img.cam { width: 224px; height: 224px; image-rendering: auto; border: 1px solid #ccc; }
+.note { background: #fff8e6; border-left: 4px solid #e0a800; padding: 0.4rem 0.8rem; }
+`;
+
+/** A number to show: 3 decimals, or an "undefined" marker whose tooltip holds the reason. */
+export function num(x: MaybeNumber | undefined, reason?: string, digits = 3): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return `<span class="undef" title="${esc(reason ?? 'undefined')}">undefined</span>`;
+  return esc(x.toFixed(digits));
+}
+
+function ciText(r: EvaluationReport): string {
+  if (r.aucCi === null) return `<span class="undef" title="${esc(r.undefinedReasons['aucCi'] ?? '')}">no CI</span>`;
+  return `${Math.round(r.aucCi.level * 100)}% CI ${esc(r.aucCi.lower.toFixed(3))}-${esc(r.aucCi.upper.toFixed(3))}`;
+}
+
+function card(label: string, valueHtml: string, detail = ''): string {
+  return `<div class="card"><div class="label">${esc(label)}</div><div class="value">${valueHtml}</div>${detail ? `<div class="muted">${detail}</div>` : ''}</div>`;
+}
+
+function thresholdLine(t: ReportThreshold): string {
+  if (t.method === 'fixed') return `fixed at ${esc(t.threshold.toFixed(4))}${t.source ? ` (from ${esc(t.source)})` : ''}`;
+  const how = t.method === 'youden' ? "Youden's J (max sensitivity + specificity - 1)" : `lowest sensitivity ${esc(t.target)} (the highest threshold reaching it)`;
+  return `${esc(t.threshold.toFixed(4))}, chosen on the ${esc(t.chosenOn ?? 'val')} split (${t.n} images) by ${how}`;
+}
+
+/** The headline cards: test (or last split) AUC, threshold, sensitivity and specificity there. */
+export function summaryCards(data: ReportData): string {
+  const names = Object.keys(data.splits);
+  const main = data.splits['test'] !== undefined ? 'test' : names.at(-1);
+  const r = main === undefined ? undefined : data.splits[main];
+  const cards = [card('Operating threshold', esc(data.threshold.threshold.toFixed(3)), esc(data.threshold.method))];
+  if (r !== undefined && main !== undefined) {
+    cards.unshift(card(`AUC (${main})`, num(r.auc, r.undefinedReasons['auc']), ciText(r)));
+    cards.push(card(`Sensitivity (${main})`, num(r.metrics.sensitivity, r.metrics.undefinedReasons.sensitivity), 'recall of PNEUMONIA at the threshold'));
+    cards.push(card(`Specificity (${main})`, num(r.metrics.specificity, r.metrics.undefinedReasons.specificity), 'recall of NORMAL at the threshold'));
+  }
+  return `<div class="cards">${cards.join('')}</div>`;
+}
+
+/** One row per split: sizes, threshold-free figures, and metrics at the operating threshold. */
+export function splitsTable(splits: ReportData['splits']): string {
+  const rows = Object.entries(splits).map(([name, r]) => [
+    esc(name),
+    esc(r.n),
+    esc(r.positives),
+    esc(r.negatives),
+    `${num(r.auc, r.undefinedReasons['auc'])} <span class="muted">(${ciText(r)})</span>`,
+    num(r.averagePrecision, r.undefinedReasons['averagePrecision']),
+    num(r.brier, r.undefinedReasons['brier']),
+    num(r.metrics.accuracy, r.metrics.undefinedReasons.accuracy),
+    num(r.metrics.sensitivity, r.metrics.undefinedReasons.sensitivity),
+    num(r.metrics.specificity, r.metrics.undefinedReasons.specificity),
+    num(r.metrics.f1, r.metrics.undefinedReasons.f1),
+  ]);
+  return table(['split', 'images', 'PNEUMONIA', 'NORMAL', 'AUC', 'avg precision', 'Brier', 'accuracy', 'sensitivity', 'specificity', 'F1'], rows);
+}
+
+/** Metrics at each operating point (0.5, 0.75, chosen) with the four counts. */
+export function operatingPointsTable(points: readonly OperatingPoint[]): string {
+  const rows = points.map((p) => {
+    const m = p.metrics;
+    const r = m.undefinedReasons;
+    return [
+      esc(p.name),
+      esc(p.threshold.toFixed(4)),
+      esc(p.confusion.tp),
+      esc(p.confusion.fp),
+      esc(p.confusion.tn),
+      esc(p.confusion.fn),
+      num(m.accuracy, r.accuracy),
+      num(m.sensitivity, r.sensitivity),
+      num(m.specificity, r.specificity),
+      num(m.precision, r.precision),
+      num(m.npv, r.npv),
+      num(m.f1, r.f1),
+    ];
+  });
+  return table(['threshold', 'value', 'TP', 'FP', 'TN', 'FN', 'accuracy', 'sensitivity', 'specificity', 'precision', 'NPV', 'F1'], rows);
+}
+
+/** Every reason a figure of this split is undefined, as a list (empty string when none). */
+export function undefinedNotes(r: EvaluationReport): string {
+  const reasons = new Set<string>([...Object.values(r.undefinedReasons), ...r.operatingPoints.flatMap((p) => Object.values(p.metrics.undefinedReasons))]);
+  if (reasons.size === 0) return '';
+  return `<div class="note"><p>Some figures are undefined for this split:</p><ul>${[...reasons].map((x) => `<li>${esc(x)}</li>`).join('')}</ul></div>`;
+}
+
+/** Plots as inline SVG images, side by side. */
+export function plotRow(plots: readonly EmbeddedPlot[]): string {
+  return `<div class="plots">${plots.map((p) => figure(dataImg(p.svg, 'image/svg+xml', p.title, p), p.title)).join('')}</div>`;
+}
+
+/** One split: its plots, operating points and notes. */
+export function splitSection(name: string, r: EvaluationReport, plots: readonly EmbeddedPlot[]): string {
+  const intro = `<p>${esc(r.n)} labelled images (${esc(r.positives)} PNEUMONIA, ${esc(r.negatives)} NORMAL)${r.unlabeled > 0 ? `, ${esc(r.unlabeled)} without a label left out` : ''}. AUC ${num(r.auc, r.undefinedReasons['auc'])} (${ciText(r)}), average precision ${num(r.averagePrecision, r.undefinedReasons['averagePrecision'])}, Brier score ${num(r.brier, r.undefinedReasons['brier'])}.</p>`;
+  return section(`split-${name}`, `Split: ${name}`, `${intro}${undefinedNotes(r)}<h3>Metrics at each threshold</h3>${operatingPointsTable(r.operatingPoints)}${plotRow(plots)}`);
+}
+
+/** The threshold and how it was chosen. */
+export function thresholdSection(t: ReportThreshold): string {
+  const rows: string[][] = [['threshold', esc(t.threshold.toFixed(6))], ['method', esc(t.method)]];
+  if (t.method !== 'fixed') {
+    rows.push(['chosen on', esc(t.chosenOn ?? 'val')], ['images', esc(t.n)], ['sensitivity there', num(t.sensitivity)], ['specificity there', num(t.specificity)], ["Youden's J there", num(t.youdenJ)]);
+    if (t.target !== undefined) rows.push(['target sensitivity', esc(t.target)]);
+  }
+  const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split. The tables show the metrics at 0.5, at the seed's fixed 0.75, and at this threshold.</p>${table(['', ''], rows, 'kv')}`;
+  return section('threshold', 'Operating threshold', body);
+}
+
+function outcomeTitle(o: Outcome, classNames: ClassNames): string {
+  const [neg, pos] = classNames;
+  return { TP: `True positives (${pos} called ${pos})`, FP: `False positives (${neg} called ${pos})`, TN: `True negatives (${neg} called ${neg})`, FN: `False negatives (${pos} called ${neg})` }[o];
+}
+
+function basename(id: string): string {
+  return id.split(/[\\/]/).pop() ?? id;
+}
+
+/** The Grad-CAM gallery, grouped by outcome. */
+export function camSection(cams: readonly CamExample[], classNames: ClassNames): string {
+  const groups = OUTCOMES.map((o) => {
+    const items = cams.filter((c) => c.outcome === o);
+    const figures = items.map((c) =>
+      figure(dataImg(c.png, 'image/png', `Grad-CAM of ${basename(c.id)}`, { width: 224, height: 224 }, 'cam'), `${basename(c.id)} - p(PNEUMONIA) ${c.probability.toFixed(3)}, actual ${classNames[c.label]}`),
+    );
+    return `<h3>${esc(outcomeTitle(o, classNames))}</h3>${figures.length > 0 ? `<div class="gallery">${figures.join('')}</div>` : '<p class="muted">No image with this outcome.</p>'}`;
+  });
+  const layer = cams.find((c) => c.layerName !== undefined)?.layerName;
+  return section(
+    'grad-cam',
+    'Where the model looked (Grad-CAM)',
+    `<p>Red marks the regions whose features raised the model's PNEUMONIA logit most${layer ? ` (layer ${esc(layer)})` : ''}; the most confident images of each outcome are shown.</p>${groups.join('')}`,
+  );
+}
+
+/** Run facts: seed, backend, versions, timings, configuration. */
+export function runSection(run: RunInfo | undefined): string {
+  if (run === undefined) return section('run', 'Run', '<p class="muted">No run information was given.</p>');
+  const facts: Record<string, unknown> = {};
+  for (const k of ['seed', 'backend', 'command', 'startedAt', 'finishedAt'] as const) if (run[k] !== undefined) facts[k] = run[k];
+  const parts = [renderValue(facts)];
+  if (run.timings) parts.push(`<h3>Timings (seconds)</h3>${renderValue(run.timings)}`);
+  if (run.versions) parts.push(`<h3>Versions</h3>${renderValue(run.versions)}`);
+  if (run.config) parts.push(`<h3>Configuration</h3>${renderValue(run.config)}`);
+  return section('run', 'Run', parts.join(''));
+}
+
+/** The data audit, rendered generically (its shape belongs to the loader). */
+export function auditSection(audit: unknown): string {
+  return section('audit', 'Data audit', renderValue(audit));
+}
+
+/** The whole page. */
+export function reportPage(
+  data: ReportData,
+  parts: { splitPlots: ReadonlyMap<string, readonly EmbeddedPlot[]>; training?: EmbeddedPlot; generatedAt: string },
+): string {
+  const classNames = data.classNames ?? ['NORMAL', 'PNEUMONIA'];
+  const title = data.title ?? 'cxr evaluation report';
+  const body: { id: string; title: string; html: string }[] = [];
+  body.push({ id: 'summary', title: 'Summary', html: section('summary', 'Summary', splitsTable(data.splits)) });
+  body.push({ id: 'threshold', title: 'Threshold', html: thresholdSection(data.threshold) });
+  for (const [name, r] of Object.entries(data.splits)) body.push({ id: `split-${name}`, title: `Split: ${name}`, html: splitSection(name, r, parts.splitPlots.get(name) ?? []) });
+  if (parts.training) body.push({ id: 'training', title: 'Training', html: section('training', 'Training curves', plotRow([parts.training])) });
+  if (data.cams && data.cams.length > 0) body.push({ id: 'grad-cam', title: 'Grad-CAM', html: camSection(data.cams, classNames) });
+  for (const s of data.sections ?? []) body.push({ id: s.id, title: s.title, html: extraSection(s) });
+  if (data.audit !== undefined) body.push({ id: 'audit', title: 'Data audit', html: auditSection(data.audit) });
+  body.push({ id: 'run', title: 'Run', html: runSection(data.run) });
+  const nav = `<nav><ul>${body.map((b) => `<li><a href="#${esc(b.id)}">${esc(b.title)}</a></li>`).join('')}</ul></nav>`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><h1>${esc(title)}</h1><p class="muted">Generated ${esc(parts.generatedAt)}${data.run?.seed !== undefined ? ` - seed ${esc(data.run.seed)}` : ''}${data.run?.backend ? ` - backend ${esc(data.run.backend)}` : ''}</p>
+${summaryCards(data)}
+${nav}</header>
+<main>
+${body.map((b) => b.html).join('\n')}
+</main>
+</body>
+</html>
+`;
+}
+
+/** An extra section's fragment (already escaped by its builder), wrapped in a section when it is not one. */
+export function extraSection(s: ReportSection): string {
+  return /^\s*<section[\s>]/i.test(s.html) ? s.html : section(s.id, s.title, s.html);
+}

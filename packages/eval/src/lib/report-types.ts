@@ -1,0 +1,81 @@
+import type { TrainEvent } from '@cxr/model';
+import type { Outcome } from './pick-outcome-examples.js';
+import type { ClassNames } from './plots/plot-specs.js';
+import type { EvaluationReport, ThresholdChoice } from './types.js';
+
+/** How the operating threshold was set: chosen on a split (see `chooseThreshold`), or fixed by the user. */
+export type ReportThreshold =
+  | (ThresholdChoice & {
+      /** The split it was chosen on, e.g. `val`. Default `val`. */
+      readonly chosenOn?: string;
+    })
+  | { readonly threshold: number; readonly method: 'fixed'; /** Where it came from, e.g. `--threshold` or `model metadata`. */ readonly source?: string };
+
+/** Facts about the run, shown in the report and copied to report.json. All optional. */
+export interface RunInfo {
+  /** The root seed every random stage derived its seed from. */
+  readonly seed?: number;
+  /** The tfjs backend used, e.g. `wasm`, and why (if there was a fallback). */
+  readonly backend?: string;
+  readonly command?: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** The run's configuration (flags and defaults), any JSON object. */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** Versions of the tools and libraries, e.g. `{ node: '20.20.2', '@tensorflow/tfjs': '4.22.0' }`. */
+  readonly versions?: Readonly<Record<string, string>>;
+  /** Wall-clock seconds per phase, e.g. `{ scan: 1.2, train: 300 }`. */
+  readonly timings?: Readonly<Record<string, number>>;
+}
+
+/** One Grad-CAM picture for the report's gallery. */
+export interface CamExample {
+  /** The image's file path (or id). */
+  readonly id: string;
+  readonly outcome: Outcome;
+  readonly probability: number;
+  readonly label: 0 | 1;
+  /** The overlay PNG (from `gradCamOverlayPng`). */
+  readonly png: Uint8Array;
+  /** The split it comes from; default `test`. */
+  readonly split?: string;
+  /** The layer the heatmap was taken from. */
+  readonly layerName?: string;
+}
+
+/**
+ * An extra part of the report built elsewhere in this package (e.g. the data views of issue 7):
+ * an already-escaped HTML fragment, inserted as is, and the files that go with it (written to `plots/`).
+ */
+export interface ReportSection {
+  readonly id: string;
+  readonly title: string;
+  readonly html: string;
+  readonly files: readonly { readonly name: string; readonly data: Uint8Array }[];
+}
+
+/** Everything {@link writeReport} puts in a report. Only `threshold` and `splits` are required. */
+export interface ReportData {
+  /** Default `cxr evaluation report`. */
+  readonly title?: string;
+  /** `[negative, positive]`; default `['NORMAL', 'PNEUMONIA']`. */
+  readonly classNames?: ClassNames;
+  readonly threshold: ReportThreshold;
+  /** Evaluation per split, e.g. `{ val, test }` (from `evaluate`), in the order to show them. */
+  readonly splits: Readonly<Record<string, EvaluationReport>>;
+  /** Training events; the `epoch` ones make the training curves. */
+  readonly training?: readonly TrainEvent[];
+  /** The loader's data audit (any JSON object, rendered generically). */
+  readonly audit?: unknown;
+  readonly run?: RunInfo;
+  readonly cams?: readonly CamExample[];
+  readonly sections?: readonly ReportSection[];
+}
+
+/** Paths of the files {@link writeReport} wrote. */
+export interface ReportFiles {
+  readonly html: string;
+  readonly json: string;
+  /** Every file under `plots/`. */
+  readonly plots: readonly string[];
+}

@@ -1,0 +1,105 @@
+import type { Prediction, TrainEvent } from '@cxr/model';
+import { chooseThreshold } from '../lib/choose-threshold.js';
+import { evaluatePredictions } from '../lib/evaluate.js';
+import { gradCamOverlayPng } from '../lib/grad-cam-overlay-png.js';
+import { pickOutcomeExamples } from '../lib/pick-outcome-examples.js';
+import type { CamExample, ReportData } from '../lib/report-types.js';
+
+/** A small seeded generator (mulberry32) for test data. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seeded predictions of a mediocre classifier: positives score higher on average. */
+export function samplePredictions(n: number, seed: number, prefix: string): Prediction[] {
+  const rand = mulberry32(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const label = rand() < 0.6 ? 1 : 0;
+    const z = (label === 1 ? 1 : -0.6) + 1.3 * (rand() + rand() + rand() - 1.5);
+    return { id: `/data/${prefix}/${label === 1 ? 'PNEUMONIA' : 'NORMAL'}/img_${i}.jpeg`, probability: 1 / (1 + Math.exp(-2 * z)), label: label as 0 | 1 };
+  });
+}
+
+/** An X-ray-like grey test image: a dark field with two bright "lungs" and some texture. */
+export function sampleXray(size: number, seed: number): Uint8Array {
+  const rand = mulberry32(seed);
+  const px = new Uint8Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const lung = (cx: number): number => Math.exp(-(((x - cx) / (size * 0.18)) ** 2 + ((y - size * 0.5) / (size * 0.3)) ** 2));
+      px[y * size + x] = Math.min(255, Math.round(30 + 170 * (lung(size * 0.3) + lung(size * 0.7)) + 25 * rand()));
+    }
+  }
+  return px;
+}
+
+function sampleTraining(epochs: number): TrainEvent[] {
+  return Array.from({ length: epochs }, (_, i) => ({
+    kind: 'epoch' as const,
+    epoch: i + 1,
+    loss: 0.7 * Math.exp(-i / 3) + 0.1,
+    valLoss: 0.75 * Math.exp(-i / 4) + 0.15,
+    valAccuracy: 0.6 + 0.3 * (1 - Math.exp(-i / 2)),
+    valAuc: 0.65 + 0.3 * (1 - Math.exp(-i / 2)),
+    learningRate: 1e-3,
+    imagesPerSecond: 40,
+    seconds: 30,
+    improved: true,
+  }));
+}
+
+/**
+ * A complete, realistic {@link ReportData} for report tests: seeded val/test predictions, the
+ * threshold chosen on val, a training history, an audit object, run facts and Grad-CAM overlays
+ * (synthetic heatmaps on synthetic X-rays). `hostile` puts HTML-like text in ids and config to test escaping.
+ */
+export async function sampleReportData(options: { readonly seed?: number; readonly hostile?: boolean; readonly camSize?: number } = {}): Promise<ReportData> {
+  const seed = options.seed ?? 1;
+  const val = samplePredictions(80, seed, 'val');
+  const test = samplePredictions(120, seed + 1, options.hostile ? 'te<script>alert(1)</script>st' : 'test');
+  const choice = chooseThreshold(
+    val.map((p) => p.probability),
+    val.map((p) => p.label as number),
+  );
+  const valReport = evaluatePredictions(val, { threshold: choice.threshold, split: 'val' });
+  const testReport = evaluatePredictions(test, { threshold: choice.threshold, split: 'test' });
+  const size = options.camSize ?? 64;
+  const cams: CamExample[] = [];
+  for (const [k, pick] of pickOutcomeExamples(testReport.predictions, choice.threshold, 2).entries()) {
+    const heat = new Float32Array(8 * 8).map((_, i) => Math.max(0, Math.sin((i + k) * 0.7)));
+    const png = await gradCamOverlayPng(sampleXray(size, seed + k), size, size, { values: heat, height: 8, width: 8 });
+    cams.push({ ...pick, png, split: 'test', layerName: 'compact_s5_c2_relu' });
+  }
+  return {
+    title: options.hostile ? 'Report <b>bold</b> & "quoted"' : 'cxr evaluation report',
+    threshold: { ...choice, chosenOn: 'val' },
+    splits: { val: valReport, test: testReport },
+    training: sampleTraining(6),
+    audit: {
+      root: '/data/chest-xray',
+      counts: [
+        { split: 'train', NORMAL: 1341, PNEUMONIA: 3875 },
+        { split: 'test', NORMAL: 234, PNEUMONIA: 390 },
+      ],
+      rejected: [{ path: options.hostile ? '/data/<img src=x onerror=alert(1)>.jpeg' : '/data/bad.jpeg', reason: 'truncated JPEG' }],
+      duplicates: [['/data/a.jpeg', '/data/b.jpeg']],
+      crossSplitGroups: [],
+    },
+    run: {
+      seed: 42,
+      backend: 'cpu (wasm unavailable: test)',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      config: { epochs: 6, imageSize: 224, note: options.hostile ? '</td></tr></table><script>alert(1)</script>' : 'defaults' },
+      versions: { node: process.versions.node, '@tensorflow/tfjs': '4.22.0' },
+      timings: { scan: 1.5, train: 180.25, evaluate: 4 },
+    },
+    cams,
+  };
+}
