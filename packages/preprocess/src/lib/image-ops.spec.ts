@@ -70,7 +70,7 @@ describe('image ops', () => {
   });
 
   it('standardizes each image to mean 0, std 1; a constant image becomes zeros', () => {
-    const img = rescaleImages(grid(4, 4).mul(17)); // 0..255
+    const img = rescaleImages(grid(4, 4).mul<tf.Tensor3D>(17)); // 0..255
     const z = standardizeImage(img);
     const { mean, variance } = tf.moments(z);
     expect(mean.dataSync()[0]).toBeCloseTo(0, 5);

@@ -1,0 +1,42 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fc, test } from '@fast-check/vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { firstValueFrom, from, toArray } from 'rxjs';
+import { decodeImages, decodeSettingsKey, scanDataset, type ImageRecord, type Sample } from '@cxr/loader';
+import { writeTinyDataset } from '@cxr/loader/testing';
+import { cacheSamples } from './cache-samples.js';
+
+let work: string;
+let records: ImageRecord[];
+let fresh: Map<string, Sample>;
+let runs = 0;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'cxr-cache-prop-'));
+  const { root } = await writeTinyDataset(path.join(work, 'data'), { perClass: 3, size: 12, splits: ['train', 'test'], corrupt: true });
+  records = await firstValueFrom(scanDataset(root).pipe(toArray()));
+  const decoded = await firstValueFrom(from(records).pipe(decodeImages({ size: 6 }), toArray()));
+  fresh = new Map(decoded.map((s) => [s.record.path, s]));
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+test.prop([fc.array(fc.nat(), { maxLength: 20 }), fc.constantFrom('memory', 'disk'), fc.integer({ min: 1, max: 4 })], { numRuns: 15 })(
+  'the cache returns the same bytes as a fresh decode, cold and warm',
+  async (picks, mode, concurrency) => {
+    const input = picks.map((i) => records[i % records.length] as ImageRecord);
+    const settingsKey = decodeSettingsKey({ size: 6 });
+    const dir = path.join(work, `cache-${runs++}`);
+    const op = cacheSamples(mode === 'memory' ? { mode, concurrency } : { mode, dir, settingsKey, concurrency }, decodeImages({ size: 6, concurrency }));
+    const expected = input.filter((r) => fresh.has(r.path)).map((r) => Buffer.from((fresh.get(r.path) as Sample).pixels).toString('hex'));
+    for (const _pass of ['cold', 'warm']) {
+      const out = await firstValueFrom(from(input).pipe(op, toArray()));
+      expect(out.map((s) => s.record.path)).toEqual(input.filter((r) => fresh.has(r.path)).map((r) => r.path));
+      expect(out.map((s) => Buffer.from(s.pixels).toString('hex'))).toEqual(expected);
+    }
+  },
+);
