@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '@cxr/loader';
+import { buildModel } from '@cxr/model';
 import { drawAugmentParams, randomFlipLayer, randomRotationLayer, randomZoomLayer, rescaleLayer, standardizeLayer } from '@cxr/preprocess';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,14 @@ describe('augmentationGridSection', () => {
     const [file] = a.files;
     expect(file?.name).toBe('augmentation-grid.png');
     expect((await sharp(file?.data).metadata()).format).toBe('png');
+    m.dispose();
+  });
+
+  it('works on the model @cxr/model builds for training, with its ranges', async () => {
+    const m = buildModel({ imageSize: 16, seed: 1, augment: { rotationDegrees: 7, zoom: 0.05 }, compact: { filters: [4, 8] } });
+    const section = await augmentationGridSection(m, sample(16, 16), { seed: 3, count: 4 });
+    for (const d of section.draws) expect(d.params).toEqual(drawAugmentParams(d.seed, { flip: true, rotationDegrees: 7, zoom: 0.05 }));
+    expect(section.html).toContain('rotation uniform in ±7° (layer “augment_rotation”, CxrRandomRotation)');
     m.dispose();
   });
 

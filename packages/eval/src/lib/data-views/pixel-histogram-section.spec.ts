@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '@cxr/loader';
+import { buildModel } from '@cxr/model';
 import { randomFlipLayer, randomRotationLayer, randomZoomLayer, rescaleLayer, standardizeLayer } from '@cxr/preprocess';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,18 @@ describe('pixelHistogramSection', () => {
     m.dispose();
   });
 
+  it('works on the model @cxr/model builds for training (raw 0-255 pixels into its standardize layer)', async () => {
+    const m = buildModel({ imageSize: 16, seed: 1, augment: {}, compact: { filters: [4, 8] } });
+    const section = await pixelHistogramSection(m, images, { seed: 2, count: 2 });
+    for (const s of section.stats) {
+      expect(s.before.max).toBeGreaterThan(1);
+      expect(s.before.max).toBeLessThanOrEqual(255);
+      expect(Math.abs(s.after.mean)).toBeLessThan(1e-4);
+    }
+    expect(section.html).toContain('layer “standardize” (CxrStandardize)');
+    m.dispose();
+  });
+
   it('finds the layer inside a nested model', async () => {
     const inner = tf.sequential({ layers: [rescaleLayer({ inputShape: [16, 16, 1] }), standardizeLayer({ name: 'inner_std' })] });
     const input = tf.input({ shape: [16, 16, 1] });
@@ -122,6 +135,7 @@ describe('pixelHistogramSection', () => {
     await expect(pixelHistogramSection(m, images, { seed: 1, count: 0 })).rejects.toThrow(/count must be between 1 and 16, got 0/);
     await expect(pixelHistogramSection(m, images, { seed: 1, bins: 1 })).rejects.toThrow(RangeError);
     await expect(pixelHistogramSection(m, [], { seed: 1 })).rejects.toThrow(/non-empty/);
+    await expect(pixelHistogramSection(m, [{ ...images[0]!, height: 3 }], { seed: 1 })).rejects.toThrow(/images\[0\] must be a decoded grey sample/);
     m.dispose();
   });
 });

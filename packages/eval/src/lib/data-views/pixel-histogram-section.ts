@@ -109,6 +109,11 @@ export async function pixelHistogramSection(
   const thumbnailSize = checkInteger(STAGE, 'thumbnailSize', options.thumbnailSize ?? 128, 16, 512);
   const classNames = options.layerClassNames ?? STANDARDIZE_CLASS_NAMES;
   if (!Array.isArray(images) || images.length === 0) throw new RangeError(`${STAGE}: images must be a non-empty array of samples.`);
+  images.forEach((s, i) => {
+    if (s === null || typeof s !== 'object' || !(s.pixels instanceof Uint8Array) || !(s.height > 0 && s.width > 0) || s.pixels.length !== s.height * s.width) {
+      throw new TypeError(`${STAGE}: images[${i}] must be a decoded grey sample (pixels of height * width bytes).`);
+    }
+  });
 
   const layers = findLayersByClass(model, classNames);
   const layer = layers[0];
