@@ -13,6 +13,7 @@ let work: string;
 let data: TinyDataset;
 let audit: DatasetAudit;
 let leaked: string;
+const ODD = `77_<b>&"x'`;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'cxr-audit-'));
@@ -22,6 +23,8 @@ beforeAll(async () => {
   if (source === undefined) throw new Error('no train PNEUMONIA image');
   leaked = join(data.root, 'test', 'PNEUMONIA', basename(source.path).replace(/_(\d+)\.jpeg$/, '_99$1.jpeg'));
   await copyFile(source.path, leaked);
+  // A file name full of markup characters must come out escaped.
+  await copyFile(source.path, join(data.root, 'val', 'PNEUMONIA', `person${ODD}.jpeg`));
   audit = await scanAndAudit(data.root, { size: 24 });
 });
 
@@ -98,6 +101,13 @@ describe('writeAuditReport', () => {
     for (const bad of data.corrupt) expect(html.includes(`<td>train/${bad.className}/${basename(bad.path)}</td>`), bad.path).toBe(true);
     expect(html.includes('Examples left out.')).toBe(true);
     expect(result.pngPaths.some((p) => basename(p).startsWith('examples-'))).toBe(false);
+  });
+
+  it('escapes file names', async () => {
+    const result = await writeAuditReport(join(work, 'out7'), { audit, seed: 1, examplesPerClass: 8 });
+    const html = await readFile(result.htmlPath, 'utf8');
+    expect(html.includes('<b>')).toBe(false);
+    expect(html.includes('person77_&lt;b&gt;&amp;&quot;x&#39;.jpeg')).toBe(true);
   });
 
   it('uses the records it is given instead of scanning again', async () => {
