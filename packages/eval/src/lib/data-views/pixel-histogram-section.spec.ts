@@ -91,6 +91,7 @@ describe('pixelHistogramSection', () => {
     expect(a.html).toBe(b.html);
     expect(a.stats.map((s) => s.image)).not.toEqual(c.stats.map((s) => s.image));
     expect(a.stats).toHaveLength(4);
+    expect(a.shown.map((x) => x.record.path.split('/').pop())).toEqual(a.stats.map((s) => s.image));
     m.dispose();
   });
 

@@ -94,7 +94,8 @@ function statsRow(s: PixelHistogramStats): (string | number)[] {
  * @param model a built model containing the standardization layer.
  * @param images decoded training images (any size; one grey channel).
  * @param options `seed` (required), `count` (4), `bins` (64), `thumbnailSize` (128), `layerClassNames`.
- * @returns the section (`id: 'pixel-histograms'`) and its measured statistics.
+ * @returns the section (`id: 'pixel-histograms'`), its measured statistics (`stats`) and the images
+ *   shown (`shown`; e.g. pass `shown[0]` to `augmentationGridSection`).
  * @throws TypeError/RangeError for invalid options or no images; a `CXR_USAGE` error when the model
  *   has no standardization layer.
  */
@@ -102,7 +103,7 @@ export async function pixelHistogramSection(
   model: tf.LayersModel,
   images: readonly Sample[],
   options: PixelHistogramOptions,
-): Promise<DataViewSection & { readonly stats: readonly PixelHistogramStats[] }> {
+): Promise<DataViewSection & { readonly stats: readonly PixelHistogramStats[]; readonly shown: readonly Sample[] }> {
   const seed = checkSeed(STAGE, 'seed', options.seed);
   const count = checkInteger(STAGE, 'count', options.count ?? 4, 1, 16);
   const bins = checkInteger(STAGE, 'bins', options.bins ?? 64, 2, 512);
@@ -189,5 +190,6 @@ ${htmlTable(['image', 'mean before', 'std before', 'min before', 'max before', '
     html: sectionHtml('pixel-histograms', title, body),
     files: [{ name: 'pixel-histograms.png', data: chart.png }],
     stats,
+    shown: chosen,
   };
 }
