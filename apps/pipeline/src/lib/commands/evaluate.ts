@@ -1,0 +1,48 @@
+import { initBackend, loadModel } from '@cxr/model';
+import type { BackendRequest } from '@cxr/model';
+import { evaluatePredictions } from '@cxr/eval';
+import type { EvaluationReport } from '@cxr/eval';
+import type { Split } from '@cxr/loader';
+import type { ParsedCommand } from '../args.js';
+import { writeJsonAtomic } from '../atomic.js';
+import type { CommandContext } from '../context.js';
+import { checkUsable, loadDataset, scanRecords } from '../dataset.js';
+import { usageError } from '../errors.js';
+import { modelSettings } from '../model-metadata.js';
+import { absolute, existingDir, resolveDataRoot } from '../paths.js';
+import { batchesOf, predictBatches } from '../predictions.js';
+import { backendLines } from './shared.js';
+import { evaluationLines } from './report-lines.js';
+
+/** `cxr evaluate --model DIR --data DIR [--split test] [--out DIR] [--json]`. */
+export async function runEvaluate(parsed: ParsedCommand, { io, logger }: CommandContext): Promise<number> {
+  const v = parsed.values;
+  if (typeof v['model'] !== 'string') throw usageError('cxr evaluate needs the model to evaluate: add --model DIR (the model/ folder of a run).');
+  const modelDir = existingDir(absolute(io.cwd, v['model']), '--model');
+  const { root } = resolveDataRoot(typeof v['data'] === 'string' ? v['data'] : undefined, io.env, io.cwd);
+  const split = (v['split'] ?? 'test') as Split;
+  const scanned = await scanRecords(root, [split]);
+  const backend = await initBackend({ backend: (v['backend'] ?? 'auto') as BackendRequest });
+  for (const line of backendLines(backend)) logger.detail(line);
+  const { model, metadata } = await loadModel(modelDir);
+  try {
+    const settings = modelSettings(model, metadata);
+    if (settings.thresholdSource === 'default') logger.info(`The model in ${modelDir} stores no threshold; using 0.5.`);
+    const loaded = await loadDataset(root, scanned, { size: settings.imageSize, fit: settings.fit }, { splits: [split] });
+    checkUsable(root, loaded, { trainClasses: false, file: undefined });
+    if (loaded.records.length === 0) throw usageError(`${root}/${split} holds no usable image; check --data and --split (the folder needs NORMAL/ and PNEUMONIA/ inside).`);
+    const batchSize = typeof v['batch-size'] === 'number' ? v['batch-size'] : 32;
+    const predictions = await predictBatches(model, batchesOf(loaded.records, loaded.samples, batchSize));
+    const report: EvaluationReport = evaluatePredictions(predictions, { threshold: settings.threshold, split });
+    if (typeof v['out'] === 'string') {
+      const out = absolute(io.cwd, v['out']);
+      await writeJsonAtomic(`${out}/report.json`, { model: modelDir, data: root, split, backend: backend.name, threshold: settings.threshold, report, audit: loaded.audit });
+      logger.info(`Report written to ${out}.`);
+    }
+    if (v['json'] === true) io.stdout.write(`${JSON.stringify({ model: modelDir, data: root, ...report }, null, 2)}\n`);
+    else for (const line of evaluationLines(report, settings.classNames)) io.stdout.write(`${line}\n`);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,9 @@
+import type { Io } from './io.js';
+import type { Logger } from './logger.js';
+
+/** What every command gets: where to write, a logger (stdout, or stderr with --json) and a clock. */
+export interface CommandContext {
+  readonly io: Io;
+  readonly logger: Logger;
+  readonly now: () => number;
+}

@@ -1,0 +1,38 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { usageError } from './errors.js';
+
+/** The repository root (this file is `apps/pipeline/{src,dist}/lib/paths.*`). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** The embedded default dataset: `../shared/datasets/chest-xray` next to the repository. */
+export const EMBEDDED_DATA = resolve(REPO_ROOT, '../shared/datasets/chest-xray');
+
+export const KAGGLE_HINT =
+  'download "Chest X-Ray Images (Pneumonia)" from https://www.kaggle.com/datasets/paultimothymooney/chest-xray-pneumonia, unzip it so the folder holds train/, val/ and test/ each with NORMAL/ and PNEUMONIA/ inside, and pass it with --data DIR (or set CXR_DATA)';
+
+/** Where the data comes from: `--data`, else `CXR_DATA`, else the embedded default when present. */
+export function resolveDataRoot(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): { root: string; source: string } {
+  if (flag !== undefined) return { root: existingDir(resolve(cwd, flag), '--data'), source: '--data' };
+  const fromEnv = env['CXR_DATA'];
+  if (fromEnv) return { root: existingDir(resolve(cwd, fromEnv), 'CXR_DATA'), source: 'CXR_DATA' };
+  if (existsSync(EMBEDDED_DATA)) return { root: EMBEDDED_DATA, source: 'embedded default' };
+  throw usageError(`No dataset given: ${KAGGLE_HINT}.`);
+}
+
+/** Checks that a folder exists, or throws a usage error naming it and where it came from. */
+export function existingDir(path: string, from: string): string {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw usageError(`The folder ${path} (from ${from}) does not exist; check the path${from === '--data' || from === 'CXR_DATA' ? `, or ${KAGGLE_HINT}` : ''}.`);
+  }
+  if (!stat.isDirectory()) throw usageError(`${path} (from ${from}) is a file, not a folder; give the folder that contains it.`);
+  return path;
+}
+
+export function absolute(cwd: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}

@@ -1,0 +1,26 @@
+import type { ImageRecord, Sample } from '@cxr/loader';
+import type { Prediction } from '@cxr/model';
+import { predict } from '@cxr/model';
+import type { ModelMetadata } from '@cxr/model';
+import { batch, prefetch, toAsyncIterable } from '@cxr/preprocess';
+import type { Batch } from '@cxr/preprocess';
+import { from, pipe, type Observable, type OperatorFunction } from 'rxjs';
+import type { LayersModel } from '@tensorflow/tfjs';
+
+/** Batches of records, decoded (or served from the cache) ahead of the consumer, bounded. */
+export function batchesOf(records: readonly ImageRecord[] | Observable<ImageRecord>, samples: OperatorFunction<ImageRecord, Sample>, batchSize: number): Observable<Batch> {
+  return (Array.isArray(records) ? from(records as readonly ImageRecord[]) : (records as Observable<ImageRecord>)).pipe(prefetch({ bufferSize: 3, chunkSize: batchSize, work: pipe(samples, batch({ size: batchSize })) }));
+}
+
+/** Runs the model over batches, pulled one at a time. */
+export async function predictBatches(model: LayersModel, batches: Observable<Batch>, metadata?: ModelMetadata): Promise<Prediction[]> {
+  const out: Prediction[] = [];
+  for await (const prediction of toAsyncIterable(batches.pipe(predict({ model, ...(metadata ? { metadata } : {}) })))) out.push(prediction);
+  return out;
+}
+
+/** Probabilities and labels as typed arrays (labelled predictions only). */
+export function scores(predictions: readonly Prediction[]): { probs: Float64Array; labels: Uint8Array } {
+  const labelled = predictions.filter((p) => p.label === 0 || p.label === 1);
+  return { probs: Float64Array.from(labelled, (p) => p.probability), labels: Uint8Array.from(labelled, (p) => p.label ?? 0) };
+}

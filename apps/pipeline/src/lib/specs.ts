@@ -1,0 +1,87 @@
+import type { CommandSpec, FlagSpec } from './args.js';
+
+const json: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (messages go to stderr).' };
+const data: FlagSpec = { type: 'string', placeholder: 'DIR', description: 'Dataset folder: DIR/{train,val,test}/{NORMAL,PNEUMONIA}/*.jpeg. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' };
+const backend: FlagSpec = { type: 'string', placeholder: 'NAME', description: 'TensorFlow.js engine: tensorflow-gpu (tfjs-node-gpu), tensorflow (tfjs-node), wasm or cpu. Default: the first that works, in that order.', example: 'wasm' };
+const batchSize: FlagSpec = { type: 'integer', placeholder: 'N', min: 1, max: 4096, description: 'Images per batch.', example: '32' };
+
+export const SCAN: CommandSpec = {
+  name: 'scan',
+  summary: 'Scan and audit a dataset folder.',
+  description:
+    'Finds every image in a folder laid out as <dir>/{train,val,test}/{NORMAL,PNEUMONIA}/, decodes each one to check it, and prints counts per split and class, image modes and sizes per class, duplicates, patients shared across splits and the files that cannot be used. Exit 0 when the scan completes, even with rejected files.',
+  positional: { name: 'dir', description: 'The dataset folder (default as for --data of train).', required: false, variadic: false },
+  flags: {
+    json,
+    out: { type: 'string', placeholder: 'DIR', description: 'Also write the audit as DIR/audit.json.' },
+  },
+  examples: ['cxr scan ../shared/datasets/chest-xray', 'cxr scan ~/data/chest_xray --json > audit.json'],
+};
+
+export const TRAIN: CommandSpec = {
+  name: 'train',
+  summary: 'Train a model, choose its threshold on validation, evaluate it on test, and write a run folder.',
+  description:
+    'Runs the whole flow: picks the backend, scans and audits the data, re-splits train+val (stratified, patient-disjoint, seeded), decodes and caches the images, trains with validation every epoch (best weights kept, checkpoints written), chooses the operating threshold on validation, evaluates on test, and writes model/, checkpoints/, report.html, report.json, plots/, run.json, split.csv and cxr.log into the run folder. Ctrl-C stops after writing a checkpoint; --resume continues.',
+  flags: {
+    data,
+    out: { type: 'string', placeholder: 'DIR', description: 'Run folder. Default: runs/<date-time> in the current folder.' },
+    seed: { type: 'integer', placeholder: 'N', min: 0, max: 2 ** 32 - 1, default: 42, description: 'Root seed: same seed, data and backend give the same split, batches and metrics.' },
+    'dry-run': { type: 'boolean', description: 'Scan, audit and split, print the plan (counts, class weights, backend, model summary), write run.json and split.csv, and stop.' },
+    json,
+    backend,
+    epochs: { type: 'integer', placeholder: 'N', min: 1, max: 1000, description: 'Maximum number of epochs (early stopping may end sooner).', example: '10' },
+    'image-size': { type: 'integer', placeholder: 'N', min: 16, max: 1024, description: 'Side of the square input images, in pixels.', example: '128' },
+    'batch-size': batchSize,
+    architecture: { type: 'string', placeholder: 'NAME', description: 'Model architecture (see `cxr doctor`).', example: 'compact' },
+    weights: { type: 'string', placeholder: 'DIR', description: 'Fine-tune from a local tfjs-layers model (a folder with model.json).' },
+    resume: { type: 'boolean', description: 'Continue the interrupted run in --out (default: the newest folder in runs/) from its last checkpoint, with its settings.' },
+  },
+  examples: [
+    'cxr train                               # defaults, on $CXR_DATA or the embedded dataset',
+    'cxr train --data ~/chest_xray --epochs 8 --image-size 128',
+    'cxr train --dry-run --json --seed 7',
+    'cxr train --resume --out runs/20261126-140000',
+  ],
+};
+
+export const EVALUATE: CommandSpec = {
+  name: 'evaluate',
+  summary: 'Evaluate a saved model on one split of a dataset.',
+  description: "Loads a model folder written by `cxr train` (its metadata gives the image size, decode settings and threshold), predicts every image of the split, and prints the metrics at the model's threshold, AUC with its 95% interval. --out writes report.html, report.json and plots/.",
+  flags: {
+    model: { type: 'string', placeholder: 'DIR', description: 'Model folder (the model/ of a run folder).' },
+    data,
+    split: { type: 'string', placeholder: 'SPLIT', choices: ['train', 'val', 'test'], default: 'test', description: 'Which split to evaluate.' },
+    out: { type: 'string', placeholder: 'DIR', description: 'Write report.html, report.json and plots/ here.' },
+    json,
+    backend,
+    'batch-size': batchSize,
+  },
+  examples: ['cxr evaluate --model runs/20261126-140000/model --data ../shared/datasets/chest-xray', 'cxr evaluate --model my-model --split val --json'],
+};
+
+export const PREDICT: CommandSpec = {
+  name: 'predict',
+  summary: 'Predict PNEUMONIA for images or folders of images.',
+  description: "Prints one row per image: file, probability of PNEUMONIA, label at the model's threshold, and the threshold. Folders are searched recursively for .jpeg/.jpg/.png files. --cam DIR writes a Grad-CAM heatmap over each X-ray as a PNG.",
+  positional: { name: 'file-or-folder', description: 'Images (.jpeg, .jpg, .png) or folders of images.', required: true, variadic: true },
+  flags: {
+    model: { type: 'string', placeholder: 'DIR', description: 'Model folder (the model/ of a run folder).' },
+    json,
+    cam: { type: 'string', placeholder: 'DIR', description: 'Write Grad-CAM overlays as DIR/<image>.cam.png.' },
+    backend,
+    'batch-size': batchSize,
+  },
+  examples: ['cxr predict --model runs/20261126-140000/model xray1.jpeg xray2.png', 'cxr predict --model my-model scans/ --json --cam cams/'],
+};
+
+export const DOCTOR: CommandSpec = {
+  name: 'doctor',
+  summary: 'Show which TensorFlow.js engines work here, and why the others do not.',
+  description: 'Checks the native binding (tfjs-node, tfjs-node-gpu with the CUDA and cuDNN versions it expects against those installed), WASM with SIMD and threads, and the pure-JS cpu backend.',
+  flags: { json },
+  examples: ['cxr doctor', 'cxr doctor --json'],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [SCAN, TRAIN, EVALUATE, PREDICT, DOCTOR];
