@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
@@ -117,6 +117,19 @@ describe('writeAuditReport', () => {
     const result = await writeAuditReport(join(work, 'out4'), { audit, seed: 1, records, examplesPerClass: 8 });
     expect(Object.keys(result.examples).sort()).toEqual(['val/NORMAL', 'val/PNEUMONIA']);
     expect(result.examples['val/NORMAL']).toHaveLength(4);
+  });
+
+  it('handles a folder of class folders without splits', async () => {
+    const flat = join(work, 'flat');
+    for (const f of data.images.filter((i) => i.split === 'val')) {
+      await mkdir(join(flat, f.className), { recursive: true });
+      await copyFile(f.path, join(flat, f.className, basename(f.path)));
+    }
+    const flatAudit = await scanAndAudit(flat, { size: 24 });
+    expect(flatAudit.layout).toBe('classes');
+    const result = await writeAuditReport(join(work, 'out8'), { audit: flatAudit, seed: 1, examplesPerClass: 2 });
+    expect(Object.keys(result.examples).sort()).toEqual(['train/NORMAL', 'train/PNEUMONIA']);
+    expect((await readFile(result.htmlPath, 'utf8')).includes('(class folders only, one split)')).toBe(true);
   });
 
   it('says clearly when the audited folder is gone and the records must be scanned', async () => {
