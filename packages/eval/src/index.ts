@@ -42,6 +42,7 @@ export {
 export { gradCam, lastFeatureMapLayer, type CamImage, type GradCamOptions, type GradCamResult, type Heatmap } from './lib/grad-cam.js';
 export { gradCamOverlayPng, jet, upsampleBilinear, type OverlayOptions } from './lib/grad-cam-overlay-png.js';
 export { OUTCOMES, outcomeOf, pickOutcomeExamples, type Outcome, type OutcomeExample } from './lib/pick-outcome-examples.js';
+export { camExamples, type CamExamplesOptions } from './lib/cam-examples.js';
 // Data views: audit page, pixel histograms, augmentation grid (issue 7)
 export type { DataViewFile, DataViewSection } from './lib/data-views/types.js';
 export { auditSection, type AuditSectionExtras, type AuditSectionOptions } from './lib/data-views/audit-section.js';
