@@ -38,10 +38,11 @@ export interface BuildModelOptions {
   readonly compact?: Partial<CompactCnnShape>;
 }
 
-/** The default shape of the compact CNN: 5 stages, 2 convolutions in stages 2-5 (about 0.6 M parameters). */
+/** The default shape of the compact CNN: 5 stages of 16-256 filters, one convolution each, a stride-2 stem. */
 export const COMPACT_CNN_DEFAULTS: CompactCnnShape = Object.freeze({
-  filters: Object.freeze([24, 48, 64, 128, 256]),
-  convsPerStage: 2,
+  filters: Object.freeze([16, 32, 64, 128, 256]),
+  convsPerStage: 1,
+  stemStride: 2,
 });
 
 function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 'augment' | 'compact'>> & { augment: AugmentOptions | false; compact: CompactCnnShape } {
@@ -69,8 +70,10 @@ function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 
   if (!Number.isInteger(compact.convsPerStage) || compact.convsPerStage < 1 || compact.convsPerStage > 4) {
     throw new RangeError(`${stage}: compact.convsPerStage must be an integer from 1 to 4, got ${String(compact.convsPerStage)}`);
   }
-  if (architecture === 'compact-cnn' && options.imageSize < 2 ** (compact.filters.length - 1)) {
-    throw new RangeError(`${stage}: imageSize ${options.imageSize} is too small for ${compact.filters.length} compact stages (at least ${2 ** (compact.filters.length - 1)})`);
+  if (compact.stemStride !== 1 && compact.stemStride !== 2) throw new RangeError(`${stage}: compact.stemStride must be 1 or 2, got ${String(compact.stemStride)}`);
+  const smallest = compact.stemStride * 2 ** (compact.filters.length - 1);
+  if (architecture === 'compact-cnn' && options.imageSize < smallest) {
+    throw new RangeError(`${stage}: imageSize ${options.imageSize} is too small for ${compact.filters.length} compact stages (at least ${smallest})`);
   }
   return { architecture, imageSize: options.imageSize, channels, seed: options.seed, outputBias, augment, compact };
 }
@@ -83,8 +86,8 @@ function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 
  * {@link predict} does). The preprocessing layers are serializable, so a saved model
  * preprocesses exactly as in training.
  *
- * - `compact-cnn` (default, for CPU training): stages of conv 3x3 + batch norm + ReLU with
- *   max-pooling, global average pooling, one logit; about 0.6 M parameters with the defaults.
+ * - `compact-cnn` (default, for CPU training): a conv 3x3 stem (stride 2), stages of conv 3x3 + batch
+ *   norm + ReLU with max-pooling, global average pooling, one logit; about 0.4 M parameters with the defaults.
  * - `inception-resnet-v2`: the seed's network (keras.applications layout, 54.3 M parameters),
  *   for GPU users.
  * - `bench-cnn`: the benchmark network (conv 16/32/64 + pools, conv 128, average pool, dense 1).

@@ -37,17 +37,22 @@ export function conv2dBackpropFilterWasm(args: {
   // Rows of x the forward pass read: [-top, (Ho-1)*sh + fh - 1 - top]. Pad or crop to exactly those.
   const bottom = (outHeight - 1) * strideHeight + filterHeight - inHeight - padInfo.top;
   const right = (outWidth - 1) * strideWidth + filterWidth - inWidth - padInfo.left;
-  const window = padOrCrop(backend, x, [padInfo.top, bottom, padInfo.left, right]);
-  const xT = transpose(backend, window, [3, 1, 2, 0]); // [Ci, H', W', N]
-  release(backend, window);
   const dyT = transpose(backend, dy, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
-  const grad = call(
-    'Conv2D',
-    backend,
-    { x: xT, filter: dyT },
-    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [strideHeight, strideWidth], dimRoundingMode: undefined },
-  ); // [Ci, fh, fw, Co]
-  release(backend, xT, dyT);
+  const convAttrs = { strides: [1, 1], dataFormat: 'NHWC', dilations: [strideHeight, strideWidth], dimRoundingMode: undefined };
+  let grad: Info; // [Ci, fh, fw, Co]
+  if (bottom >= 0 && right >= 0) {
+    // XNNPACK pads inside the convolution: no padded copy of x.
+    const xT = transpose(backend, x, [3, 1, 2, 0]); // [Ci, H, W, N]
+    grad = call('Conv2D', backend, { x: xT, filter: dyT }, { ...convAttrs, pad: [[0, 0], [padInfo.top, bottom], [padInfo.left, right], [0, 0]] });
+    release(backend, xT);
+  } else {
+    const window = padOrCrop(backend, x, [padInfo.top, bottom, padInfo.left, right]);
+    const xT = transpose(backend, window, [3, 1, 2, 0]);
+    release(backend, window);
+    grad = call('Conv2D', backend, { x: xT, filter: dyT }, { ...convAttrs, pad: 'valid' });
+    release(backend, xT);
+  }
+  release(backend, dyT);
   const out = transpose(backend, grad, [1, 2, 0, 3]);
   release(backend, grad);
   return out;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { call, padOrCrop, release, reshape, type Info } from './wasm-calls.js';
+import { call, padOrCrop, release, reshape, spread, type Info } from './wasm-calls.js';
 
 /**
  * `DepthwiseConv2dNativeBackpropInput` for the WASM backend (NHWC, any strides, dilations and
  * paddings), as one XNNPACK depthwise convolution: dy is spread out by the stride (zeros in
- * between, by a reshape and a pad), padded, and convolved (stride 1, the forward dilation) with
+ * between), padded, and convolved (stride 1, the forward dilation) with
  * the spatially reversed filter; with a channel multiplier M the M outputs of each input
  * channel are then summed.
  */
@@ -30,29 +30,15 @@ export function depthwiseConv2dBackpropInputWasm(args: {
   const { filterHeight, filterWidth, dilationHeight, dilationWidth, padInfo } = info;
   const multiplier = outChannels / inChannels;
 
-  // Spread dy by the stride: [N, Ho, 1, Wo, 1, C*M] padded to [N, Ho, sh, Wo, sw, C*M], then cut.
-  let spread = dy;
-  let spreadOwned = false;
-  if (strideHeight > 1 || strideWidth > 1) {
-    const dy6 = reshape(backend, dy, [batchSize, outHeight, 1, outWidth, 1, outChannels]);
-    const paddings = [[0, 0], [0, 0], [0, strideHeight - 1], [0, 0], [0, strideWidth - 1], [0, 0]];
-    const padded6 = call('PadV2', backend, { x: dy6 }, { paddings, constantValue: 0 });
-    const flat = reshape(backend, padded6, [batchSize, outHeight * strideHeight, outWidth * strideWidth, outChannels]);
-    spread = call('Slice', backend, { x: flat }, {
-      begin: [0, 0, 0, 0],
-      size: [batchSize, (outHeight - 1) * strideHeight + 1, (outWidth - 1) * strideWidth + 1, outChannels],
-    });
-    release(backend, dy6, padded6, flat);
-    spreadOwned = true;
-  }
+  const spreadDy = spread(backend, dy, strideHeight, strideWidth);
   const spreadHeight = (outHeight - 1) * strideHeight + 1;
   const spreadWidth = (outWidth - 1) * strideWidth + 1;
   const top = (filterHeight - 1) * dilationHeight - padInfo.top;
   const left = (filterWidth - 1) * dilationWidth - padInfo.left;
   const bottom = inHeight + (filterHeight - 1) * dilationHeight - spreadHeight - top;
   const right = inWidth + (filterWidth - 1) * dilationWidth - spreadWidth - left;
-  const padded = padOrCrop(backend, spread, [top, bottom, left, right]);
-  if (spreadOwned) release(backend, spread);
+  const padded = padOrCrop(backend, spreadDy, [top, bottom, left, right]);
+  release(backend, spreadDy);
 
   const reversed = call('Reverse', backend, { x: filter }, { dims: [0, 1] });
   const flatFilter = reshape(backend, reversed, [filterHeight, filterWidth, outChannels, 1]);

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
 
 /** The kernels this package adds to the `wasm` backend, so models train there. */
 export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm as tf.KernelFunc },
+  // Replaces the shipped C++ loop, which is many times slower than the forward convolution.
+  { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2dBackpropInputWasm as tf.KernelFunc },
   {
     kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
     backendName: 'wasm',
@@ -20,7 +23,8 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
 
 /**
  * Registers the training kernels the tfjs WASM backend lacks (`Conv2DBackpropFilter`, the
- * depthwise backprops, ...), built from its own fast kernels. Idempotent; `initBackend` calls it.
+ * depthwise backprops) or has only as slow or incorrect C++ loops (`Conv2DBackpropInput`, ...),
+ * built from its own fast kernels (XNNPACK convolutions, C++ slices, pads and element-wise ops). Idempotent; `initBackend` calls it.
  *
  * @example
  * ```ts
@@ -32,7 +36,9 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
 export function registerWasmTrainingKernels(): string[] {
   const added: string[] = [];
   for (const config of WASM_TRAINING_KERNELS) {
-    if (tf.getKernel(config.kernelName, 'wasm') !== undefined) continue;
+    const existing = tf.getKernel(config.kernelName, 'wasm');
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (existing !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
     added.push(config.kernelName);
   }

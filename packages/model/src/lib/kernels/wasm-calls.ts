@@ -61,3 +61,20 @@ export function padOrCrop(backend: tf.KernelBackend, x: Info, amounts: readonly 
   }
   return owned ? current : reshape(backend, x, [n, h, w, c]);
 }
+
+/**
+ * Spreads the spatial axes of an NHWC tensor by the strides, with zeros in between
+ * ([N, H, W, C] -> [N, (H-1)*sh+1, (W-1)*sw+1, C]), by a reshape, a pad and a slice. Returns
+ * the input itself (with an extra reference) when both strides are 1.
+ */
+export function spread(backend: tf.KernelBackend, x: Info, strideHeight: number, strideWidth: number): Info {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  if (strideHeight === 1 && strideWidth === 1) return reshape(backend, x, [n, h, w, c]);
+  const x6 = reshape(backend, x, [n, h, 1, w, 1, c]);
+  const paddings = [[0, 0], [0, 0], [0, strideHeight - 1], [0, 0], [0, strideWidth - 1], [0, 0]];
+  const padded = call('PadV2', backend, { x: x6 }, { paddings, constantValue: 0 });
+  const flat = reshape(backend, padded, [n, h * strideHeight, w * strideWidth, c]);
+  const out = call('Slice', backend, { x: flat }, { begin: [0, 0, 0, 0], size: [n, (h - 1) * strideHeight + 1, (w - 1) * strideWidth + 1, c] });
+  release(backend, x6, padded, flat);
+  return out;
+}

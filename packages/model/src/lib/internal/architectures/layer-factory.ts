@@ -36,8 +36,9 @@ export class LayerFactory {
     });
   }
 
-  batchNorm(name: string, scale = true): tfl.layers.Layer {
-    return tfl.layers.batchNormalization({ name, axis: -1, momentum: 0.99, epsilon: 1e-3, scale });
+  /** Batch norm over channels; `momentum` of the moving statistics (Keras' 0.99 by default). */
+  batchNorm(name: string, scale = true, momentum = 0.99): tfl.layers.Layer {
+    return tfl.layers.batchNormalization({ name, axis: -1, momentum, epsilon: 1e-3, scale });
   }
 
   relu(name: string): tfl.layers.Layer {
