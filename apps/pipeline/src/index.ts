@@ -14,6 +14,7 @@ import { runScan } from './lib/commands/scan.js';
 import { runTrain } from './lib/commands/train.js';
 import { runEvaluate } from './lib/commands/evaluate.js';
 import { runPredict } from './lib/commands/predict.js';
+import { runDoctor } from './lib/commands/doctor.js';
 
 export type { Io, OutStream } from './lib/io.js';
 
@@ -25,6 +26,7 @@ const RUNNERS: Record<string, (parsed: ParsedCommand, context: CommandContext) =
   train: runTrain,
   evaluate: runEvaluate,
   predict: runPredict,
+  doctor: runDoctor,
 
 };
 

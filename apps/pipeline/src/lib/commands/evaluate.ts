@@ -1,10 +1,11 @@
 import { initBackend, loadModel } from '@cxr/model';
 import type { BackendRequest } from '@cxr/model';
 import { evaluatePredictions } from '@cxr/eval';
-import type { EvaluationReport } from '@cxr/eval';
+import type { EvaluationReport, ReportThreshold, ThresholdChoice } from '@cxr/eval';
 import type { Split } from '@cxr/loader';
 import type { ParsedCommand } from '../args.js';
-import { writeJsonAtomic } from '../atomic.js';
+import { writeRunReport } from '../report.js';
+import { versions } from '../versions.js';
 import type { CommandContext } from '../context.js';
 import { checkUsable, loadDataset, scanRecords } from '../dataset.js';
 import { usageError } from '../errors.js';
@@ -15,7 +16,8 @@ import { backendLines } from './shared.js';
 import { evaluationLines } from './report-lines.js';
 
 /** `cxr evaluate --model DIR --data DIR [--split test] [--out DIR] [--json]`. */
-export async function runEvaluate(parsed: ParsedCommand, { io, logger }: CommandContext): Promise<number> {
+export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: CommandContext): Promise<number> {
+  const started = now();
   const v = parsed.values;
   if (typeof v['model'] !== 'string') throw usageError('cxr evaluate needs the model to evaluate: add --model DIR (the model/ folder of a run).');
   const modelDir = existingDir(absolute(io.cwd, v['model']), '--model');
@@ -36,8 +38,26 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger }: Command
     const report: EvaluationReport = evaluatePredictions(predictions, { threshold: settings.threshold, split });
     if (typeof v['out'] === 'string') {
       const out = absolute(io.cwd, v['out']);
-      await writeJsonAtomic(`${out}/report.json`, { model: modelDir, data: root, split, backend: backend.name, threshold: settings.threshold, report, audit: loaded.audit });
-      logger.info(`Report written to ${out}.`);
+      const stored = metadata['thresholdChoice'] as ThresholdChoice | undefined;
+      const threshold: ReportThreshold =
+        stored && typeof stored === 'object' && stored.threshold === settings.threshold
+          ? { ...stored, chosenOn: 'val' }
+          : { threshold: settings.threshold, method: 'fixed', source: settings.thresholdSource === 'model' ? 'model metadata' : 'default 0.5' };
+      const files = await writeRunReport({
+        dir: out,
+        model,
+        threshold,
+        splits: { [split]: report },
+        classNames: settings.classNames,
+        decode: { size: settings.imageSize, fit: settings.fit },
+        audit: loaded.audit,
+        records: loaded.records,
+        seed: 42,
+        title: `cxr evaluation of ${modelDir} on ${split}`,
+        logger,
+        run: { command: 'cxr evaluate', backend: backend.name, startedAt: new Date(started).toISOString(), finishedAt: new Date(now()).toISOString(), config: { model: modelDir, data: root, split }, versions: versions() },
+      });
+      logger.info(`Report written to ${files.html}.`);
     }
     if (v['json'] === true) io.stdout.write(`${JSON.stringify({ model: modelDir, data: root, ...report }, null, 2)}\n`);
     else for (const line of evaluationLines(report, settings.classNames)) io.stdout.write(`${line}\n`);

@@ -12,14 +12,14 @@ import type { ParsedCommand, FlagValue } from '../args.js';
 import { writeJsonAtomic } from '../atomic.js';
 import type { CommandContext } from '../context.js';
 import { checkUsable, countBySplit, loadDataset, scanRecords } from '../dataset.js';
-import type { LoadedDataset } from '../dataset.js';
 import { usageError } from '../errors.js';
 import { absolute, existingDir, resolveDataRoot } from '../paths.js';
 import { batchesOf, predictBatches, scores } from '../predictions.js';
 import { duration, Progress } from '../progress.js';
 import { latestRunDir, newRunDir, prepareRunDir, writeSplitCsv } from '../run-folder.js';
-import type { RunLayout } from '../run-folder.js';
 import { versions } from '../versions.js';
+import { writeRunReport } from '../report.js';
+import { basename } from 'node:path';
 import { backendLines, modelSummary } from './shared.js';
 import { evaluationLines, num, pct } from './report-lines.js';
 
@@ -159,6 +159,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   if (tty) io.stderr.write('\r\x1b[2K');
   await writeJsonAtomic(`${layout.dir}/audit.json`, loaded.audit);
   checkUsable(settings.data, loaded, { trainClasses: true, file: `${layout.dir}/audit.json` });
+  const decodeSeconds = (now() - t0) / 1000;
   logger.info(`Decoded ${loaded.records.length} images at ${settings.imageSize}x${settings.imageSize} in ${duration((now() - t0) / 1000)}${loaded.rejected.length ? `; ${loaded.rejected.length} files rejected (listed in audit.json)` : ''}.`);
   for (const finding of loaded.audit.findings) logger.info(`  audit: ${finding}`);
 
@@ -282,7 +283,8 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     model.dispose();
     return 130;
   }
-  const trainSeconds = (now() - trainStart) / 1000;
+  const trainEnd = now();
+  const trainSeconds = (trainEnd - trainStart) / 1000;
 
   // Threshold on validation, then test.
   const valPredictions = await predictBatches(model, batchesOf(valRecords, loaded.samples, settings.batchSize));
@@ -298,6 +300,31 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   } else logger.info('No test images: the test evaluation is skipped.');
 
   await saveModel(model, layout.model, { ...modelMetadata, threshold: choice.threshold, thresholdChoice: choice, trainedAt: new Date(now()).toISOString() });
+  const reportStart = now();
+  await writeRunReport({
+    dir: layout.dir,
+    model,
+    threshold: { ...choice, chosenOn: 'val' },
+    splits: testReport ? { val: valReport, test: testReport } : { val: valReport },
+    classNames: [classNames[0] ?? 'NORMAL', classNames[1] ?? 'PNEUMONIA'],
+    decode: { size: settings.imageSize, fit: settings.fit },
+    training: events,
+    audit: loaded.audit,
+    records,
+    seed: deriveSeed(settings.seed, 'report'),
+    title: `cxr training run ${basename(layout.dir)}`,
+    logger,
+    run: {
+      seed: settings.seed,
+      backend: `${backend.name}: ${backend.reason}${backend.skipped.length ? ` (skipped ${backend.skipped.map((x) => `${x.name}: ${x.reason}`).join('; ')})` : ''}`,
+      command: 'cxr train',
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(now()).toISOString(),
+      config: { ...settings },
+      versions: versions(),
+      timings: { decodeSeconds, trainSeconds, evaluateSeconds: (reportStart - trainEnd) / 1000 },
+    },
+  });
   const totalSeconds = (now() - started) / 1000;
   const results = {
     threshold: choice.threshold,
@@ -306,9 +333,8 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     val: summaryOf(valReport),
     epochs: events.filter((e) => e.kind === 'epoch').length,
     stopped: events.find((e) => e.kind === 'stopped'),
-    timings: { trainSeconds, totalSeconds },
+    timings: { decodeSeconds, trainSeconds, totalSeconds },
   };
-  await writeReports(layout, { runInfo, plan, events, valReport, testReport, choice, loaded, results });
   await writeJsonAtomic(layout.runJson, { ...runInfo, status: 'done', finishedAt: new Date(now()).toISOString(), results });
   logger.info(`Done in ${duration(totalSeconds)} (training ${duration(trainSeconds)}): model in ${layout.model}, report in ${layout.reportHtml}.`);
   if (json) io.stdout.write(`${JSON.stringify({ runFolder: layout.dir, ...results }, null, 2)}\n`);
@@ -376,26 +402,3 @@ function summaryOf(report: EvaluationReport): Record<string, unknown> {
   };
 }
 
-interface ReportInput {
-  readonly runInfo: Record<string, unknown>;
-  readonly plan: Plan;
-  readonly events: readonly TrainEvent[];
-  readonly valReport: EvaluationReport;
-  readonly testReport: EvaluationReport | undefined;
-  readonly choice: ThresholdChoice;
-  readonly loaded: LoadedDataset;
-  readonly results: Record<string, unknown>;
-}
-
-async function writeReports(layout: RunLayout, input: ReportInput): Promise<void> {
-  await writeJsonAtomic(layout.reportJson, {
-    run: input.runInfo,
-    threshold: input.choice.threshold,
-    thresholdChoice: input.choice,
-    test: input.testReport ?? null,
-    val: input.valReport,
-    training: input.events.filter((e) => e.kind !== 'step'),
-    audit: input.loaded.audit,
-    results: input.results,
-  });
-}

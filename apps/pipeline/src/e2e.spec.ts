@@ -1,0 +1,146 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, copySubset } from './testing/cli.js';
+
+// End to end on a small real subset of ../shared/datasets/chest-xray: 12 images per split and class.
+const PER_CLASS = 12;
+const work = mkdtempSync(join(tmpdir(), 'cxr-e2e-'));
+let data = '';
+const count = (split: string, cls: string): number => readdirSync(join(data, split, cls)).length;
+
+beforeAll(() => {
+  data = copySubset(PER_CLASS); // val has only 8 per class
+});
+
+describe('cxr scan', () => {
+  it('--json reports the counts of every split and class, and no rejection', async () => {
+    const result = await cli(['scan', data, '--json'], { cwd: work });
+    expect(result.code, result.stderr).toBe(0);
+    const audit = JSON.parse(result.stdout) as { splits: Record<string, Record<string, number>>; rejected: unknown[] };
+    for (const split of ['train', 'val', 'test']) expect(audit.splits[split]).toEqual({ NORMAL: count(split, 'NORMAL'), PNEUMONIA: count(split, 'PNEUMONIA') });
+    expect(audit.splits['train']).toEqual({ NORMAL: PER_CLASS, PNEUMONIA: PER_CLASS });
+    expect(audit.rejected).toEqual([]);
+  });
+
+  it('prints a readable table by default', async () => {
+    const result = await cli(['scan', data], { cwd: work });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/train\s+12\s+12\s+24/);
+  });
+});
+
+describe('cxr train --dry-run', () => {
+  it('prints the plan as JSON and writes run.json and split.csv; same seed, same split.csv byte for byte', async () => {
+    const runs = [join(work, 'dry-a'), join(work, 'dry-b'), join(work, 'dry-c')];
+    const plans = [];
+    for (const [i, out] of runs.entries()) {
+      const result = await cli(['train', '--dry-run', '--json', '--data', data, '--out', out, '--seed', i === 2 ? '7' : '3', '--image-size', '64', '--backend', 'cpu'], { cwd: work });
+      expect(result.code, result.stderr).toBe(0);
+      plans.push(JSON.parse(result.stdout) as { classWeights: Record<string, number>; split: Record<string, Record<string, number>>; seed: number; backend: { name: string } });
+    }
+    const [a, b, c] = runs.map((dir) => readFileSync(join(dir, 'split.csv')));
+    expect(a?.equals(b as Buffer)).toBe(true);
+    expect(a?.equals(c as Buffer)).toBe(false);
+    const plan = plans[0]!;
+    expect(plan.seed).toBe(3);
+    expect(plan.backend.name).toBe('cpu');
+    expect(Object.keys(plan.classWeights).sort()).toEqual(['NORMAL', 'PNEUMONIA']);
+    expect(plan.classWeights['NORMAL']! + plan.classWeights['PNEUMONIA']!).toBeCloseTo(1, 10);
+    // train+val pooled, 20% to val, test untouched.
+    expect(plan.split['test']).toEqual({ NORMAL: count('test', 'NORMAL'), PNEUMONIA: count('test', 'PNEUMONIA') });
+    for (const cls of ['NORMAL', 'PNEUMONIA']) {
+      const pooled = count('train', cls) + count('val', cls);
+      expect(plan.split['train']![cls]! + plan.split['val']![cls]!).toBe(pooled);
+      expect(plan.split['val']![cls]!).toBe(Math.round(0.2 * pooled));
+    }
+    const files = ['train', 'val', 'test'].flatMap((split) => ['NORMAL', 'PNEUMONIA'].map((cls) => count(split, cls))).reduce((x, y) => x + y, 0);
+
+    const csv = a!.toString('utf8').trim().split('\n');
+    expect(csv[0]).toBe('path,split,label,group');
+    expect(csv).toHaveLength(1 + files);
+    expect(csv.slice(1).every((line) => /^(train|val|test)\/(NORMAL|PNEUMONIA)\/[^,]+,(train|val|test),(NORMAL|PNEUMONIA),[^,]+$/.test(line))).toBe(true);
+    const run = JSON.parse(readFileSync(join(runs[0]!, 'run.json'), 'utf8')) as { seed: number; status: string; settings: Record<string, unknown>; versions: Record<string, string>; backend: { name: string } };
+    expect(run).toMatchObject({ seed: 3, status: 'planned', backend: { name: 'cpu' } });
+    expect(run.settings).toMatchObject({ imageSize: 64, data, seed: 3 });
+    expect(Object.keys(run.versions)).toEqual(expect.arrayContaining(['node', 'tfjs', 'sharp', 'cxr']));
+    expect(existsSync(join(runs[0]!, 'model'))).toBe(false);
+  });
+});
+
+describe('cxr train, evaluate, predict', () => {
+  const run = join(work, 'run');
+  const model = join(run, 'model');
+
+  it('trains one epoch and writes the whole run folder', async () => {
+    const result = await cli(['train', '--data', data, '--out', run, '--epochs', '1', '--image-size', '64', '--batch-size', '16', '--seed', '5', '--json'], { cwd: work });
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout) as { threshold: number; test: { auc: number | null; n: number } };
+    expect(summary.threshold).toBeGreaterThanOrEqual(0);
+    expect(summary.threshold).toBeLessThanOrEqual(1);
+    expect(summary.test.n).toBe(24);
+    for (const entry of ['model/model.json', 'model/weights.bin', 'checkpoints', 'report.html', 'report.json', 'plots', 'run.json', 'split.csv', 'cxr.log']) {
+      expect(existsSync(join(run, entry)), entry).toBe(true);
+    }
+    expect(readdirSync(join(run, 'plots')).some((f) => f.endsWith('.png'))).toBe(true);
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as { threshold: number; splits: { test: { auc: number | null } } };
+    expect(report.threshold).toBe(summary.threshold);
+    expect(typeof report.splits.test.auc).toBe('number');
+    const runJson = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as { status: string; results: { test: { auc: number } } };
+    expect(runJson.status).toBe('done');
+    expect(runJson.results.test.auc).toBe(report.splits.test.auc);
+    // Nothing half-written is left behind.
+    const leftovers = readdirSync(run, { recursive: true }).map(String).filter((f) => /\.tmp$|\.tmp-|\.partial/.test(f));
+    expect(leftovers).toEqual([]);
+  });
+
+  it('evaluates the saved model with its own threshold and image size', async () => {
+    const out = join(work, 'eval');
+    const result = await cli(['evaluate', '--model', model, '--data', data, '--split', 'test', '--json', '--out', out], { cwd: work });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { n: number; threshold: number; auc: number };
+    const trained = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as { threshold: number; splits: { test: { auc: number } } };
+    expect(report.n).toBe(24);
+    expect(report.threshold).toBe(trained.threshold);
+    expect(report.auc).toBeCloseTo(trained.splits.test.auc, 6);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+  });
+
+  it('predicts files and folders: one row per image with probability, label and threshold; --cam writes PNGs', async () => {
+    const cams = join(work, 'cams');
+    const folder = join(data, 'test', 'NORMAL');
+    const file = join(data, 'test', 'PNEUMONIA', readdirSync(join(data, 'test', 'PNEUMONIA')).sort()[0]!);
+    const result = await cli(['predict', '--model', model, folder, file, '--json', '--cam', cams], { cwd: work });
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout) as { threshold: number; predictions: { file: string; probability: number; label: string; threshold: number }[] };
+    expect(out.predictions).toHaveLength(13);
+    for (const p of out.predictions) {
+      expect(p.probability).toBeGreaterThanOrEqual(0);
+      expect(p.probability).toBeLessThanOrEqual(1);
+      expect(p.label).toBe(p.probability >= p.threshold ? 'PNEUMONIA' : 'NORMAL');
+      expect(p.threshold).toBe(out.threshold);
+    }
+    expect(readdirSync(cams).filter((f) => f.endsWith('.cam.png'))).toHaveLength(13);
+
+    const table = await cli(['predict', '--model', model, file], { cwd: work });
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^file\s+probability\s+label\s+threshold$/);
+    expect(table.stdout.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+describe('the cxr bin', () => {
+  const bin = fileURLToPath(new URL('../bin/cxr.js', import.meta.url));
+
+  it('runs as a program: scan --json, and a usage error exits non-zero with one line', () => {
+    const ok = spawnSync(process.execPath, [bin, 'scan', data, '--json'], { encoding: 'utf8', cwd: work });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as { splits: { train: { NORMAL: number } } }).splits.train.NORMAL).toBe(PER_CLASS);
+    const bad = spawnSync(process.execPath, [bin, 'train', '--epochs', 'many'], { encoding: 'utf8', cwd: work });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual(['cxr train: --epochs must be a whole number (got "many"), e.g. --epochs 10.']);
+  });
+});

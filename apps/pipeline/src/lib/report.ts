@@ -1,0 +1,60 @@
+import type { ImageRecord } from '@cxr/loader';
+import { decodeImage } from '@cxr/loader';
+import { auditSection, camExamples, writeReport } from '@cxr/eval';
+import type { EvaluationReport, ReportData, ReportThreshold, RunInfo } from '@cxr/eval';
+import type { DatasetAudit } from '@cxr/loader';
+import type { TrainEvent } from '@cxr/model';
+import type { LayersModel } from '@tensorflow/tfjs';
+import type { Logger } from './logger.js';
+
+export interface RunReportInput {
+  readonly dir: string;
+  readonly model: LayersModel;
+  readonly threshold: ReportThreshold;
+  readonly splits: Readonly<Record<string, EvaluationReport>>;
+  readonly classNames: readonly [string, string];
+  readonly decode: { readonly size: number; readonly fit: 'fill' | 'contain' };
+  readonly training?: readonly TrainEvent[];
+  readonly audit?: DatasetAudit;
+  readonly records?: readonly ImageRecord[];
+  readonly seed: number;
+  readonly run: RunInfo;
+  readonly title: string;
+  readonly logger: Logger;
+}
+
+/**
+ * Writes report.html, report.json and plots/ into `dir` (atomically, by the eval package): metrics
+ * and curves per split, training curves, Grad-CAM examples of each outcome on the last split, and
+ * the data audit with example images.
+ */
+export async function writeRunReport(input: RunReportInput): Promise<{ html: string; json: string }> {
+  const last = Object.entries(input.splits).at(-1);
+  const cams = last
+    ? await camExamples({
+        model: input.model,
+        predictions: last[1].predictions,
+        threshold: input.threshold.threshold,
+        perOutcome: 2,
+        split: last[0],
+        loadImage: (id) => decodeImage(id, input.decode),
+        onSkip: (id, reason) => input.logger.detail(`Grad-CAM skipped ${id}: ${reason}`),
+      })
+    : [];
+  const sections = input.audit
+    ? [await auditSection(input.audit, { seed: input.seed, examplesPerClass: 4, ...(input.records ? { records: input.records } : {}) })]
+    : [];
+  const data: ReportData = {
+    title: input.title,
+    classNames: input.classNames,
+    threshold: input.threshold,
+    splits: input.splits,
+    ...(input.training ? { training: input.training } : {}),
+    ...(input.audit ? { audit: input.audit } : {}),
+    run: input.run,
+    cams,
+    sections,
+  };
+  const files = await writeReport(input.dir, data);
+  return { html: files.html, json: files.json };
+}
