@@ -71,3 +71,13 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
     await rm(dir, { recursive: true, force: true });
   }
 }
+export {
+  arbConv2dBackpropFilterCase,
+  arbConv2dBackpropInputCase,
+  arbDepthwiseBackpropFilterCase,
+  arbDepthwiseBackpropInputCase,
+  relativeError,
+  runKernelOn,
+  seededValues,
+  type KernelCase,
+} from './kernel-cases.js';

@@ -1,0 +1,36 @@
+import { fc, test } from '@fast-check/vitest';
+import { beforeAll, describe, expect } from 'vitest';
+import { initBackend } from '../backend/init-backend.js';
+import { arbConv2dBackpropFilterCase, relativeError, runKernelOn, type KernelCase } from '../../testing/kernel-cases.js';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+/** Cases fast-check once found or that hit edges: kept as regression examples. */
+const examples: KernelCase[] = [
+  // 'valid' where the last input row and column are never read (crop, not pad).
+  {
+    inputs: { x: [2, 7, 6, 3], dy: [2, 3, 3, 5] },
+    attrs: { strides: [2, 2], pad: 'valid', dataFormat: 'NHWC', filterShape: [2, 2, 3, 5] },
+    seed: 3,
+  },
+  // 1x1 filter, stride 3: most input pixels are skipped.
+  {
+    inputs: { x: [1, 7, 5, 2], dy: [1, 3, 2, 4] },
+    attrs: { strides: [3, 3], pad: 'valid', dataFormat: 'NHWC', filterShape: [1, 1, 2, 4] },
+    seed: 5,
+  },
+];
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  test.prop([fc.oneof(arbConv2dBackpropFilterCase, fc.constantFrom(...examples))], { numRuns: 40 })(
+    'equals the cpu backend within 1e-4 relative error',
+    async (c) => {
+      const wasm = await runKernelOn('wasm', 'Conv2DBackpropFilter', c);
+      const cpu = await runKernelOn('cpu', 'Conv2DBackpropFilter', c);
+      expect(wasm.shape).toEqual(cpu.shape);
+      expect(relativeError(wasm.values, cpu.values)).toBeLessThan(1e-4);
+    },
+  );
+});

@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { call, padOrCrop, release, spread, transpose, type Info } from './wasm-calls.js';
+
+/**
+ * `Conv2DBackpropInput` for the WASM backend (NHWC, any strides, 'same'/'valid'/explicit
+ * padding, dilation 1), as one XNNPACK convolution. The shipped kernel is a plain C++ loop,
+ * many times slower than the forward convolution; this one costs about the same as it.
+ *
+ * dx[n,y,x,ci] = sum over kh,kw,co of dy[n, (y+top-kh)/sh, (x+left-kw)/sw, co] * W[kh,kw,ci,co]
+ * (terms with a fractional or out-of-range index are 0): dy spread out by the stride (zeros in
+ * between), padded by fh-1-top (and what makes the output H high), convolved at stride 1 with
+ * the filter reversed in space and with its in/out channels swapped.
+ */
+export function conv2dBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): Info {
+  const { inputs, backend } = args;
+  const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
+  const dy = inputs['dy'] as Info;
+  const filter = inputs['filter'] as Info;
+  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  if (format !== 'channelsLast') {
+    throw new Error(`wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, got '${attrs.dataFormat}'.`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    format,
+  );
+  const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+  const spreadDy = spread(backend, dy, strideHeight, strideWidth);
+  const spreadHeight = (outHeight - 1) * strideHeight + 1;
+  const spreadWidth = (outWidth - 1) * strideWidth + 1;
+  const top = filterHeight - 1 - padInfo.top;
+  const left = filterWidth - 1 - padInfo.left;
+  const bottom = inHeight + filterHeight - 1 - spreadHeight - top;
+  const right = inWidth + filterWidth - 1 - spreadWidth - left;
+  const reversed = call('Reverse', backend, { x: filter }, { dims: [0, 1] });
+  const flipped = transpose(backend, reversed, [0, 1, 3, 2]); // [fh, fw, Co, Ci]
+  release(backend, reversed);
+  let out: Info;
+  if (top >= 0 && bottom >= 0 && left >= 0 && right >= 0) {
+    // XNNPACK pads for free inside the convolution.
+    out = call('Conv2D', backend, { x: spreadDy, filter: flipped }, {
+      strides: [1, 1],
+      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined,
+    });
+  } else {
+    const padded = padOrCrop(backend, spreadDy, [top, bottom, left, right]);
+    out = call('Conv2D', backend, { x: padded, filter: flipped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined });
+    release(backend, padded);
+  }
+  release(backend, spreadDy, flipped);
+  return out;
+}

@@ -1,0 +1,17 @@
+import { test } from '@fast-check/vitest';
+import { beforeAll, describe, expect } from 'vitest';
+import { initBackend } from '../backend/init-backend.js';
+import { arbDepthwiseBackpropInputCase, relativeError, runKernelOn } from '../../testing/kernel-cases.js';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('DepthwiseConv2dNativeBackpropInput on wasm', () => {
+  test.prop([arbDepthwiseBackpropInputCase], { numRuns: 40 })('equals the cpu backend within 1e-4 relative error', async (c) => {
+    const wasm = await runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropInput', c);
+    const cpu = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropInput', c);
+    expect(wasm.shape).toEqual(cpu.shape);
+    expect(relativeError(wasm.values, cpu.values)).toBeLessThan(1e-4);
+  });
+});

@@ -1,0 +1,163 @@
+import { fc } from '@fast-check/vitest';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A kernel call: input shapes and attributes; values come from `seed`. */
+export interface KernelCase {
+  readonly inputs: Readonly<Record<string, readonly number[]>>;
+  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+}
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+/** Deterministic values in [-1, 1) from a seed (a small LCG; tests need no Math.random). */
+export function seededValues(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Runs `kernelName` on `backend` with the case's inputs; returns the output values and shape. */
+export async function runKernelOn(backend: string, kernelName: string, c: KernelCase): Promise<{ values: Float32Array; shape: number[] }> {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  return tf.tidy(() => {
+    const inputs: Record<string, tf.Tensor> = {};
+    let k = 0;
+    for (const [name, shape] of Object.entries(c.inputs)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      inputs[name] = tf.tensor(seededValues(size, c.seed * 31 + k++), [...shape]);
+    }
+    const out = tf.engine().runKernel(kernelName, inputs as unknown as tf.NamedTensorMap, c.attrs as tf.NamedAttrMap) as tf.Tensor;
+    return { values: out.dataSync() as Float32Array, shape: out.shape };
+  });
+}
+
+/** max |a - b| / max |b| (normwise relative error; 0 when both are all zeros). */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs((a[i] ?? NaN) - (b[i] ?? NaN)));
+    scale = Math.max(scale, Math.abs(b[i] ?? 0));
+  }
+  if (Number.isNaN(diff)) return Infinity;
+  return scale === 0 ? diff : diff / scale;
+}
+
+const padArb: fc.Arbitrary<Pad> = fc.oneof(
+  fc.constant('same' as const),
+  fc.constant('valid' as const),
+  fc
+    .tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2))
+    .map(([t, b, l, r]): Pad => [
+      [0, 0],
+      [t, b],
+      [l, r],
+      [0, 0],
+    ]),
+);
+
+const geometry = fc.record({
+  batch: fc.integer({ min: 1, max: 3 }),
+  height: fc.integer({ min: 1, max: 11 }),
+  width: fc.integer({ min: 1, max: 11 }),
+  channels: fc.integer({ min: 1, max: 5 }),
+  filterHeight: fc.integer({ min: 1, max: 4 }),
+  filterWidth: fc.integer({ min: 1, max: 4 }),
+  strideHeight: fc.integer({ min: 1, max: 3 }),
+  strideWidth: fc.integer({ min: 1, max: 3 }),
+  pad: padArb,
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+});
+
+function outShape(
+  g: { batch: number; height: number; width: number; channels: number; filterHeight: number; filterWidth: number; strideHeight: number; strideWidth: number; pad: Pad },
+  outChannelsOrMultiplier: number,
+  depthwise: boolean,
+): number[] | undefined {
+  try {
+    const info = tf.backend_util.computeConv2DInfo(
+      [g.batch, g.height, g.width, g.channels],
+      [g.filterHeight, g.filterWidth, g.channels, outChannelsOrMultiplier],
+      [g.strideHeight, g.strideWidth],
+      1,
+      g.pad,
+      undefined,
+      depthwise,
+    );
+    return info.outHeight >= 1 && info.outWidth >= 1 ? info.outShape : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Random valid `Conv2DBackpropFilter` calls (NHWC, strides 1-3, 'same'/'valid'/explicit pads). */
+export const arbConv2dBackpropFilterCase: fc.Arbitrary<KernelCase> = fc
+  .tuple(geometry, fc.integer({ min: 1, max: 5 }))
+  .map(([g, outChannels]) => ({ g, outChannels, dy: outShape(g, outChannels, false) }))
+  .filter((c) => c.dy !== undefined)
+  .map(({ g, outChannels, dy }) => ({
+    inputs: { x: [g.batch, g.height, g.width, g.channels], dy: dy ?? [] },
+    attrs: {
+      strides: [g.strideHeight, g.strideWidth],
+      pad: g.pad,
+      dataFormat: 'NHWC',
+      dimRoundingMode: undefined,
+      filterShape: [g.filterHeight, g.filterWidth, g.channels, outChannels],
+    },
+    seed: g.seed,
+  }));
+
+/** Random valid depthwise geometry: returns `[x shape, dy shape, filter shape, attrs]` pieces. */
+const depthwise = fc
+  .tuple(geometry, fc.integer({ min: 1, max: 3 }))
+  .map(([g, multiplier]) => ({ g, multiplier, dy: outShape(g, multiplier, true) }))
+  .filter((c) => c.dy !== undefined);
+
+/** Random valid `DepthwiseConv2dNativeBackpropFilter` calls (dilation 1). */
+export const arbDepthwiseBackpropFilterCase: fc.Arbitrary<KernelCase> = depthwise.map(({ g, multiplier, dy }) => ({
+  inputs: { x: [g.batch, g.height, g.width, g.channels], dy: dy ?? [] },
+  attrs: {
+    strides: [g.strideHeight, g.strideWidth],
+    dilations: [1, 1],
+    pad: g.pad,
+    dimRoundingMode: undefined,
+    filterShape: [g.filterHeight, g.filterWidth, g.channels, multiplier],
+  },
+  seed: g.seed,
+}));
+
+/** Random valid `DepthwiseConv2dNativeBackpropInput` calls (dilation 1). */
+export const arbDepthwiseBackpropInputCase: fc.Arbitrary<KernelCase> = depthwise.map(({ g, multiplier, dy }) => ({
+  inputs: { dy: dy ?? [], filter: [g.filterHeight, g.filterWidth, g.channels, multiplier] },
+  attrs: {
+    strides: [g.strideHeight, g.strideWidth],
+    dilations: [1, 1],
+    pad: g.pad,
+    dimRoundingMode: undefined,
+    inputShape: [g.batch, g.height, g.width, g.channels],
+  },
+  seed: g.seed,
+}));
+
+/** Random valid `Conv2DBackpropInput` calls (NHWC, strides 1-3, 'same'/'valid'/explicit pads). */
+export const arbConv2dBackpropInputCase: fc.Arbitrary<KernelCase> = fc
+  .tuple(geometry, fc.integer({ min: 1, max: 5 }))
+  .map(([g, outChannels]) => ({ g, outChannels, dy: outShape(g, outChannels, false) }))
+  .filter((c) => c.dy !== undefined)
+  .map(({ g, outChannels, dy }) => ({
+    inputs: { dy: dy ?? [], filter: [g.filterHeight, g.filterWidth, g.channels, outChannels] },
+    attrs: {
+      strides: [g.strideHeight, g.strideWidth],
+      pad: g.pad,
+      dataFormat: 'NHWC',
+      dimRoundingMode: undefined,
+      inputShape: [g.batch, g.height, g.width, g.channels],
+    },
+    seed: g.seed,
+  }));
