@@ -161,3 +161,42 @@ export const arbConv2dBackpropInputCase: fc.Arbitrary<KernelCase> = fc
     },
     seed: g.seed,
   }));
+
+/** A pooling call: input shape, window, strides, padding, and the seed of its values. */
+export interface PoolCase {
+  readonly x: readonly [number, number, number, number];
+  readonly filterSize: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly pad: 'same' | 'valid';
+  readonly seed: number;
+  /** Round the values to halves (many ties), as after ReLU or on flat images. */
+  readonly ties: boolean;
+}
+
+/** Random valid 2D pooling calls (windows 1-3, strides 1-3, 'same'/'valid'). */
+export const arbPoolCase: fc.Arbitrary<PoolCase> = fc
+  .record({
+    x: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 4 })),
+    filterSize: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    pad: fc.constantFrom('same' as const, 'valid' as const),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    ties: fc.boolean(),
+  })
+  .filter((c) => c.pad === 'same' || (c.x[1] >= c.filterSize[0] && c.x[2] >= c.filterSize[1]));
+
+/** Runs the forward pool `poolKernel` and its gradient `gradKernel` on `backend`: dx values and shape. */
+export async function runPoolGradOn(backend: string, poolKernel: 'MaxPool' | 'AvgPool', c: PoolCase): Promise<{ values: Float32Array; shape: number[] }> {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  return tf.tidy(() => {
+    const size = c.x.reduce((a, b) => a * b, 1);
+    const raw = seededValues(size, c.seed);
+    const x = tf.tensor(c.ties ? raw.map((v) => Math.round(v * 2) / 2) : raw, [...c.x]);
+    const attrs = { filterSize: [...c.filterSize], strides: [...c.strides], pad: c.pad, dimRoundingMode: undefined };
+    const y = tf.engine().runKernel(poolKernel, { x }, attrs) as tf.Tensor;
+    const dy = tf.tensor(seededValues(y.size, c.seed + 1), y.shape);
+    const inputs = poolKernel === 'MaxPool' ? { dy, input: x, output: y } : { dy, input: x };
+    const dx = tf.engine().runKernel(`${poolKernel}Grad`, inputs, attrs) as tf.Tensor;
+    return { values: dx.dataSync() as Float32Array, shape: dx.shape };
+  });
+}

@@ -3,6 +3,7 @@ import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
+import { maxPoolGradWasm } from './max-pool-grad.js';
 
 /** The kernels this package adds to the `wasm` backend, so models train there. */
 export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
@@ -19,6 +20,8 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
     backendName: 'wasm',
     kernelFunc: depthwiseConv2dBackpropInputWasm as tf.KernelFunc,
   },
+  // Replaces the shipped loop: slow, and wrong for windows of negative values (see the file).
+  { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGradWasm as tf.KernelFunc },
 ];
 
 /**

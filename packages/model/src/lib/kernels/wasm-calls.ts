@@ -36,7 +36,7 @@ export function transpose(backend: tf.KernelBackend, x: Info, perm: number[]): I
  * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor:
  * `[top, bottom, left, right]`. Returns the input itself (with an extra reference) when all are 0.
  */
-export function padOrCrop(backend: tf.KernelBackend, x: Info, amounts: readonly [number, number, number, number]): Info {
+export function padOrCrop(backend: tf.KernelBackend, x: Info, amounts: readonly [number, number, number, number], constantValue = 0): Info {
   const [top, bottom, left, right] = amounts;
   const [n, h, w, c] = x.shape as [number, number, number, number];
   let current = x;
@@ -54,7 +54,7 @@ export function padOrCrop(backend: tf.KernelBackend, x: Info, amounts: readonly 
       [Math.max(0, left), Math.max(0, right)],
       [0, 0],
     ];
-    const padded = call('PadV2', backend, { x: current }, { paddings, constantValue: 0 });
+    const padded = call('PadV2', backend, { x: current }, { paddings, constantValue });
     if (owned) release(backend, current);
     current = padded;
     owned = true;

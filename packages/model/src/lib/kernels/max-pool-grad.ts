@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { call, padOrCrop, release, reshape, spread, transpose, type Info } from './wasm-calls.js';
+
+/**
+ * `MaxPoolGrad` for the WASM backend, from the backend's C++ slice, compare, select, pack and
+ * transpose kernels. The shipped kernel is a slow loop and, worse, starts its running maximum
+ * at the smallest positive float, so windows of negative values send their gradient to the
+ * wrong pixel; it also picks the last of equal maxima where the other backends pick the first.
+ *
+ * For each filter tap, in row-major order, the tap's values (a strided slice of the input,
+ * padded with -Infinity) are compared with the pooled output; the first tap that equals it
+ * takes dy. Non-overlapping windows (stride = window, the usual 2x2) are interleaved back by a
+ * pack and a transpose; other geometries are spread by the stride and added.
+ */
+export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): Info {
+  const { inputs, backend } = args;
+  const attrs = (args.attrs ?? {}) as unknown as tf.MaxPoolGradAttrs;
+  const dy = inputs['dy'] as Info;
+  const x = inputs['input'] as Info;
+  const y = inputs['output'] as Info;
+  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  const gridHeight = (outHeight - 1) * strideHeight + fh;
+  const gridWidth = (outWidth - 1) * strideWidth + fw;
+  const frame: [number, number, number, number] = [padInfo.top, gridHeight - inHeight - padInfo.top, padInfo.left, gridWidth - inWidth - padInfo.left];
+  const grid = padOrCrop(backend, x, frame, -Infinity);
+  const zeros = call('ZerosLike', backend, { x: dy });
+  const parts: Info[] = [];
+  let free: Info | undefined; // windows whose maximum no earlier tap took
+  const taps = fh * fw;
+  for (let t = 0; t < taps; t++) {
+    const kh = Math.floor(t / fw);
+    const kw = t % fw;
+    const values = call('StridedSlice', backend, { x: grid }, {
+      begin: [0, kh, kw, 0],
+      end: [batchSize, kh + (outHeight - 1) * strideHeight + 1, kw + (outWidth - 1) * strideWidth + 1, inChannels],
+      strides: [1, strideHeight, strideWidth, 1],
+      beginMask: 0,
+      endMask: 0,
+      ellipsisMask: 0,
+      newAxisMask: 0,
+      shrinkAxisMask: 0,
+    });
+    const isMax = call('Equal', backend, { a: values, b: y });
+    release(backend, values);
+    const takes = free === undefined ? isMax : call('LogicalAnd', backend, { a: isMax, b: free });
+    parts.push(call('Select', backend, { condition: takes, t: dy, e: zeros }));
+    if (t < taps - 1) {
+      const notMax = call('LogicalNot', backend, { x: isMax });
+      const nextFree = free === undefined ? notMax : call('LogicalAnd', backend, { a: free, b: notMax });
+      if (free !== undefined) release(backend, free, notMax);
+      free = nextFree;
+    }
+    if (takes !== isMax) release(backend, takes);
+    release(backend, isMax);
+  }
+  if (free !== undefined) release(backend, free);
+  release(backend, grid, zeros);
+
+  let gridGrad: Info; // [N, gridHeight, gridWidth, C]
+  if (strideHeight === fh && strideWidth === fw) {
+    const packed = call('Pack', backend, parts, { axis: 0 }); // [fh*fw, N, Ho, Wo, C]
+    const six = reshape(backend, packed, [fh, fw, batchSize, outHeight, outWidth, inChannels]);
+    const moved = transpose(backend, six, [2, 3, 0, 4, 1, 5]); // [N, Ho, fh, Wo, fw, C]
+    gridGrad = reshape(backend, moved, [batchSize, gridHeight, gridWidth, inChannels]);
+    release(backend, packed, six, moved);
+  } else {
+    const spreadHeight = (outHeight - 1) * strideHeight + 1;
+    const spreadWidth = (outWidth - 1) * strideWidth + 1;
+    let sum: Info | undefined;
+    parts.forEach((part, t) => {
+      const kh = Math.floor(t / fw);
+      const kw = t % fw;
+      const spreadPart = spread(backend, part, strideHeight, strideWidth);
+      const placed = padOrCrop(backend, spreadPart, [kh, gridHeight - spreadHeight - kh, kw, gridWidth - spreadWidth - kw]);
+      release(backend, spreadPart);
+      if (sum === undefined) {
+        sum = placed;
+      } else {
+        const next = call('Add', backend, { a: sum, b: placed });
+        release(backend, sum, placed);
+        sum = next;
+      }
+    });
+    gridGrad = sum as Info;
+  }
+  release(backend, ...parts);
+  const dx = padOrCrop(backend, gridGrad, [-frame[0], -frame[1], -frame[2], -frame[3]]);
+  release(backend, gridGrad);
+  return dx;
+}
