@@ -15,6 +15,8 @@ export interface StepProgress {
 export class Progress {
   private readonly tty: boolean;
   private epochStart = 0;
+  private epoch = -1;
+  private firstStep = 0;
   private lastLine = 0;
   private lastDecile = -1;
   private drawn = false;
@@ -29,14 +31,18 @@ export class Progress {
 
   step(event: StepProgress): void {
     const t = this.now();
-    if (event.step <= 1) {
+    if (event.epoch !== this.epoch) {
+      // A new epoch (or the first one seen after --resume, which may start mid-epoch).
+      this.epoch = event.epoch;
+      this.firstStep = event.step;
       this.epochStart = t;
       this.lastDecile = -1;
     }
     const total = event.stepsPerEpoch;
     const fraction = total ? Math.min(1, event.step / total) : undefined;
-    const elapsed = (t - this.epochStart) / 1000;
-    const eta = fraction && event.step > 1 ? (elapsed / fraction) * (1 - fraction) : undefined;
+    const stepsTimed = event.step - this.firstStep;
+    const perStep = stepsTimed > 0 ? (t - this.epochStart) / 1000 / stepsTimed : undefined;
+    const eta = total && perStep !== undefined ? perStep * Math.max(0, total - event.step) : undefined;
     const stats = `loss ${event.loss.toFixed(4)}  ${event.imagesPerSecond.toFixed(1)} img/s${eta !== undefined ? `  ETA ${duration(eta)}` : ''}`;
     const head = `epoch ${event.epoch}/${this.epochs}`;
     if (this.tty) {
