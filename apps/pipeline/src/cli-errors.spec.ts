@@ -80,6 +80,24 @@ describe('cxr usage errors', () => {
     await expectUsage(['predict', 'x.png'], /--model/);
   });
 
+  it('an unknown backend or architecture, a missing --weights folder', async () => {
+    const root = copySubset(2);
+    await expectUsage(['train', '--dry-run', '--data', root, '--out', join(work, 'run-backend'), '--backend', 'gpu'], /Unknown backend "gpu"/);
+    await expectUsage(['train', '--dry-run', '--data', root, '--architecture', 'resnet'], /--architecture must be one of compact-cnn/);
+    await expectUsage(['train', '--dry-run', '--data', root, '--weights', missing], /no-such-folder \(from --weights\) does not exist/);
+  });
+
+  it('--resume of a folder that is not a run, or with a changed setting', async () => {
+    const notRun = join(work, 'not-a-run');
+    mkdirSync(notRun, { recursive: true });
+    await expectUsage(['train', '--resume', '--out', notRun], /not-a-run holds no run\.json/);
+    const root = copySubset(2);
+    const planned = join(work, 'planned');
+    const dry = await cli(['train', '--dry-run', '--data', root, '--out', planned, '--image-size', '32', '--backend', 'cpu'], { cwd: work });
+    expect(dry.code, dry.stderr).toBe(0);
+    await expectUsage(['train', '--resume', '--out', planned, '--image-size', '64'], /--image-size 64 differs from the run being resumed \(32\)/);
+  });
+
   it('a bad config file', async () => {
     const file = join(work, 'cfg.json');
     writeFileSync(file, '{"epochs": 0}');
