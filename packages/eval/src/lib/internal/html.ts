@@ -71,6 +71,12 @@ export function renderValue(value: unknown, depth = 0): string {
   if (isPlainObject(value)) {
     const entries = Object.entries(value);
     if (entries.length === 0) return '<span class="muted">none</span>';
+    // An object of flat objects (e.g. counts per split and class): one table, a row per key.
+    if (entries.length >= 2 && entries.every(([, v]) => isPlainObject(v) && Object.keys(v).length > 0 && Object.values(v).every(isPrimitive))) {
+      const columns = [...new Set(entries.flatMap(([, v]) => Object.keys(v as object)))];
+      const rows = entries.map(([k, v]) => [`<strong>${esc(k)}</strong>`, ...columns.map((c) => renderValue((v as Record<string, unknown>)[c], depth + 1))]);
+      return table(['', ...columns], rows);
+    }
     return `<table class="kv"><tbody>${entries.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${renderValue(v, depth + 1)}</td></tr>`).join('')}</tbody></table>`;
   }
   return esc(String(value));
