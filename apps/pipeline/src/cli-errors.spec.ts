@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from './index.js';
 import { cli, copySubset, isOneSentence } from './testing/cli.js';
 
 // Every bad input gives one clear sentence on stderr, a non-zero exit and no stack trace (issue 6).
@@ -102,5 +103,20 @@ describe('cxr usage errors', () => {
     const file = join(work, 'cfg.json');
     writeFileSync(file, '{"epochs": 0}');
     await expectUsage(['train', '--config', file], /Setting "epochs" in .*cfg\.json must be between 1 and 1000/);
+  });
+
+  it('an unexpected failure: one line naming the log with the details, exit 1', async () => {
+    let stderr = '';
+    const code = await main(['doctor'], {
+      stdout: { write: () => { throw new Error('EPIPE: the terminal went away'); } },
+      stderr: { write: (t: string) => (stderr += t) },
+      env: {},
+      cwd: work,
+    });
+    expect(code).toBe(1);
+    expect(isOneSentence(stderr)).toBe(true);
+    const log = /Details are in (\S+)\.$/.exec(stderr.trim())?.[1];
+    expect(stderr).toContain('cxr doctor: unexpected error: EPIPE: the terminal went away.');
+    expect(log && readFileSync(log, 'utf8')).toContain('at ');
   });
 });

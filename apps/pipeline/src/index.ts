@@ -85,7 +85,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     const runner = RUNNERS[spec.name];
     if (!runner) throw new Error(`no runner for ${spec.name}`);
-    return await runner(parsed, { io, logger, now });
+    return await runner(parsed, { io, logger, now, argv: rest });
   } catch (error) {
     if (isUsageError(error)) {
       logger.detail(`usage error: ${error.message}`);

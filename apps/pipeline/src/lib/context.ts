@@ -6,4 +6,6 @@ export interface CommandContext {
   readonly io: Io;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The command's own arguments, as given (for run.json and the log). */
+  readonly argv: readonly string[];
 }

@@ -142,7 +142,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const scanned = await scanRecords(settings.data);
   const layout = prepareRunDir(settings.out, resumed, dryRun);
   logger.attach(layout.log);
-  logger.detail(`cxr train ${process.argv.slice(2).join(' ')}`);
+  logger.detail(`cxr train ${context.argv.join(' ')}`);
   logger.info(`${resumed ? 'Resuming' : dryRun ? 'Planning' : 'Training'} run ${layout.dir}`);
   logger.info(`Data: ${settings.data} (${settings.dataSource}): ${scanned.records.length} image files`);
 
@@ -204,7 +204,8 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   };
   const runInfo = {
     command: 'train',
-    argv: parsed.configFile ? { config: parsed.configFile } : {},
+    argv: ['train', ...context.argv],
+    configFile: parsed.configFile ?? null,
     createdAt: new Date(started).toISOString(),
     settings,
     seed: settings.seed,
