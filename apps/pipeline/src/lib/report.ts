@@ -50,7 +50,7 @@ export async function writeRunReport(input: RunReportInput): Promise<{ html: str
     threshold: input.threshold,
     splits: input.splits,
     ...(input.training ? { training: input.training } : {}),
-    ...(input.audit ? { audit: input.audit } : {}),
+    // The audit is shown by its own section (with charts and examples) and saved as audit.json next to the report.
     run: input.run,
     cams,
     sections,
