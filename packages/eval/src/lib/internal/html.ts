@@ -10,6 +10,11 @@ export function table(columns: readonly string[], rows: readonly (readonly strin
   return `<table class="${esc(className)}">${head}${body}</table>`;
 }
 
+/** A two-column key/value table (no header row) from keys and already-rendered value HTML. */
+export function kvTable(rows: readonly (readonly [string, string])[]): string {
+  return `<table class="kv"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`).join('')}</tbody></table>`;
+}
+
 /** A section with an id (a link anchor) and a heading. */
 export function section(id: string, title: string, body: string): string {
   return `<section id="${esc(id)}"><h2>${esc(title)}</h2>\n${body}\n</section>`;

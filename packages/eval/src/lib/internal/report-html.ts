@@ -2,7 +2,7 @@ import type { ReportData, ReportThreshold, RunInfo, CamExample, ReportSection } 
 import type { ClassNames } from '../plots/plot-specs.js';
 import type { EvaluationReport, MaybeNumber, OperatingPoint } from '../types.js';
 import { OUTCOMES, type Outcome } from '../pick-outcome-examples.js';
-import { dataImg, esc, figure, renderValue, section, table } from './html.js';
+import { dataImg, esc, figure, kvTable, renderValue, section, table } from './html.js';
 
 /** A rendered plot ready to embed. */
 export interface EmbeddedPlot {
@@ -128,12 +128,12 @@ export function splitSection(name: string, r: EvaluationReport, plots: readonly 
 
 /** The threshold and how it was chosen. */
 export function thresholdSection(t: ReportThreshold): string {
-  const rows: string[][] = [['threshold', esc(t.threshold.toFixed(6))], ['method', esc(t.method)]];
+  const rows: [string, string][] = [['threshold', esc(t.threshold.toFixed(6))], ['method', esc(t.method)]];
   if (t.method !== 'fixed') {
     rows.push(['chosen on', esc(t.chosenOn ?? 'val')], ['images', esc(t.n)], ['sensitivity there', num(t.sensitivity)], ['specificity there', num(t.specificity)], ["Youden's J there", num(t.youdenJ)]);
     if (t.target !== undefined) rows.push(['target sensitivity', esc(t.target)]);
   }
-  const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split. The tables show the metrics at 0.5, at the seed's fixed 0.75, and at this threshold.</p>${table(['', ''], rows, 'kv')}`;
+  const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split. The tables show the metrics at 0.5, at the seed's fixed 0.75, and at this threshold.</p>${kvTable(rows)}`;
   return section('threshold', 'Operating threshold', body);
 }
 
