@@ -71,6 +71,7 @@ function sampleVariance(xs: Float64Array): number {
  * The variance is S10/P + S01/N from the structural components; the interval is
  * AUC +/- z x SE, clipped to [0, 1], so it always contains the AUC. Deterministic (no resampling).
  * It needs at least two images of each class; otherwise `interval` is `null` with a reason.
+ * With perfect separation (AUC 0 or 1) DeLong's variance is 0 and the interval collapses to the AUC.
  *
  * @example
  * ```ts
