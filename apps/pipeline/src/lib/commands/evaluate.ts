@@ -4,6 +4,7 @@ import { evaluatePredictions } from '@cxr/eval';
 import type { EvaluationReport, ReportThreshold, ThresholdChoice } from '@cxr/eval';
 import type { Split } from '@cxr/loader';
 import type { ParsedCommand } from '../args.js';
+import { writeJsonAtomic } from '../atomic.js';
 import { writeRunReport } from '../report.js';
 import { versions } from '../versions.js';
 import type { CommandContext } from '../context.js';
@@ -43,6 +44,7 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
         stored && typeof stored === 'object' && stored.threshold === settings.threshold
           ? { ...stored, chosenOn: 'val' }
           : { threshold: settings.threshold, method: 'fixed', source: settings.thresholdSource === 'model' ? 'model metadata' : 'default 0.5' };
+      await writeJsonAtomic(`${out}/audit.json`, loaded.audit);
       const files = await writeRunReport({
         dir: out,
         model,
