@@ -31,7 +31,7 @@ test.prop([fc.array(fc.nat(), { maxLength: 20 }), fc.constantFrom('memory', 'dis
     const input = picks.map((i) => records[i % records.length] as ImageRecord);
     const settingsKey = decodeSettingsKey({ size: 6 });
     const dir = path.join(work, `cache-${runs++}`);
-    const op = cacheSamples(mode === 'memory' ? { mode, concurrency } : { mode, dir, settingsKey, concurrency }, decodeImages({ size: 6, concurrency }));
+    const op = cacheSamples(mode === 'memory' ? { mode } : { mode, dir, settingsKey }, decodeImages({ size: 6, concurrency }));
     const expected = input.filter((r) => fresh.has(r.path)).map((r) => Buffer.from((fresh.get(r.path) as Sample).pixels).toString('hex'));
     for (const _pass of ['cold', 'warm']) {
       const out = await firstValueFrom(from(input).pipe(op, toArray()));

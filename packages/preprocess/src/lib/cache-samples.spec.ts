@@ -125,7 +125,7 @@ describe('cacheSamples', () => {
     expect(() => cacheSamples({ mode: 'ram' } as never, decode)).toThrow(/cacheSamples: mode/);
     expect(() => cacheSamples({ mode: 'disk', dir: '', settingsKey: 'k' }, decode)).toThrow(TypeError);
     expect(() => cacheSamples({ mode: 'disk', dir: 'x' } as never, decode)).toThrow(/settingsKey/);
-    expect(() => cacheSamples({ mode: 'memory', concurrency: 0 }, decode)).toThrow(RangeError);
+    expect(() => cacheSamples({ mode: 'memory', settingsKey: '' }, decode)).toThrow(TypeError);
     expect(() => cacheSamples({ mode: 'memory' }, undefined as never)).toThrow(/decode/);
   });
 });
