@@ -193,10 +193,10 @@ export async function runPoolGradOn(backend: string, poolKernel: 'MaxPool' | 'Av
     const raw = seededValues(size, c.seed);
     const x = tf.tensor(c.ties ? raw.map((v) => Math.round(v * 2) / 2) : raw, [...c.x]);
     const attrs = { filterSize: [...c.filterSize], strides: [...c.strides], pad: c.pad, dimRoundingMode: undefined };
-    const y = tf.engine().runKernel(poolKernel, { x }, attrs) as tf.Tensor;
+    const y = tf.engine().runKernel(poolKernel, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     const dy = tf.tensor(seededValues(y.size, c.seed + 1), y.shape);
-    const inputs = poolKernel === 'MaxPool' ? { dy, input: x, output: y } : { dy, input: x };
-    const dx = tf.engine().runKernel(`${poolKernel}Grad`, inputs, attrs) as tf.Tensor;
+    const inputs: tf.NamedTensorMap = poolKernel === 'MaxPool' ? { dy, input: x, output: y } : { dy, input: x };
+    const dx = tf.engine().runKernel(`${poolKernel}Grad`, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     return { values: dx.dataSync() as Float32Array, shape: dx.shape };
   });
 }

@@ -78,3 +78,9 @@ export function spread(backend: tf.KernelBackend, x: Info, strideHeight: number,
   release(backend, x6, padded, flat);
   return out;
 }
+
+/** A new float32 tensor on the wasm backend holding `values`. */
+export function constant(backend: tf.KernelBackend, shape: number[], values: Float32Array): Info {
+  const wasm = backend as unknown as { makeOutput(shape: number[], dtype: 'float32', memoryOffset: undefined, values: Float32Array): Info };
+  return wasm.makeOutput(shape, 'float32', undefined, values);
+}
