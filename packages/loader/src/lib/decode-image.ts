@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import sharp, { type Metadata } from 'sharp';
 import type { SourceInfo } from './types.js';
@@ -124,36 +125,41 @@ export async function decodeFile(
   s: DecodeSettings,
   metadata: boolean,
 ): Promise<DecodedImage | { readonly reason: string }> {
-  let input: Buffer;
   try {
-    const info = await stat(path);
+    // libvips reads the file itself: no extra file-system round trips on the happy path.
+    return await decodeInput(path, s, metadata);
+  } catch (error) {
+    // Only now look at the file, to name the cause in plain words.
+    let info;
+    try {
+      info = await stat(path);
+    } catch (statError) {
+      return { reason: fileErrorReason(statError) };
+    }
     if (!info.isFile()) return { reason: 'not a regular file' };
     if (info.size === 0) return { reason: 'empty file (0 bytes)' };
-    // A compressed image never needs more than ~8 bytes a pixel (16-bit RGBA), plus headers.
-    if (info.size > s.maxPixels * 8 + (1 << 20)) return { reason: `file too large (${info.size} bytes) for the pixel limit of ${s.maxPixels}` };
-    input = await readFile(path);
-  } catch (error) {
-    return { reason: fileErrorReason(error) };
-  }
-  if (input.length === 0) return { reason: 'empty file (0 bytes)' };
-  try {
-    return await decodeBuffer(input, s, metadata);
-  } catch (error) {
+    try {
+      await access(path, constants.R_OK);
+    } catch (accessError) {
+      return { reason: fileErrorReason(accessError) };
+    }
     return { reason: imageErrorReason(error, s.maxPixels) };
   }
 }
 
-/** Runs the sharp recipe on encoded bytes; throws sharp's error for bad data. */
-async function decodeBuffer(input: Buffer, s: DecodeSettings, metadata: boolean): Promise<DecodedImage> {
+/** Runs the sharp recipe on a file or encoded bytes; throws sharp's error for bad data. */
+async function decodeInput(input: string | Buffer, s: DecodeSettings, metadata: boolean): Promise<DecodedImage> {
   const image = sharp(input, { failOn: 'warning', limitInputPixels: s.maxPixels, ignoreIcc: true, autoOrient: true, sequentialRead: true });
   const source = metadata ? sourceInfo(await image.metadata()) : undefined;
-  const { data, info } = await image
+  const data = await image
     .flatten({ background: { r: 0, g: 0, b: 0 } })
     .resize(s.size, s.size, { fit: s.fit, background: { r: 0, g: 0, b: 0, alpha: 1 } })
     .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  if (info.width !== s.size || info.height !== s.size) throw new Error(`unexpected output size ${info.width}x${info.height}`);
-  const pixels = toGrey(data, info.channels, s.size * s.size);
+    .toBuffer();
+  // The output is size x size by construction; its length tells 1 (grey) or 3 (colour) channels.
+  const count = s.size * s.size;
+  if (data.length % count !== 0) throw new Error(`unexpected output of ${data.length} bytes for ${s.size}x${s.size}`);
+  const pixels = toGrey(data, data.length / count, count);
   return source ? { pixels, height: s.size, width: s.size, source } : { pixels, height: s.size, width: s.size };
 }
 
@@ -208,14 +214,23 @@ function fileErrorReason(error: unknown): string {
 
 /** One-line reason for a decoding error from sharp/libvips. */
 function imageErrorReason(error: unknown, maxPixels: number): string {
-  const message = firstLine(error);
-  const lower = message.toLowerCase();
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  // Prefer the decoder's own words (e.g. "VipsJpeg: premature end of JPEG image") over sharp's summary.
+  const detail = lines.find((l) => /^vips|jpeg|png|corrupt|premature|bogus/i.test(l) && !/failOn setting/i.test(l));
+  const message = clip(detail ?? lines[0] ?? 'unknown error');
+  const lower = text.toLowerCase();
   if (lower.includes('pixel limit')) return `too many pixels (more than the limit of ${maxPixels})`;
   if (lower.includes('unsupported image format')) return 'not an image (unsupported or unrecognised format)';
   if (lower.includes('empty')) return 'empty file (0 bytes)';
   if (lower.includes('corrupt header')) return `corrupt image header (${message.replace(/^.*corrupt header:\s*/i, '')})`;
-  if (lower.includes('premature end') || lower.includes('truncated') || lower.includes('unexpected end')) return `truncated image data (${message})`;
+  if (/premature end|truncated|unexpected end/.test(lower)) return `truncated image data (${message})`;
+  if (detail === undefined && lower.includes('failon')) return 'corrupt or truncated image data (the decoder reported damaged data)';
   return `corrupt image data (${message})`;
+}
+
+function clip(line: string): string {
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }
 
 function firstLine(error: unknown): string {

@@ -130,7 +130,8 @@ describe('decodeImages', () => {
       'bad-garbled.jpeg': expect.stringMatching(/^corrupt image header \(.+\)$/),
       'bad-random.png': 'not an image (unsupported or unrecognised format)',
       'bad-text.JPEG': 'not an image (unsupported or unrecognised format)',
-      'bad-truncated.jpg': expect.stringMatching(/^truncated image data/),
+      // libvips sometimes reports only that a warning was raised, without the decoder's words.
+      'bad-truncated.jpg': expect.stringMatching(/^(truncated image data \(.+\)|corrupt or truncated image data)/),
     });
     for (const r of rejected) expect(r.reason).not.toContain('\n');
   });

@@ -14,7 +14,7 @@ export type Outcome<R> = { readonly kind: 'value'; readonly value: R } | { reado
 export function mapOrdered<T, R>(
   fn: (input: T, index: number) => Promise<Outcome<R>>,
   concurrency: number,
-  window: number = concurrency * 2,
+  window: number = Math.max(16, concurrency * 8),
 ): OperatorFunction<T, R> {
   return (source) =>
     new Observable<R>((subscriber) => {
