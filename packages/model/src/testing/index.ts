@@ -77,6 +77,8 @@ export {
   arbDepthwiseBackpropFilterCase,
   arbDepthwiseBackpropInputCase,
   arbPoolCase,
+  arbReduceCase,
+  type ReduceCase,
   runPoolGradOn,
   type PoolCase,
   relativeError,

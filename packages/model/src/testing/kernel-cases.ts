@@ -200,3 +200,26 @@ export async function runPoolGradOn(backend: string, poolKernel: 'MaxPool' | 'Av
     return { values: dx.dataSync() as Float32Array, shape: dx.shape };
   });
 }
+
+/** A reduction call: input shape, axes, keepDims, and the seed of its values. */
+export interface ReduceCase {
+  readonly shape: readonly number[];
+  readonly axis: readonly number[];
+  readonly keepDims: boolean;
+  readonly seed: number;
+}
+
+/** Random reductions, half of them over leading axes (the case the WASM override speeds up). */
+export const arbReduceCase: fc.Arbitrary<ReduceCase> = fc
+  .array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 })
+  .chain((shape) =>
+    fc.record({
+      shape: fc.constant(shape),
+      axis: fc.oneof(
+        fc.integer({ min: 1, max: shape.length }).map((k) => Array.from({ length: k }, (_, i) => i)),
+        fc.subarray(Array.from({ length: shape.length }, (_, i) => i), { minLength: 1 }),
+      ),
+      keepDims: fc.boolean(),
+      seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    }),
+  );

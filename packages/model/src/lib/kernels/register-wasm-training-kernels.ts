@@ -3,6 +3,7 @@ import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
+import { leadingAxesReduction } from './leading-axes-reduce.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 
 /** The kernels this package adds to the `wasm` backend, so models train there. */
@@ -24,10 +25,15 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGradWasm as tf.KernelFunc },
 ];
 
+/** Kernel functions this module registered (to stay idempotent). */
+const ours = new Set<tf.KernelFunc>();
+
 /**
  * Registers the training kernels the tfjs WASM backend lacks (`Conv2DBackpropFilter`, the
  * depthwise backprops) or has only as slow or incorrect C++ loops (`Conv2DBackpropInput`, ...),
- * built from its own fast kernels (XNNPACK convolutions, C++ slices, pads and element-wise ops). Idempotent; `initBackend` calls it.
+ * built from its own fast kernels (XNNPACK convolutions and matrix products, C++ pads and
+ * element-wise ops); `Sum` and `Mean` over leading axes (bias and batch-norm gradients) become
+ * one matrix product instead of a transpose and a reduction. Idempotent; `initBackend` calls it.
  *
  * @example
  * ```ts
@@ -38,12 +44,19 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
  */
 export function registerWasmTrainingKernels(): string[] {
   const added: string[] = [];
-  for (const config of WASM_TRAINING_KERNELS) {
+  const install = (config: tf.KernelConfig): void => {
     const existing = tf.getKernel(config.kernelName, 'wasm');
-    if (existing?.kernelFunc === config.kernelFunc) continue;
     if (existing !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
+    ours.add(config.kernelFunc);
     added.push(config.kernelName);
+  };
+  for (const config of WASM_TRAINING_KERNELS) {
+    if (tf.getKernel(config.kernelName, 'wasm')?.kernelFunc !== config.kernelFunc) install(config);
+  }
+  for (const kind of ['Sum', 'Mean'] as const) {
+    const shipped = tf.getKernel(kind, 'wasm');
+    if (shipped !== undefined && !ours.has(shipped.kernelFunc)) install(leadingAxesReduction(kind, shipped));
   }
   return added;
 }

@@ -1,0 +1,20 @@
+import { test } from '@fast-check/vitest';
+import { beforeAll, describe, expect } from 'vitest';
+import { initBackend } from '../backend/init-backend.js';
+import { arbReduceCase, relativeError, runKernelOn } from '../../testing/kernel-cases.js';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('Sum and Mean on wasm (leading axes as a matrix product, the rest shipped)', () => {
+  for (const kernel of ['Sum', 'Mean']) {
+    test.prop([arbReduceCase], { numRuns: 40 })(`${kernel} equals the cpu backend within 1e-4 relative error`, async (c) => {
+      const call = { inputs: { x: c.shape }, attrs: { axis: [...c.axis], keepDims: c.keepDims }, seed: c.seed };
+      const wasm = await runKernelOn('wasm', kernel, call);
+      const cpu = await runKernelOn('cpu', kernel, call);
+      expect(wasm.shape).toEqual(cpu.shape);
+      expect(relativeError(wasm.values, cpu.values)).toBeLessThan(1e-4);
+    });
+  }
+});

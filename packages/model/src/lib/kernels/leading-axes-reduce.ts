@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { call, constant, release, reshape, type Info } from './wasm-calls.js';
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+
+/**
+ * Number of leading axes `axis` reduces when it is exactly [0, 1, ..., k-1] with 0 < k < rank
+ * (bias and batch-norm gradients: [0, 1, 2] of NHWC), else 0.
+ */
+function leadingAxes(axis: number | number[], shape: number[]): number {
+  const axes = [...new Set(tf.util.parseAxisParam(axis, shape))].sort((a, b) => a - b);
+  if (axes.length === 0 || axes.length >= shape.length) return 0;
+  return axes.every((a, i) => a === i) ? axes.length : 0;
+}
+
+/**
+ * `Sum` or `Mean` over the leading axes of a float32 tensor as one XNNPACK matrix product,
+ * ones[1, R] x X[R, C], instead of the shipped transpose-then-reduce (the transpose makes it
+ * many times slower). Any other reduction goes to the shipped kernel.
+ */
+export function leadingAxesReduction(kind: 'Sum' | 'Mean', shipped: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs): Info | Info[] => {
+    const x = args.inputs['x'] as Info;
+    const attrs = (args.attrs ?? {}) as unknown as tf.SumAttrs;
+    const k = x.dtype === 'float32' ? leadingAxes(attrs.axis, x.shape) : 0;
+    const rows = x.shape.slice(0, k).reduce((a, b) => a * b, 1);
+    const columns = x.shape.slice(k).reduce((a, b) => a * b, 1);
+    if (k === 0 || rows === 0 || columns === 0) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info | Info[];
+    const { backend } = args;
+    const weights = constant(backend, [1, 1, rows], new Float32Array(rows).fill(kind === 'Mean' ? 1 / rows : 1));
+    const x3 = reshape(backend, x, [1, rows, columns]);
+    const product = call('BatchMatMul', backend, { a: weights, b: x3 }, { transposeA: false, transposeB: false });
+    release(backend, weights, x3);
+    const outShape = attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...x.shape.slice(k)] : x.shape.slice(k);
+    const out = reshape(backend, product, outShape);
+    release(backend, product);
+    return out;
+  };
+  return {
+    kernelName: kind,
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as tf.KernelFunc,
+    // The shipped kernel still serves the other reductions: it needs its set-up.
+    ...(shipped.setupFunc === undefined ? {} : { setupFunc: shipped.setupFunc }),
+    ...(shipped.disposeFunc === undefined ? {} : { disposeFunc: shipped.disposeFunc }),
+  };
+}
