@@ -228,6 +228,12 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   }
 
   // Training.
+  if (io.signal?.aborted === true && !resumed) {
+    await writeJsonAtomic(layout.runJson, { ...runInfo, status: 'interrupted', interruptedAt: new Date(now()).toISOString() });
+    logger.info('Stopped before training started: nothing to resume; run the same command again to start over.');
+    model.dispose();
+    return 130;
+  }
   const stepsPerEpoch = Math.ceil(trainRecords.length / settings.batchSize);
   const events: TrainEvent[] = [];
   const progress = new Progress(io.stderr, settings.epochs, now);
