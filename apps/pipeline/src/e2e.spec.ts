@@ -132,6 +132,27 @@ describe('cxr train, evaluate, predict', () => {
   });
 });
 
+describe('Ctrl-C and --resume', () => {
+  it('stops after a step with a checkpoint, then --resume finishes the run', async () => {
+    const out = join(work, 'interrupted');
+    const controller = new AbortController();
+    const args = ['train', '--data', data, '--out', out, '--epochs', '2', '--image-size', '32', '--batch-size', '8', '--json'];
+    const stopped = await cli(args, { cwd: work, signal: controller.signal, onStderr: (t) => /epoch 1\/2 step 1\//.test(t) && controller.abort() });
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain(`cxr train --resume --out ${out}`);
+    expect((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { status: string }).status).toBe('interrupted');
+    expect(existsSync(join(out, 'checkpoints', 'last'))).toBe(true);
+    expect(existsSync(join(out, 'model'))).toBe(false);
+
+    const resumed = await cli(['train', '--resume', '--out', out, '--json'], { cwd: work });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`Resuming run ${out}`);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { status: string; settings: { imageSize: number; epochs: number } };
+    expect(run).toMatchObject({ status: 'done', settings: { imageSize: 32, epochs: 2 } });
+    expect(existsSync(join(out, 'model', 'model.json'))).toBe(true);
+  });
+});
+
 describe('the cxr bin', () => {
   const bin = fileURLToPath(new URL('../bin/cxr.js', import.meta.url));
 

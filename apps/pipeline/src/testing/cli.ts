@@ -15,12 +15,21 @@ export interface CliResult {
 }
 
 /** Runs `cxr <argv>` in-process with captured output. */
-export async function cli(argv: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<CliResult> {
+export async function cli(
+  argv: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; signal?: AbortSignal; onStderr?: (text: string) => void } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const io: Io = {
     stdout: { write: (t: string) => (stdout += t), isTTY: false },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+        options.onStderr?.(t);
+      },
+      isTTY: false,
+    },
     env: options.env ?? {},
     cwd: options.cwd ?? tmpdir(),
     ...(options.signal ? { signal: options.signal } : {}),
