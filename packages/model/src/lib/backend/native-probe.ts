@@ -95,9 +95,10 @@ export function probeNative(packageName: string, timeoutMs = 90_000): NativeBind
         ? `the load test did not finish (${result.error.message})`
         : `the load test crashed (exit ${String(result.status ?? result.signal)}): ${(result.stderr ?? '').trim().split('\n').slice(-1)[0] ?? ''}`;
   }
-  const gpuDevices = [...log.matchAll(/Created device (\S*GPU:\d+)[^\n]*?(?:-> (?:physical GPU|device: \d+, name: )\(?([^,\n)]+))?/g)].map((m) =>
-    m[2] !== undefined ? `${m[1] ?? ''} (${m[2].trim()})` : (m[1] ?? ''),
-  );
+  const gpuDevices = [...log.matchAll(/Created device (\S*GPU:\d+)([^\n]*)/g)].map((m) => {
+    const name = /name: ([^,\n]+)/.exec(m[2] ?? '')?.[1]?.trim();
+    return name === undefined ? (m[1] ?? '') : `${m[1] ?? ''} (${name})`;
+  });
   const missingLibraries = [...new Set([...log.matchAll(/Could not load dynamic library '([^']+)'/g)].map((m) => m[1] ?? ''))];
   return { package: packageName, installed: true, version: pkg.version, dir: pkg.dir, binding, libtensorflow, loads, error, gpuDevices, missingLibraries };
 }
