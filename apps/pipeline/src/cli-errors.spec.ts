@@ -83,7 +83,7 @@ describe('cxr usage errors', () => {
 
   it('an unknown backend or architecture, a missing --weights folder', async () => {
     const root = copySubset(2);
-    await expectUsage(['train', '--dry-run', '--data', root, '--out', join(work, 'run-backend'), '--backend', 'gpu'], /Unknown backend "gpu"/);
+    await expectUsage(['train', '--dry-run', '--data', root, '--out', join(work, 'run-backend'), '--backend', 'gpu'], /--backend must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu \(got "gpu"\)/);
     await expectUsage(['train', '--dry-run', '--data', root, '--architecture', 'resnet'], /--architecture must be one of compact-cnn/);
     await expectUsage(['train', '--dry-run', '--data', root, '--weights', missing], /no-such-folder \(from --weights\) does not exist/);
   });

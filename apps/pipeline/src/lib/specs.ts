@@ -1,9 +1,11 @@
+import { ARCHITECTURES, BACKEND_NAMES, DEFAULT_TRAINING } from '@cxr/model';
 import type { CommandSpec, FlagSpec } from './args.js';
 
 const json: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (messages go to stderr).' };
 const data: FlagSpec = { type: 'string', placeholder: 'DIR', description: 'Dataset folder: DIR/{train,val,test}/{NORMAL,PNEUMONIA}/*.jpeg. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' };
-const backend: FlagSpec = { type: 'string', placeholder: 'NAME', description: 'TensorFlow.js engine: tensorflow-gpu (tfjs-node-gpu), tensorflow (tfjs-node), wasm or cpu. Default: the first that works, in that order.', example: 'wasm' };
+const backend: FlagSpec = { type: 'string', placeholder: 'NAME', choices: ['auto', ...BACKEND_NAMES], default: 'auto', description: 'TensorFlow.js engine: tensorflow-gpu (tfjs-node-gpu, CUDA), tensorflow (tfjs-node), wasm or cpu; auto takes the first that works, in that order (see `cxr doctor`).', example: 'wasm' };
 const batchSize: FlagSpec = { type: 'integer', placeholder: 'N', min: 1, max: 4096, description: 'Images per batch.', example: '32' };
+const trainBatchSize: FlagSpec = { ...batchSize, default: DEFAULT_TRAINING.batchSize };
 
 export const SCAN: CommandSpec = {
   name: 'scan',
@@ -30,10 +32,10 @@ export const TRAIN: CommandSpec = {
     'dry-run': { type: 'boolean', description: 'Scan, audit and split, print the plan (counts, class weights, backend, model summary), write run.json and split.csv, and stop.' },
     json,
     backend,
-    epochs: { type: 'integer', placeholder: 'N', min: 1, max: 1000, description: 'Maximum number of epochs (early stopping may end sooner).', example: '10' },
-    'image-size': { type: 'integer', placeholder: 'N', min: 16, max: 1024, description: 'Side of the square input images, in pixels.', example: '128' },
-    'batch-size': batchSize,
-    architecture: { type: 'string', placeholder: 'NAME', description: 'Model architecture (see `cxr doctor`).', example: 'compact' },
+    epochs: { type: 'integer', placeholder: 'N', min: 1, max: 1000, default: DEFAULT_TRAINING.epochs, description: 'Maximum number of epochs (early stopping may end sooner).', example: '10' },
+    'image-size': { type: 'integer', placeholder: 'N', min: 16, max: 1024, default: DEFAULT_TRAINING.imageSize, description: 'Side of the square input images, in pixels.', example: '128' },
+    'batch-size': trainBatchSize,
+    architecture: { type: 'string', placeholder: 'NAME', choices: ARCHITECTURES, default: DEFAULT_TRAINING.architecture, description: 'Model architecture: compact-cnn for CPUs, inception-resnet-v2 (the seed\'s network) for GPUs, bench-cnn the benchmark network.', example: 'compact-cnn' },
     weights: { type: 'string', placeholder: 'DIR', description: 'Fine-tune from a local tfjs-layers model (a folder with model.json).' },
     resume: { type: 'boolean', description: 'Continue the interrupted run in --out (default: the newest folder in runs/) from its last checkpoint, with its settings.' },
   },
