@@ -18,7 +18,9 @@ export function mapOrdered<T, R>(
 ): OperatorFunction<T, R> {
   return (source) =>
     new Observable<R>((subscriber) => {
-      const waiting: { input: T; index: number }[] = [];
+      // Inputs not started yet; `head` is the next one to start (no O(n) shift on long queues).
+      let waiting: { input: T; index: number }[] = [];
+      let head = 0;
       const done = new Map<number, Outcome<R>>();
       let received = 0;
       let nextToEmit = 0;
@@ -41,8 +43,13 @@ export function mapOrdered<T, R>(
           if (closed || subscriber.closed) return;
         }
         // Start work while there is room.
-        while (waiting.length > 0 && inFlight < concurrency && waiting[0]!.index < nextToEmit + window) {
-          const { input, index } = waiting.shift()!;
+        while (head < waiting.length && inFlight < concurrency && waiting[head]!.index < nextToEmit + window) {
+          const { input, index } = waiting[head]!;
+          head += 1;
+          if (head > 1024 && head * 2 > waiting.length) {
+            waiting = waiting.slice(head);
+            head = 0;
+          }
           inFlight += 1;
           let promise: Promise<Outcome<R>>;
           try {
@@ -65,7 +72,7 @@ export function mapOrdered<T, R>(
               }
             });
         }
-        if (sourceDone && waiting.length === 0 && inFlight === 0 && done.size === 0) {
+        if (sourceDone && head >= waiting.length && inFlight === 0 && done.size === 0) {
           closed = true;
           subscriber.complete();
         }
@@ -89,7 +96,8 @@ export function mapOrdered<T, R>(
 
       return () => {
         closed = true;
-        waiting.length = 0;
+        waiting = [];
+        head = 0;
         done.clear();
         subscription.unsubscribe();
       };
