@@ -135,6 +135,12 @@ async function tryBackend(name: BackendName, threads: number | undefined, auto: 
       return tryWasm(threads);
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend failed to start', fix: 'reinstall the project' };
+      {
+        // The cpu backend greets Node users once with advice to install tfjs-node; the choice
+        // and its reason (and `cxr doctor`) already say that, so skip the banner.
+        const cpu = tf.backend() as unknown as { firstUse?: boolean };
+        if (cpu.firstUse === true) cpu.firstUse = false;
+      }
       return {
         ok: true,
         choice: { name: tf.getBackend(), package: `${BACKEND_PACKAGES.cpu}@${tf.version_core}`, threads: 1, simd: false, reason: 'pure JavaScript (slow, always available)' },
