@@ -6,14 +6,14 @@
  *   npx tsx --conditions=@cxr/source packages/model/scripts/quality.ts [--image-size 128]
  *     [--epochs N] [--batch-size 32] [--learning-rate 1e-3] [--filters 16,32,64,128,256]
  *     [--convs-per-stage 1] [--stem-stride 2] [--limit N] [--backend wasm] [--no-augment]
- *     [--data DIR] [--seed 42] [--patch-backprop-input]
+ *     [--data DIR] [--seed 42]
  *
  * Without flags it uses DEFAULT_TRAINING. Decoded images are cached in the OS temp folder
  * (cxr-quality-<size>.bin) so repeated runs skip decoding. `--limit N` keeps N training images
  * (stratified by order) for quick experiments; validation and test stay whole.
  */
 import { decodeImages, scanDataset, type ImageRecord, type Sample } from '@cxr/loader';
-import { DEFAULT_TRAINING, buildModel, predict, train, type Architecture, type TrainEvent } from '../src/index.js';
+import { DEFAULT_TRAINING, buildModel, initBackend, predict, train, type Architecture, type TrainEvent } from '../src/index.js';
 import { batch, classWeights, deriveSeed, outputBiasInit, prefetch, resplitRecords, shuffle } from '@cxr/preprocess';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -21,9 +21,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
-import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/lib/backend/init-backend.js';
-import { call, release, transpose } from '../src/lib/kernels/wasm-calls.js';
 import { rocAuc } from '../src/lib/internal/auc.js';
 
 const { values: args } = parseArgs({
@@ -42,7 +39,6 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     seed: { type: 'string' },
     patience: { type: 'string' },
-    'patch-backprop-input': { type: 'boolean' },
   },
 });
 
@@ -91,39 +87,7 @@ async function decodeAll(records: readonly ImageRecord[]): Promise<Map<string, U
 
 const backend = await initBackend({ backend: (args.backend ?? 'wasm') as 'wasm' });
 log(`backend ${backend.name}: ${backend.reason}`);
-if (args['patch-backprop-input'] === true && backend.name === 'wasm') patchBackpropInput();
 
-/**
- * EXPERIMENT ONLY (--patch-backprop-input): the wasm backend's own Conv2DBackpropInput is a
- * plain loop, 8x slower than the forward convolution. For stride-1 'same' convolutions the
- * input gradient is the convolution of dy with the filter flipped in space and transposed in
- * channels, which XNNPACK does fast. Other cases use the original kernel.
- */
-function patchBackpropInput(): void {
-  const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if (original === undefined) return;
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: (kernelArgs) => {
-      const attrs = kernelArgs.attrs as unknown as tf.Conv2DBackpropInputAttrs;
-      const filter = kernelArgs.inputs['filter'] as tf.TensorInfo;
-      const [fh, fw] = filter.shape as [number, number, number, number];
-      const strides = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : attrs.strides;
-      if (attrs.pad !== 'same' || strides[0] !== 1 || strides[1] !== 1 || fh % 2 !== 1 || fw % 2 !== 1 || attrs.dataFormat === 'NCHW') {
-        return original.kernelFunc(kernelArgs);
-      }
-      const backend = kernelArgs.backend as tf.KernelBackend;
-      const flipped = call('Reverse', backend, { x: filter }, { dims: [0, 1] });
-      const swapped = transpose(backend, flipped, [0, 1, 3, 2]);
-      release(backend, flipped);
-      const dx = call('Conv2D', backend, { x: kernelArgs.inputs['dy'] as tf.TensorInfo, filter: swapped }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] });
-      release(backend, swapped);
-      return dx;
-    },
-  });
-}
 const scanned = await lastValueFrom(scanDataset(dataRoot).pipe(toArray()));
 const { records, report } = resplitRecords(scanned, { seed: deriveSeed(seed, 'split'), valFraction: D.valFraction });
 log('split', JSON.stringify({ train: report.counts.train.total, val: report.counts.val.total, test: report.counts.test.total }));

@@ -151,7 +151,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * ```ts
  * const events$ = train({
  *   model,
- *   trainBatches: (epoch) => samples$.pipe(shuffle({ seed: deriveSeed(seed, 'shuffle', epoch) }), batch({ size: 32 }), prefetch({ bufferSize: 2 })),
+ *   trainBatches: (epoch) => samples$.pipe(shuffle({ seed: deriveSeed(seed, 'shuffle'), epoch }), batch({ size: 32 }), prefetch({ bufferSize: 2 })),
  *   valBatches: () => valSamples$.pipe(batch({ size: 64 })),
  *   epochs: 20,
  *   classWeights: classWeights(counts),
