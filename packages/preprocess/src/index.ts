@@ -57,3 +57,4 @@ export {
   type SplitCounts,
 } from './lib/resplit.js';
 export { cacheSamples, type SampleCacheOptions } from './lib/cache-samples.js';
+export { loadBatches, type LoadBatchesOptions } from './lib/load-batches.js';

@@ -75,7 +75,7 @@ export function decodeEntry(key: string, bytes: Uint8Array): CachedPixels | unde
   ) {
     return undefined;
   }
-  const pixels = new Uint8Array(buffer.subarray(start + headerLength));
+  const pixels = buffer.subarray(start + headerLength); // a view: the file's buffer is ours alone
   if (sha256(pixels) !== header.sha256) return undefined;
   return { pixels, height: header.height, width: header.width };
 }
