@@ -58,6 +58,14 @@ describe('initBackend', () => {
     await expect(initBackend({ backend: 'tensorflow-gpu' })).rejects.toMatchObject({ code: 'CXR_USAGE', message: expect.stringMatching(/CUDA 11\.2/) });
   });
 
+  it('asking again with another thread count keeps the running wasm backend and its tensors', async () => {
+    await initBackend({ backend: 'wasm' });
+    const kept = tf.tensor1d([1, 2, 3]);
+    await initBackend({ backend: 'wasm', threads: 1 });
+    expect(Array.from(kept.dataSync())).toEqual([1, 2, 3]);
+    kept.dispose();
+  });
+
   it('rejects an unknown backend name as a usage error and bad thread counts as RangeError', async () => {
     await expect(initBackend({ backend: 'webgpu' as never })).rejects.toMatchObject({ code: 'CXR_USAGE', message: expect.stringMatching(/use one of auto, tensorflow-gpu, tensorflow, wasm, cpu/) });
     await expect(initBackend({ threads: 0 })).rejects.toBeInstanceOf(RangeError);

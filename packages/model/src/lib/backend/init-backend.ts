@@ -92,6 +92,11 @@ async function tryNative(name: 'tensorflow-gpu' | 'tensorflow', threads: number 
 
 async function tryWasm(threads: number | undefined): Promise<Attempt> {
   const pkg = BACKEND_PACKAGES.wasm;
+  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+  if (wasmStarted === undefined && registry['wasm'] !== undefined) {
+    // Other code started the wasm backend before us: keep it (swapping it would drop its tensors).
+    wasmStarted = { threads: getThreadsCount(), note: '; it was already started before initBackend, so its thread count stays' };
+  }
   if (wasmStarted === undefined) {
     const wanted = threads ?? defaultWasmThreads();
     let note = '';
