@@ -2,14 +2,22 @@ import type { ImageRecord, Sample } from '@cxr/loader';
 import type { Prediction } from '@cxr/model';
 import { predict } from '@cxr/model';
 import type { ModelMetadata } from '@cxr/model';
-import { batch, prefetch, toAsyncIterable } from '@cxr/preprocess';
+import { loadBatches, toAsyncIterable } from '@cxr/preprocess';
 import type { Batch } from '@cxr/preprocess';
-import { from, pipe, type Observable, type OperatorFunction } from 'rxjs';
+import { from, type Observable, type OperatorFunction } from 'rxjs';
 import type { LayersModel } from '@tensorflow/tfjs';
 
-/** Batches of records, decoded (or served from the cache) ahead of the consumer, bounded. */
-export function batchesOf(records: readonly ImageRecord[] | Observable<ImageRecord>, samples: OperatorFunction<ImageRecord, Sample>, batchSize: number): Observable<Batch> {
-  return (Array.isArray(records) ? from(records as readonly ImageRecord[]) : (records as Observable<ImageRecord>)).pipe(prefetch({ bufferSize: 3, chunkSize: batchSize, work: pipe(samples, batch({ size: batchSize })) }));
+/**
+ * One pass of batches over records, decoded (or served from the cache) ahead of the consumer and
+ * bounded (preprocess's `loadBatches`); shuffled with the root seed and epoch when `order` is given.
+ */
+export function batchesOf(
+  records: readonly ImageRecord[],
+  samples: OperatorFunction<ImageRecord, Sample>,
+  batchSize: number,
+  order?: { readonly seed: number; readonly epoch: number },
+): Observable<Batch> {
+  return from(records).pipe(loadBatches({ decode: samples, size: batchSize, ...(order ? { seed: order.seed, epoch: order.epoch } : {}) }));
 }
 
 /** Runs the model over batches, pulled one at a time. */

@@ -1,13 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_CLASS_MAP, decodeSettingsKey } from '@cxr/loader';
-import type { ImageRecord } from '@cxr/loader';
 import { ARCHITECTURES, buildModel, DEFAULT_TRAINING, initBackend, loadWeightsFrom, saveModel, train } from '@cxr/model';
 import type { Architecture, BackendChoice, BackendRequest, TrainEvent } from '@cxr/model';
-import { classWeights, deriveSeed, outputBiasInit, resplitRecords, shuffle } from '@cxr/preprocess';
+import { classWeights, deriveSeed, outputBiasInit, resplitRecords } from '@cxr/preprocess';
 import type { ResplitReport } from '@cxr/preprocess';
 import { chooseThreshold, evaluatePredictions } from '@cxr/eval';
 import type { EvaluationReport, ThresholdChoice } from '@cxr/eval';
-import { from } from 'rxjs';
 import type { ParsedCommand, FlagValue } from '../args.js';
 import { writeJsonAtomic } from '../atomic.js';
 import type { CommandContext } from '../context.js';
@@ -250,7 +248,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   await new Promise<void>((resolvePromise, reject) => {
     train({
       model,
-      trainBatches: (epoch) => batchesOf(from(trainRecords).pipe(shuffle<ImageRecord>({ seed: settings.seed, epoch })), loaded.samples, settings.batchSize),
+      trainBatches: (epoch) => batchesOf(trainRecords, loaded.samples, settings.batchSize, { seed: settings.seed, epoch }),
       valBatches: () => batchesOf(valRecords, loaded.samples, settings.batchSize),
       epochs: settings.epochs,
       classWeights: weights,
