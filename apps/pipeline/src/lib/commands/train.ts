@@ -83,6 +83,9 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     return (v[flag] as T | undefined) ?? fallback;
   };
 
+  // Settings without a flag: a resumed run keeps its own, a new run takes the defaults.
+  const kept = <K extends keyof TrainSettings>(key: K, fallback: TrainSettings[K]): TrainSettings[K] => (resume ? (previous[key] as TrainSettings[K] | undefined) : undefined) ?? fallback;
+
   const dataFlag = resume && previous.data !== undefined && !parsed.explicit.has('data') ? previous.data : typeof v['data'] === 'string' ? v['data'] : undefined;
   const { root, source } = resolveDataRoot(dataFlag, io.env, io.cwd);
   const architecture = pick('architecture', 'architecture', DEFAULT_TRAINING.architecture as string);
@@ -103,14 +106,14 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     architecture: architecture as Architecture,
     weights,
     fit: 'fill',
-    valFraction: DEFAULT_TRAINING.valFraction,
-    learningRate: DEFAULT_TRAINING.learningRate,
-    patience: DEFAULT_TRAINING.patience,
-    reduceLrPatience: DEFAULT_TRAINING.reduceLrPatience,
-    reduceLrFactor: DEFAULT_TRAINING.reduceLrFactor,
-    minLearningRate: DEFAULT_TRAINING.minLearningRate,
-    augment: DEFAULT_TRAINING.augment,
-    compact: DEFAULT_TRAINING.compact,
+    valFraction: kept('valFraction', DEFAULT_TRAINING.valFraction),
+    learningRate: kept('learningRate', DEFAULT_TRAINING.learningRate),
+    patience: kept('patience', DEFAULT_TRAINING.patience),
+    reduceLrPatience: kept('reduceLrPatience', DEFAULT_TRAINING.reduceLrPatience),
+    reduceLrFactor: kept('reduceLrFactor', DEFAULT_TRAINING.reduceLrFactor),
+    minLearningRate: kept('minLearningRate', DEFAULT_TRAINING.minLearningRate),
+    augment: kept('augment', DEFAULT_TRAINING.augment),
+    compact: kept('compact', DEFAULT_TRAINING.compact),
     thresholdMethod: 'youden',
     classMap: DEFAULT_CLASS_MAP,
   };
