@@ -197,7 +197,9 @@ ${table}
   delivers ${rate(coldMemory).toFixed(0)} samples/s, **${(rate(coldMemory) / trainRate).toFixed(1)}x** what training consumes, and the warm
   cache ${rate(warmMemory).toFixed(0)} samples/s. Measured in the same loop: while training ${trainSteps} steps from a cold
   pipeline, the loop waited ${waited.toFixed(3)} s in total for batches after the first one (first batch:
-  ${firstWait.toFixed(2)} s, which no prefetch can hide), against ${trainSeconds.toFixed(1)} s of training steps.
+  ${firstWait.toFixed(2)} s, which no prefetch can hide), against ${trainSeconds.toFixed(1)} s of training steps. A step
+  runs its kernels synchronously and holds the event loop, so decoding advances between steps; the
+  buffer of ${bufferSize} batches refills there.
 - Peak RSS includes the memory cache of the whole train set (${scanRow.samples} x ${size * size} bytes = ${mb(scanRow.samples * size * size)} MB of uint8 pixels).
 `;
     const target = join(here, 'RESULTS.md');
