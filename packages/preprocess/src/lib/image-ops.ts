@@ -214,7 +214,12 @@ export function standardizeImages<R extends tf.Rank>(images: tf.Tensor<R>, stdFl
   });
 }
 
-/** {@link standardizeImages} for one `[h, w, c]` image. */
+/**
+ * {@link standardizeImages} for one `[h, w, c]` image.
+ *
+ * @example
+ * const z = standardizeImage(rescaleImages(xray));
+ */
 export function standardizeImage(image: tf.Tensor3D, stdFloor?: number): tf.Tensor3D {
   return standardizeImages(image, stdFloor);
 }
@@ -237,7 +242,12 @@ export function flipImages<R extends tf.Rank>(images: tf.Tensor<R>, flips: reado
   });
 }
 
-/** Mirrors one image left-right when `flip` is true. */
+/**
+ * Mirrors one image left-right when `flip` is true.
+ *
+ * @example
+ * const mirrored = flipImage(xray, true);
+ */
 export function flipImage(image: tf.Tensor3D, flip: boolean): tf.Tensor3D {
   return flipImages(image, flip);
 }
@@ -262,7 +272,12 @@ export function rotateImages<R extends tf.Rank>(
   });
 }
 
-/** Rotates one image by `degrees` counter-clockwise. */
+/**
+ * Rotates one image by `degrees` counter-clockwise about its centre (bilinear, reflect fill by default).
+ *
+ * @example
+ * const turned = rotateImage(xray, 10);
+ */
 export function rotateImage(image: tf.Tensor3D, degrees: number, fillMode: FillMode = 'reflect'): tf.Tensor3D {
   return rotateImages(image, degrees, fillMode);
 }
@@ -289,7 +304,13 @@ export function zoomImages<R extends tf.Rank>(
   });
 }
 
-/** Zooms one image by `zoom`. */
+/**
+ * Zooms one image by `zoom` about its centre (above 1 enlarges the content).
+ *
+ * @example
+ * const closer = zoomImage(xray, 1.1);
+ * @throws RangeError for a factor that is not positive.
+ */
 export function zoomImage(image: tf.Tensor3D, zoom: number, fillMode: FillMode = 'reflect'): tf.Tensor3D {
   return zoomImages(image, zoom, fillMode);
 }
@@ -313,7 +334,12 @@ export function augmentImages<R extends tf.Rank>(
   });
 }
 
-/** {@link augmentImages} for one image. */
+/**
+ * {@link augmentImages} for one image: flip, then rotation, then zoom, with given parameters.
+ *
+ * @example
+ * const out = augmentImage(xray, drawAugmentParams(7));
+ */
 export function augmentImage(image: tf.Tensor3D, params: AugmentParams, fillMode: FillMode = 'reflect'): tf.Tensor3D {
   return augmentImages(image, [params], fillMode);
 }

@@ -285,27 +285,57 @@ tf.serialization.registerClass(RandomFlipLayer);
 tf.serialization.registerClass(RandomRotationLayer);
 tf.serialization.registerClass(RandomZoomLayer);
 
-/** Creates a {@link RescaleLayer}. */
+/**
+ * Creates a {@link RescaleLayer} (`x * scale + offset`, default bytes to [0, 1]).
+ *
+ * @example
+ * model.add(rescaleLayer({ inputShape: [224, 224, 1] }));
+ * @throws TypeError / RangeError for a bad scale or offset.
+ */
 export function rescaleLayer(args: RescaleLayerArgs = {}): RescaleLayer {
   return new RescaleLayer(args);
 }
 
-/** Creates a {@link StandardizeLayer}. */
+/**
+ * Creates a {@link StandardizeLayer} (per-image `(x - mean) / max(std, stdFloor)`).
+ *
+ * @example
+ * model.add(standardizeLayer());
+ * @throws RangeError for a negative `stdFloor`.
+ */
 export function standardizeLayer(args: StandardizeLayerArgs = {}): StandardizeLayer {
   return new StandardizeLayer(args);
 }
 
-/** Creates a {@link RandomFlipLayer}. */
+/**
+ * Creates a {@link RandomFlipLayer} (left-right mirror of half the training images).
+ *
+ * @example
+ * model.add(randomFlipLayer({ seed: deriveSeed(root, 'augment') }));
+ * @throws TypeError / RangeError for a bad seed.
+ */
 export function randomFlipLayer(args: RandomFlipLayerArgs): RandomFlipLayer {
   return new RandomFlipLayer(args);
 }
 
-/** Creates a {@link RandomRotationLayer}. */
+/**
+ * Creates a {@link RandomRotationLayer} (uniform angle in [-degrees, degrees], default 10 degrees).
+ *
+ * @example
+ * model.add(randomRotationLayer({ seed: deriveSeed(root, 'augment'), degrees: 10 }));
+ * @throws TypeError / RangeError for a bad seed, range or fill mode.
+ */
 export function randomRotationLayer(args: RandomRotationLayerArgs): RandomRotationLayer {
   return new RandomRotationLayer(args);
 }
 
-/** Creates a {@link RandomZoomLayer}. */
+/**
+ * Creates a {@link RandomZoomLayer} (uniform factor in [1 - factor, 1 + factor], default 0.1).
+ *
+ * @example
+ * model.add(randomZoomLayer({ seed: deriveSeed(root, 'augment'), factor: 0.1 }));
+ * @throws TypeError / RangeError for a bad seed, factor or fill mode.
+ */
 export function randomZoomLayer(args: RandomZoomLayerArgs): RandomZoomLayer {
   return new RandomZoomLayer(args);
 }
