@@ -86,8 +86,8 @@ export function compareText(a: string, b: string): number {
 }
 
 function expectedLayout(settings: ScanSettings): string {
-  const classes = Object.keys(settings.classMap).join('/, ');
-  return `<folder>/{${settings.splits.join(',')}}/{${Object.keys(settings.classMap).join(',')}}/ (or <folder>/{${classes}/} for a single split)`;
+  const classes = Object.keys(settings.classMap).join(',');
+  return `<folder>/{${settings.splits.join(',')}}/{${classes}}/ (or <folder>/{${classes}}/ for a single split)`;
 }
 
 async function findLayout(root: string, settings: ScanSettings): Promise<{ layout: DatasetLayout; folders: ClassFolder[] } | undefined> {
