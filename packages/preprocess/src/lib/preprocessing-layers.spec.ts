@@ -74,6 +74,9 @@ describe('preprocessing layers', () => {
     const params = [0, 1, 2].map((i) => drawAugmentParams(deriveSeed(callSeed, i), { flip: true, rotationDegrees: 10, zoom: 0.1 }));
     expect(Array.from(trained.dataSync())).toEqual(Array.from(augmentImages(x, params).dataSync()));
     expect(Array.from(stack(true).dataSync())).not.toEqual(Array.from(trained.dataSync())); // next call, new draws
+    [flip, rotate, zoom].forEach((l) => (l.trainingCalls = 0)); // resume from a saved counter
+    expect(Array.from(stack(true).dataSync())).toEqual(Array.from(trained.dataSync()));
+    expect(() => (rotate.trainingCalls = -1)).toThrow(RangeError);
   });
 
   it('trains inside model.fit without leaking tensors', async () => {

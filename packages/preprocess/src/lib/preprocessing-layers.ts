@@ -150,9 +150,16 @@ export abstract class RandomAugmentLayer extends tf.layers.Layer {
     return Array.from({ length: count }, (_, i) => drawAugmentParams(deriveSeed(seed, i), options));
   }
 
-  /** How many training calls this layer has drawn for so far. */
+  /**
+   * How many training calls this layer has drawn for so far: its whole random state. Set it to
+   * resume a run exactly (a checkpoint stores it; the next training call draws for call number `k`).
+   */
   get trainingCalls(): number {
     return this.calls;
+  }
+
+  set trainingCalls(value: number) {
+    this.calls = requireInteger(this.getClassName(), 'trainingCalls', value, 0);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
