@@ -59,6 +59,18 @@ describe('cacheSamples', () => {
     expect(files).toHaveLength(first.out.length);
   });
 
+  it('keeps the decoder metadata (source) on hits, in memory and on disk', async () => {
+    const target = records.filter((r) => !path.basename(r.path).startsWith('bad')).slice(0, 2);
+    for (const options of [{ mode: 'memory' }, { mode: 'disk', dir: path.join(work, 'cache-meta'), settingsKey: 'meta' }] as const) {
+      const op = cacheSamples(options, decodeImages({ ...settings, metadata: true }));
+      const cold = await firstValueFrom(from(target).pipe(op, toArray()));
+      const warm = await firstValueFrom(from(target).pipe(cacheSamples(options, decodeImages({ ...settings, metadata: true })), toArray()));
+      const again = options.mode === 'memory' ? await firstValueFrom(from(target).pipe(op, toArray())) : warm;
+      expect(cold[0]?.source?.format).toBe('jpeg');
+      expect(again.map((s) => s.source)).toEqual(cold.map((s) => s.source));
+    }
+  });
+
   it('misses when the settings or the file change', async () => {
     const dir = path.join(work, 'cache-b');
     const target = records.find((r) => r.path.endsWith('.jpeg') && !path.basename(r.path).startsWith('bad')) as ImageRecord;

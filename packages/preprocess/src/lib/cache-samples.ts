@@ -60,7 +60,7 @@ let tempCounter = 0;
  * Serves decoded samples from a cache and decodes only the misses.
  *
  * Each record is looked up by its file's path, size and modification time plus the decode
- * settings; a hit becomes a Sample at once, a miss goes through `decode` (its concurrency and its
+ * settings; a hit becomes a Sample at once (with the decoder's `source` metadata when it gave one), a miss goes through `decode` (its concurrency and its
  * rejections kept) and is stored. A changed file or changed settings is a miss.
  *
  * - `memory`: uint8 pixels in a Map owned by this operator, shared by every subscription (epoch);
@@ -121,7 +121,7 @@ export function cacheSamples(options: SampleCacheOptions, decode: OperatorFuncti
   };
 
   const store = async (record: ImageRecord, stamp: FileStamp, sample: Sample): Promise<void> => {
-    const value: CachedPixels = { pixels: sample.pixels, height: sample.height, width: sample.width };
+    const value: CachedPixels = { pixels: sample.pixels, height: sample.height, width: sample.width, source: sample.source };
     if (options.mode === 'memory') {
       memory.set(record.path, { ...value, ...stamp, settingsKey });
       return;
@@ -217,7 +217,8 @@ export function cacheSamples(options: SampleCacheOptions, decode: OperatorFuncti
           onLookup?.(record, result.hit !== undefined);
           if (result.hit !== undefined) {
             slot.state = 'ready';
-            slot.sample = { record, pixels: result.hit.pixels, height: result.hit.height, width: result.hit.width };
+            const { pixels, height, width, source } = result.hit;
+            slot.sample = source === undefined ? { record, pixels, height, width } : { record, pixels, height, width, source };
             flush();
           } else {
             slot.stamp = result.stamp;

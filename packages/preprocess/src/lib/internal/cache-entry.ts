@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SourceInfo } from '@cxr/loader';
 
 /**
  * On-disk layout of one cached sample:
@@ -16,6 +17,7 @@ interface Header {
   readonly width: number;
   readonly length: number;
   readonly sha256: string;
+  readonly source?: SourceInfo;
 }
 
 /** The decoded part of a cached sample. */
@@ -23,6 +25,8 @@ export interface CachedPixels {
   readonly pixels: Uint8Array;
   readonly height: number;
   readonly width: number;
+  /** The file's header information, when the decoder was asked for it. */
+  readonly source?: SourceInfo | undefined;
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -43,6 +47,7 @@ export function encodeEntry(key: string, value: CachedPixels): Buffer {
     width: value.width,
     length: value.pixels.length,
     sha256: sha256(value.pixels),
+    ...(value.source === undefined ? {} : { source: value.source }),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const size = Buffer.alloc(4);
@@ -77,5 +82,6 @@ export function decodeEntry(key: string, bytes: Uint8Array): CachedPixels | unde
   }
   const pixels = buffer.subarray(start + headerLength); // a view: the file's buffer is ours alone
   if (sha256(pixels) !== header.sha256) return undefined;
-  return { pixels, height: header.height, width: header.width };
+  const source = typeof header.source === 'object' && header.source !== null ? header.source : undefined;
+  return source === undefined ? { pixels, height: header.height, width: header.width } : { pixels, height: header.height, width: header.width, source };
 }
