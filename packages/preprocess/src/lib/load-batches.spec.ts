@@ -25,6 +25,7 @@ describe('loadBatches', () => {
     const counter = { started: 0, finished: 0 };
     const it = toAsyncIterable(from(records).pipe(loadBatches({ decode: countingDecode(counter, { delayMs: 1 }), size: 3, bufferSize: 2 })));
     await it.next();
+    for (let waited = 0; counter.started < 3 + 2 * 3 && waited < 5000; waited += 5) await sleep(5);
     await sleep(30);
     expect(counter.started).toBe(3 + 2 * 3);
     await it.return?.();
