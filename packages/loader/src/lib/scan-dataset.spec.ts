@@ -69,9 +69,10 @@ describe('scanDataset', () => {
     expect(outside).toBeTruthy();
   });
 
-  it('takes a broken image symlink as a record (decoding then rejects it)', async () => {
+  it('takes a broken image symlink as a record (decoding then rejects it), but never a link to a device', async () => {
     await mkdir(join(dir, 'val', 'NORMAL'), { recursive: true });
     await symlink(join(dir, 'missing.jpeg'), join(dir, 'val', 'NORMAL', 'gone.jpeg'));
+    await symlink('/dev/zero', join(dir, 'val', 'NORMAL', 'zero.png'));
     expect((await scan(dir)).map((r) => r.path)).toEqual([join(dir, 'val', 'NORMAL', 'gone.jpeg')]);
   });
 

@@ -71,8 +71,10 @@ export async function walkImages(dir: string, visited: Set<string>, problems: Wa
     if (entry.isDirectory()) {
       files.push(...(await walkImages(path, visited, problems)));
     } else if (entry.isSymbolicLink()) {
-      if ((await folderId(path)) !== undefined) files.push(...(await walkImages(path, visited, problems)));
-      else if (hasImageExtension(entry.name)) files.push(path); // a file, or a broken link: decoding reports it
+      const target = await stat(path).catch(() => undefined);
+      if (target?.isDirectory()) files.push(...(await walkImages(path, visited, problems)));
+      // A link to a file, or a broken link (decoding reports it); never a FIFO or device, which could block a read.
+      else if (hasImageExtension(entry.name) && (target === undefined || target.isFile())) files.push(path);
     } else if (entry.isFile() && hasImageExtension(entry.name)) {
       files.push(path);
     }
