@@ -20,7 +20,7 @@ export interface TrainingDefaults {
 /**
  * The training settings `cxr train` uses unless told otherwise: the compact CNN at 128 px
  * (stride-2 stem, 16-256 filters, about 0.4 M parameters), batch 32, Adam at 1e-3 halved after 2
- * epochs without a better validation AUC, early stop after 3, at most 8 epochs, augmentation by
+ * epochs without a better validation AUC, early stop after 3, at most 6 epochs, augmentation by
  * flip, rotation up to 10 degrees and zoom up to 10 %, 20 % of train+val held out for validation.
  *
  * Chosen so that training on the shared chest X-ray data (train+val pooled and re-split 80/20 by
@@ -38,7 +38,7 @@ export const DEFAULT_TRAINING: TrainingDefaults = Object.freeze({
   architecture: 'compact-cnn',
   imageSize: 128,
   batchSize: 32,
-  epochs: 8,
+  epochs: 6,
   learningRate: 1e-3,
   patience: 3,
   reduceLrPatience: 2,
