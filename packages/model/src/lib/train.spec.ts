@@ -189,6 +189,19 @@ describe('train', () => {
     });
   });
 
+  it('watches the training loss when there is no validation data', async () => {
+    const model = compact();
+    const events = await run({ model, trainBatches: trainSet, valBatches: () => of<Batch>(), epochs: 2, learningRate: 0.01 });
+    const epochs = events.filter((e): e is Extract<TrainEvent, { kind: 'epoch' }> => e.kind === 'epoch');
+    expect(epochs.map((e) => [e.valLoss, e.valAuc])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    expect(epochs[0]?.improved).toBe(true);
+    expect((events[events.length - 1] as { reason: string }).reason).toMatch(/best loss [\d.]+ at epoch/);
+    model.dispose();
+  });
+
   it('refuses bad options at creation, naming the stage and the value', () => {
     const model = compact();
     const base = { model, trainBatches: () => of<Batch>(), epochs: 1 };

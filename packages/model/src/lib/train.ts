@@ -342,10 +342,13 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
                 labels.push(batch.y[i] as number);
               }
             }
-            const m = validationMetrics(logits, labels);
-            valLoss = m.loss;
-            valAccuracy = m.accuracy;
-            valAuc = m.auc;
+            if (logits.length > 0) {
+              // An empty validation stream leaves the metrics undefined (the training loss is watched instead).
+              const m = validationMetrics(logits, labels);
+              valLoss = m.loss;
+              valAccuracy = m.accuracy;
+              valAuc = m.auc;
+            }
           }
           const monitored = valAuc ?? -(valLoss ?? trainLoss);
           const improved = Number.isFinite(monitored) && (state.best === null || monitored > state.best);
