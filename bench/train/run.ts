@@ -3,7 +3,7 @@
  * max-pool 2; 32; 64; conv 128; global average pool; dense 1), batch 32, 128x128x1, on `wasm`
  * (all cores, and 1 thread) and on `cpu`, each in its own child process, in one run.
  *
- *   npx tsx --conditions=@cxr/source bench/train/run.ts [--size 128] [--batch 32] [--steps 10] [--cpu-steps 2] [--profile]
+ *   npx tsx --conditions=@cxr/source bench/train/run.ts [--size 128] [--batch 32] [--steps 10] [--cpu-steps 1] [--profile]
  *
  * Prints a table and writes bench/train/RESULTS.md.
  */
@@ -37,7 +37,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '128' },
     batch: { type: 'string', default: '32' },
     steps: { type: 'string', default: '10' },
-    'cpu-steps': { type: 'string', default: '2' },
+    'cpu-steps': { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
   },
 });
