@@ -14,9 +14,10 @@ function leadingAxes(axis: number | number[], shape: number[]): number {
 }
 
 /**
- * `Sum` or `Mean` over the leading axes of a float32 tensor as one XNNPACK matrix product,
- * ones[1, R] x X[R, C], instead of the shipped transpose-then-reduce (the transpose makes it
- * many times slower). Any other reduction goes to the shipped kernel.
+ * `Sum` or `Mean` over the leading axes of a float32 tensor as one XNNPACK average pool whose
+ * single window covers all R rows of the [R, C] view (times R for a sum), instead of the shipped
+ * transpose-then-reduce (the transpose makes it many times slower; a matrix product ones x X
+ * would re-pack X as weights on every call). Any other reduction goes to the shipped kernel.
  */
 export function leadingAxesReduction(kind: 'Sum' | 'Mean', shipped: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): Info | Info[] => {
@@ -27,13 +28,20 @@ export function leadingAxesReduction(kind: 'Sum' | 'Mean', shipped: tf.KernelCon
     const columns = x.shape.slice(k).reduce((a, b) => a * b, 1);
     if (k === 0 || rows === 0 || columns === 0) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info | Info[];
     const { backend } = args;
-    const weights = constant(backend, [1, 1, rows], new Float32Array(rows).fill(kind === 'Mean' ? 1 / rows : 1));
-    const x3 = reshape(backend, x, [1, rows, columns]);
-    const product = call('BatchMatMul', backend, { a: weights, b: x3 }, { transposeA: false, transposeB: false });
-    release(backend, weights, x3);
     const outShape = attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...x.shape.slice(k)] : x.shape.slice(k);
-    const out = reshape(backend, product, outShape);
-    release(backend, product);
+    if (rows === 1) return reshape(backend, x, outShape);
+    // An XNNPACK average pool with one window over all rows: [1, R, 1, C] -> [1, 1, 1, C].
+    const column = reshape(backend, x, [1, rows, 1, columns]);
+    const mean = call('AvgPool', backend, { x: column }, { filterSize: [rows, 1], strides: [rows, 1], pad: 'valid', dimRoundingMode: undefined });
+    release(backend, column);
+    let result = mean;
+    if (kind === 'Sum') {
+      const count = constant(backend, [], Float32Array.of(rows));
+      result = call('Multiply', backend, { a: mean, b: count });
+      release(backend, mean, count);
+    }
+    const out = reshape(backend, result, outShape);
+    release(backend, result);
     return out;
   };
   return {
