@@ -32,7 +32,9 @@ export function histogram(values: ArrayLike<number>, bins: number, min: number, 
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (!Number.isFinite(v)) continue;
-    const b = Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)));
+    // Position as a fraction of the range first: a tiny range (subnormal width) must not divide by 0.
+    const position = Math.floor(((v - lo) / (hi - lo)) * bins);
+    const b = Number.isFinite(position) ? Math.min(bins - 1, Math.max(0, position)) : 0;
     counts[b] = (counts[b] as number) + 1;
   }
   const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + i * width));
