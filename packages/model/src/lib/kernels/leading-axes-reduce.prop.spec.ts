@@ -7,7 +7,7 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
 
-describe('Sum and Mean on wasm (leading axes as a matrix product, the rest shipped)', () => {
+describe('Sum and Mean on wasm (leading axes as one average pool, the rest shipped)', () => {
   for (const kernel of ['Sum', 'Mean']) {
     test.prop([arbReduceCase], { numRuns: 40 })(`${kernel} equals the cpu backend within 1e-4 relative error`, async (c) => {
       const call = { inputs: { x: c.shape }, attrs: { axis: [...c.axis], keepDims: c.keepDims }, seed: c.seed };

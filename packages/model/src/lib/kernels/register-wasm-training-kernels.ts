@@ -31,9 +31,9 @@ const ours = new Set<tf.KernelFunc>();
 /**
  * Registers the training kernels the tfjs WASM backend lacks (`Conv2DBackpropFilter`, the
  * depthwise backprops) or has only as slow or incorrect C++ loops (`Conv2DBackpropInput`, ...),
- * built from its own fast kernels (XNNPACK convolutions and matrix products, C++ pads and
- * element-wise ops); `Sum` and `Mean` over leading axes (bias and batch-norm gradients) become
- * one matrix product instead of a transpose and a reduction. Idempotent; `initBackend` calls it.
+ * built from its own fast kernels (XNNPACK convolutions and pools, C++ pads and element-wise
+ * ops); `Sum` and `Mean` over leading axes (bias and batch-norm gradients) become one XNNPACK
+ * average pool instead of a transpose and a reduction. Idempotent; `initBackend` calls it.
  *
  * @example
  * ```ts
