@@ -25,8 +25,9 @@ export interface TrainingDefaults {
  *
  * Chosen so that training on the shared chest X-ray data (train+val pooled and re-split 80/20 by
  * patient, test untouched) on a 2-core CPU with the WASM backend reaches a test AUC >= 0.97 in
- * at most about 25 minutes: one epoch costs about 190 CPU-seconds (3744 images, validation
- * included), and the validation AUC is above 0.99 from the first epoch. Figures and the command in
+ * at most about 25 minutes: one epoch takes about 150 s on a quiet 2-core machine (190
+ * CPU-seconds; 3744 images, validation included), so 6 epochs take about 15 minutes, and one
+ * epoch already gives a test AUC of 0.997 (8 epochs: 0.999). Figures and the command in
  * `packages/model/scripts/QUALITY.md` (made with `packages/model/scripts/quality.ts`).
  *
  * @example
