@@ -20,7 +20,6 @@ export function restoreAugmentationState(model: tfl.LayersModel, calls: readonly
   const layers = randomLayers(model);
   if (calls === undefined || calls.length !== layers.length) return;
   layers.forEach((layer, i) => {
-    // The counter is private in preprocess (exposed read-only as trainingCalls); its backing field is `calls`.
-    (layer as unknown as { calls: number }).calls = calls[i] as number;
+    layer.trainingCalls = calls[i] as number;
   });
 }
