@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeAuditReport } from './write-audit-report.js';
+import { escapeHtml } from './internal/html.js';
 
 let work: string;
 let data: TinyDataset;
@@ -79,7 +80,7 @@ describe('writeAuditReport', () => {
       for (const p of paths) {
         expect(rejected.has(p)).toBe(false);
         expect(p).toContain(join(String(split), String(className)));
-        expect(html.includes(`<figcaption>${basename(p)}<br>24×24</figcaption>`)).toBe(true);
+        expect(html.includes(`<figcaption>${escapeHtml(basename(p))}<br>24×24</figcaption>`)).toBe(true);
       }
     }
     expect(html.includes('train / PNEUMONIA: 3 of 4 images (seed 7)')).toBe(true);

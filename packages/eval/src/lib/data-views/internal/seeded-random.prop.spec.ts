@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 
-import { deriveSeed, pickSeeded, seededRandom } from './seeded-random.js';
+import { pickSeeded } from './seeded-random.js';
 
 describe('pickSeeded', () => {
   test.prop([fc.array(fc.integer(), { maxLength: 60 }), fc.nat(80), fc.integer()])(
@@ -21,30 +21,6 @@ describe('pickSeeded', () => {
     'is reproducible from its seed',
     (items, count, seed) => {
       expect(pickSeeded(items, count, seed)).toEqual(pickSeeded(items, count, seed));
-    },
-  );
-});
-
-describe('seededRandom', () => {
-  test.prop([fc.integer()])('yields numbers in [0, 1), the same sequence for the same seed', (seed) => {
-    const a = seededRandom(seed);
-    const b = seededRandom(seed);
-    for (let i = 0; i < 50; i++) {
-      const x = a();
-      expect(x).toBeGreaterThanOrEqual(0);
-      expect(x).toBeLessThan(1);
-      expect(b()).toBe(x);
-    }
-  });
-});
-
-describe('deriveSeed', () => {
-  test.prop([fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 4 })])(
-    'is an unsigned 32-bit integer and a pure function of its parts',
-    (parts) => {
-      const s = deriveSeed(...parts);
-      expect(Number.isInteger(s) && s >= 0 && s < 2 ** 32).toBe(true);
-      expect(deriveSeed(...parts)).toBe(s);
     },
   );
 });
