@@ -2,5 +2,5 @@
 // Metric test helpers (issue 5)
 export { arbScored, bruteForceAuc, bruteForceConfusion, type ScoredSample } from './metrics.js';
 export { tinyCamModel, type TinyCamModel } from './cam-models.js';
-export { mulberry32, samplePredictions, sampleReportData, sampleXray } from './report-data.js';
+export { samplePredictions, sampleReportData, sampleXray } from './report-data.js';
 export { CHROMIUM_PATH, imageShown, inspectPage, launchChromium, type ImageState, type PageInspection } from './browser.js';

@@ -1,25 +1,20 @@
 import type { Prediction, TrainEvent } from '@cxr/model';
+import { createRng } from '@cxr/preprocess';
 import { chooseThreshold } from '../lib/choose-threshold.js';
 import { evaluatePredictions } from '../lib/evaluate.js';
 import { gradCamOverlayPng } from '../lib/grad-cam-overlay-png.js';
 import { pickOutcomeExamples } from '../lib/pick-outcome-examples.js';
 import type { CamExample, ReportData } from '../lib/report-types.js';
 
-/** A small seeded generator (mulberry32) for test data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Uniform numbers in [0, 1) from preprocess's seeded generator. */
+function seededUniform(seed: number): () => number {
+  const rng = createRng(seed);
+  return () => rng.next();
 }
 
 /** Seeded predictions of a mediocre classifier: positives score higher on average. */
 export function samplePredictions(n: number, seed: number, prefix: string): Prediction[] {
-  const rand = mulberry32(seed);
+  const rand = seededUniform(seed);
   return Array.from({ length: n }, (_, i) => {
     const label = rand() < 0.6 ? 1 : 0;
     const z = (label === 1 ? 1 : -0.6) + 1.3 * (rand() + rand() + rand() - 1.5);
@@ -29,7 +24,7 @@ export function samplePredictions(n: number, seed: number, prefix: string): Pred
 
 /** An X-ray-like grey test image: a dark field with two bright "lungs" and some texture. */
 export function sampleXray(size: number, seed: number): Uint8Array {
-  const rand = mulberry32(seed);
+  const rand = seededUniform(seed);
   const px = new Uint8Array(size * size);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
