@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_CLASS_MAP, decodeSettingsKey } from '@cxr/loader';
 import { ARCHITECTURES, buildModel, DEFAULT_TRAINING, initBackend, loadWeightsFrom, saveModel, train } from '@cxr/model';
-import type { Architecture, BackendChoice, BackendRequest, TrainEvent } from '@cxr/model';
+import type { Architecture, BackendChoice, BackendRequest, TrainEvent, TrainingDefaults } from '@cxr/model';
 import { classWeights, deriveSeed, outputBiasInit, resplitRecords } from '@cxr/preprocess';
 import type { ResplitReport } from '@cxr/preprocess';
 import { chooseThreshold, evaluatePredictions } from '@cxr/eval';
@@ -22,26 +22,14 @@ import { backendLines, modelSummary } from './shared.js';
 import { evaluationLines, num, pct } from './report-lines.js';
 
 /** Every effective setting of a training run, as recorded in run.json. */
-export interface TrainSettings {
+export interface TrainSettings extends TrainingDefaults {
   readonly data: string;
   readonly dataSource: string;
   readonly out: string;
   readonly seed: number;
   readonly backend: BackendRequest;
-  readonly epochs: number;
-  readonly imageSize: number;
-  readonly batchSize: number;
-  readonly architecture: Architecture;
   readonly weights: string | null;
   readonly fit: 'fill' | 'contain';
-  readonly valFraction: number;
-  readonly learningRate: number;
-  readonly patience: number;
-  readonly reduceLrPatience: number;
-  readonly reduceLrFactor: number;
-  readonly minLearningRate: number;
-  readonly augment: { readonly flip: boolean; readonly rotationDegrees: number; readonly zoom: number };
-  readonly compact: { readonly filters: readonly number[]; readonly convsPerStage: number };
   readonly thresholdMethod: 'youden';
   readonly classMap: Readonly<Record<string, 0 | 1>>;
 }
