@@ -8,7 +8,7 @@ import { allLayers, describeLayers } from './internal/model-layers.js';
 import { sectionHtml } from './internal/section.js';
 import { deriveSeed } from './internal/seeded-random.js';
 import { dataUri, thumbnailFromGrey, type Thumbnail } from './internal/thumbnail.js';
-import { usageError } from './internal/usage-error.js';
+import { usageError } from '../internal/usage-error.js';
 import { checkInteger, checkSeed } from './internal/validate.js';
 import type { DataViewSection } from './types.js';
 
