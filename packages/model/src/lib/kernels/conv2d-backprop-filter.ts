@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { call, padOrCrop, release, transpose, type Info } from './wasm-calls.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { call, nhwcConv2DInfo, padOrCrop, release, transpose, type Info } from './wasm-calls.js';
 
 /**
  * `Conv2DBackpropFilter` for the WASM backend (NHWC, any strides, 'same'/'valid'/explicit
@@ -19,20 +19,7 @@ export function conv2dBackpropFilterWasm(args: {
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
   const x = inputs['x'] as Info;
   const dy = inputs['dy'] as Info;
-  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat);
-  if (format !== 'channelsLast') {
-    throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${attrs.dataFormat}'.`);
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    format,
-  );
+  const info = nhwcConv2DInfo('Conv2DBackpropFilter', x.shape, attrs.filterShape, attrs);
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
   // Rows of x the forward pass read: [-top, (Ho-1)*sh + fh - 1 - top]. Pad or crop to exactly those.
   const bottom = (outHeight - 1) * strideHeight + filterHeight - inHeight - padInfo.top;

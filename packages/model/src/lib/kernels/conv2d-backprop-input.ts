@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { call, padOrCrop, release, spread, transpose, type Info } from './wasm-calls.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { call, nhwcConv2DInfo, padOrCrop, release, spread, transpose, type Info } from './wasm-calls.js';
 
 /**
  * `Conv2DBackpropInput` for the WASM backend (NHWC, any strides, 'same'/'valid'/explicit
@@ -16,20 +16,7 @@ export function conv2dBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; b
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
   const dy = inputs['dy'] as Info;
   const filter = inputs['filter'] as Info;
-  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat);
-  if (format !== 'channelsLast') {
-    throw new Error(`wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, got '${attrs.dataFormat}'.`);
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    format,
-  );
+  const info = nhwcConv2DInfo('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs);
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
   const spreadDy = spread(backend, dy, strideHeight, strideWidth);
   const spreadHeight = (outHeight - 1) * strideHeight + 1;

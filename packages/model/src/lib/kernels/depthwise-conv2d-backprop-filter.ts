@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { call, padOrCrop, release, reshape, type Info } from './wasm-calls.js';
+import { call, padOrCrop, release, reshape, stridedWindow, type Info } from './wasm-calls.js';
 
 /**
  * `DepthwiseConv2dNativeBackpropFilter` for the WASM backend (NHWC, any strides, dilations and
@@ -37,21 +37,7 @@ export function depthwiseConv2dBackpropFilterWasm(args: {
     for (let kw = 0; kw < filterWidth; kw++) {
       const top = kh * dilationHeight;
       const left = kw * dilationWidth;
-      const slice = call(
-        'StridedSlice',
-        backend,
-        { x: padded },
-        {
-          begin: [0, top, left, 0],
-          end: [batchSize, top + (outHeight - 1) * strideHeight + 1, left + (outWidth - 1) * strideWidth + 1, inChannels],
-          strides: [1, strideHeight, strideWidth, 1],
-          beginMask: 0,
-          endMask: 0,
-          ellipsisMask: 0,
-          newAxisMask: 0,
-          shrinkAxisMask: 0,
-        },
-      );
+      const slice = stridedWindow(backend, padded, top, left, { height: outHeight, width: outWidth, strideHeight, strideWidth });
       const slice5 = reshape(backend, slice, [batchSize, outHeight, outWidth, inChannels, 1]);
       const product = call('Multiply', backend, { a: slice5, b: dy5 });
       taps.push(call('Sum', backend, { x: product }, { axis: [0, 1, 2], keepDims: false }));

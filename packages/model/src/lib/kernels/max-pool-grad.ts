@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { call, constant, padOrCrop, release, reshape, spread, transpose, type Info } from './wasm-calls.js';
+import { call, constant, padOrCrop, release, reshape, spread, stridedWindow, transpose, type Info } from './wasm-calls.js';
 
 /**
  * `MaxPoolGrad` for the WASM backend, from the backend's C++ slice, compare, select, pack and
@@ -37,16 +37,7 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   for (let t = 0; t < taps; t++) {
     const kh = Math.floor(t / fw);
     const kw = t % fw;
-    const values = call('StridedSlice', backend, { x: grid }, {
-      begin: [0, kh, kw, 0],
-      end: [batchSize, kh + (outHeight - 1) * strideHeight + 1, kw + (outWidth - 1) * strideWidth + 1, inChannels],
-      strides: [1, strideHeight, strideWidth, 1],
-      beginMask: 0,
-      endMask: 0,
-      ellipsisMask: 0,
-      newAxisMask: 0,
-      shrinkAxisMask: 0,
-    });
+    const values = stridedWindow(backend, grid, kh, kw, { height: outHeight, width: outWidth, strideHeight, strideWidth });
     const isMax = call('Equal', backend, { a: values, b: y });
     release(backend, values);
     const takes = free === undefined ? isMax : call('LogicalAnd', backend, { a: isMax, b: free });

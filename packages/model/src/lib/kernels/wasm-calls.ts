@@ -84,3 +84,48 @@ export function constant(backend: tf.KernelBackend, shape: number[], values: Flo
   const wasm = backend as unknown as { makeOutput(shape: number[], dtype: 'float32', memoryOffset: undefined, values: Float32Array): Info };
   return wasm.makeOutput(shape, 'float32', undefined, values);
 }
+
+/**
+ * Every `outHeight x outWidth` position of an NHWC tensor read at the strides, starting at row
+ * `top` and column `left` (one filter tap's view of the input), by one StridedSlice.
+ */
+export function stridedWindow(
+  backend: tf.KernelBackend,
+  x: Info,
+  top: number,
+  left: number,
+  out: { readonly height: number; readonly width: number; readonly strideHeight: number; readonly strideWidth: number },
+): Info {
+  const [n, , , c] = x.shape as [number, number, number, number];
+  return call('StridedSlice', backend, { x }, {
+    begin: [0, top, left, 0],
+    end: [n, top + (out.height - 1) * out.strideHeight + 1, left + (out.width - 1) * out.strideWidth + 1, c],
+    strides: [1, out.strideHeight, out.strideWidth, 1],
+    beginMask: 0,
+    endMask: 0,
+    ellipsisMask: 0,
+    newAxisMask: 0,
+    shrinkAxisMask: 0,
+  });
+}
+
+/** The geometry of a dilation-1 NHWC convolution, for the conv backprop kernels (other layouts throw). */
+export function nhwcConv2DInfo(
+  kernel: string,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Pick<tf.Conv2DBackpropInputAttrs, 'dataFormat' | 'strides' | 'pad' | 'dimRoundingMode'>,
+): tf.backend_util.Conv2DInfo {
+  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  if (format !== 'channelsLast') throw new Error(`wasm ${kernel} supports dataFormat 'NHWC' only, got '${attrs.dataFormat}'.`);
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    format,
+  );
+}
