@@ -10,7 +10,7 @@ export interface KernelCase {
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
-/** Deterministic values in [-1, 1) from a seed (a small LCG; tests need no Math.random). */
+/** Deterministic values in [-1, 1) from a seed (a small LCG; no unseeded randomness in tests). */
 export function seededValues(count: number, seed: number): Float32Array {
   const out = new Float32Array(count);
   let s = seed >>> 0 || 1;

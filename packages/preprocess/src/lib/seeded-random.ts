@@ -1,6 +1,6 @@
 import { requireInteger, requireSeed } from './internal/validate.js';
 
-/** A seeded pseudo-random generator (sfc32). Never `Math.random()`: same seed, same sequence. */
+/** A seeded pseudo-random generator (sfc32). Never an unseeded source: same seed, same sequence. */
 export interface Rng {
   /** Next value, uniform in [0, 1). */
   next(): number;
