@@ -34,32 +34,55 @@ export function transpose(backend: tf.KernelBackend, x: Info, perm: number[]): I
 
 /**
  * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor:
- * `[top, bottom, left, right]`. Returns the input itself (with an extra reference) when all are 0.
+ * `[top, bottom, left, right]`. The result is the window of rows `-top .. h - 1 + bottom` and
+ * columns `-left .. w - 1 + right` of `x` (each at least one wide), reading `constantValue`
+ * outside `x`; a window that misses `x` entirely (a crop on one side larger than the pad on the
+ * other) is all `constantValue`. Returns the input itself (with an extra reference) when all are 0.
  */
 export function padOrCrop(backend: tf.KernelBackend, x: Info, amounts: readonly [number, number, number, number], constantValue = 0): Info {
   const [top, bottom, left, right] = amounts;
   const [n, h, w, c] = x.shape as [number, number, number, number];
+  if (top === 0 && bottom === 0 && left === 0 && right === 0) return reshape(backend, x, [n, h, w, c]);
+  const rows = clampWindow(-top, h + bottom, h);
+  const cols = clampWindow(-left, w + right, w);
+  const outShape = [n, h + top + bottom, w + left + right, c];
+  if (rows === undefined || cols === undefined) {
+    const size = outShape.reduce((a, b) => a * b, 1);
+    return constant(backend, outShape, new Float32Array(size).fill(constantValue));
+  }
   let current = x;
   let owned = false;
-  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-    const begin = [0, Math.max(0, -top), Math.max(0, -left), 0];
-    const size = [n, h - Math.max(0, -top) - Math.max(0, -bottom), w - Math.max(0, -left) - Math.max(0, -right), c];
+  if (rows.begin > 0 || rows.end < h || cols.begin > 0 || cols.end < w) {
+    const begin = [0, rows.begin, cols.begin, 0];
+    const size = [n, rows.end - rows.begin, cols.end - cols.begin, c];
     current = call('Slice', backend, { x: current }, { begin, size });
     owned = true;
   }
-  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-    const paddings = [
-      [0, 0],
-      [Math.max(0, top), Math.max(0, bottom)],
-      [Math.max(0, left), Math.max(0, right)],
-      [0, 0],
-    ];
+  const paddings = [
+    [0, 0],
+    [rows.before, rows.after],
+    [cols.before, cols.after],
+    [0, 0],
+  ];
+  if (rows.before > 0 || rows.after > 0 || cols.before > 0 || cols.after > 0) {
     const padded = call('PadV2', backend, { x: current }, { paddings, constantValue });
     if (owned) release(backend, current);
     current = padded;
     owned = true;
   }
   return owned ? current : reshape(backend, x, [n, h, w, c]);
+}
+
+/**
+ * The part of the window `[start, end)` that lies inside `[0, length)`, and how much padding goes
+ * before and after it; undefined when the window misses `[0, length)` entirely.
+ */
+function clampWindow(start: number, end: number, length: number): { begin: number; end: number; before: number; after: number } | undefined {
+  if (end <= start) throw new Error(`padOrCrop: the window [${start}, ${end}) is empty.`);
+  const begin = Math.max(0, start);
+  const stop = Math.min(length, end);
+  if (stop <= begin) return undefined;
+  return { begin, end: stop, before: begin - start, after: end - stop };
 }
 
 /**
