@@ -37,7 +37,9 @@ export function weightedBinaryCrossEntropy(
     const perImage = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
     const w0 = classWeights[0];
     const w1 = classWeights[1];
-    const weights = tf.add(tf.mul(y, w1 - w0), w0);
+    // y * w1 + (1 - y) * w0 is exact for 0/1 labels; y * (w1 - w0) + w0 is not in float32
+    // (a tiny w1 next to w0 ~ 1 rounds to 0 or to one ulp of 1, and a large logit magnifies that).
+    const weights = tf.add(tf.mul(y, w1), tf.mul(tf.sub(1, y), w0));
     const total = tf.sum(tf.mul(weights, perImage));
     return tf.div(total, Math.max(1, y.size)) as tf.Scalar;
   });

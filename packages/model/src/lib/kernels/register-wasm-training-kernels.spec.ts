@@ -44,6 +44,18 @@ describe('registerWasmTrainingKernels', () => {
     expect(registerWasmTrainingKernels()).toEqual([]);
   });
 
+  it('shares data in Identity: the copy outlives its source and keeps its values', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numBytes;
+    const source = tf.tensor2d([1, -2, 3, 4.5], [2, 2]);
+    const copy = tf.clone(source); // runs the Identity kernel
+    expect(copy.dataId).toBe(source.dataId); // one buffer for both
+    source.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1, -2, 3, 4.5]);
+    copy.dispose();
+    expect(tf.memory().numBytes).toBe(before);
+  });
+
   it('gives a CNN with every layer kind the same gradients on wasm as on cpu', async () => {
     const onWasm = await gradients('wasm');
     const onCpu = await gradients('cpu');

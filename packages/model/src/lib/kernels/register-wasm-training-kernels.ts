@@ -3,6 +3,7 @@ import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
+import { identityWasm } from './identity.js';
 import { leadingAxesReduction } from './leading-axes-reduce.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 
@@ -23,6 +24,8 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   },
   // Replaces the shipped loop: slow, and wrong for windows of negative values (see the file).
   { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGradWasm as tf.KernelFunc },
+  // Replaces the shipped copy with a shared reference (as Reshape does).
+  { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identityWasm as unknown as tf.KernelFunc },
 ];
 
 /** Kernel functions this module registered (to stay idempotent). */

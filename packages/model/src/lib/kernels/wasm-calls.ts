@@ -102,6 +102,16 @@ export function spread(backend: tf.KernelBackend, x: Info, strideHeight: number,
   return out;
 }
 
+/**
+ * A float32 view of a tensor's data on the wasm heap. Take views only after the last allocation
+ * of the kernel: growing the heap detaches them.
+ */
+export function heapView(backend: tf.KernelBackend, x: Info): Float32Array {
+  if (x.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${x.dtype}`);
+  const wasm = backend as unknown as { typedArrayFromHeap(info: Info): Float32Array };
+  return wasm.typedArrayFromHeap(x);
+}
+
 /** A new float32 tensor on the wasm backend holding `values`. */
 export function constant(backend: tf.KernelBackend, shape: number[], values: Float32Array): Info {
   const wasm = backend as unknown as { makeOutput(shape: number[], dtype: 'float32', memoryOffset: undefined, values: Float32Array): Info };
