@@ -3,6 +3,7 @@ export { decodeImages, type DecodeImagesOptions } from './lib/decode-images.js';
 export {
   decodeImage,
   decodeSettingsKey,
+  isEightBitGrey,
   DEFAULT_DECODE_SETTINGS,
   MAX_DECODE_SIZE,
   type DecodeSettings,

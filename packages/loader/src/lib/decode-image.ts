@@ -176,7 +176,11 @@ async function decodeInput(input: Buffer, s: DecodeSettings, metadata: boolean, 
  * True when the bytes start an 8-bit single-channel JPEG (one component in its frame header) or
  * an 8-bit grey PNG (colour type 0, or 4 with alpha). Anything else, or a header it cannot
  * follow, is false: those files take the general sRGB path, which is always correct.
- * @internal exported for tests.
+ *
+ * @example
+ * ```ts
+ * isEightBitGrey(await readFile('/data/test/NORMAL/IM-0001-0001.jpeg')); // true for a grey X-ray
+ * ```
  */
 export function isEightBitGrey(bytes: Uint8Array): boolean {
   if (bytes.length >= 26 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
