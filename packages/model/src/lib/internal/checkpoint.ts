@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelMetadata } from '../types.js';
-import { writeDirAtomic } from './atomic-dir.js';
+import { recoverDir, writeDirAtomic } from './atomic-dir.js';
 import { captureArtifacts, decodeWeightList, joinWeightData, modelFiles, readModelDir } from './model-files.js';
 import { usageError } from './usage-error.js';
 
@@ -73,6 +73,7 @@ export async function writeBestCheckpoint(checkpointDir: string, model: tfl.Laye
 
 /** True when `<checkpointDir>/last/state.json` exists. */
 export async function hasLastCheckpoint(checkpointDir: string): Promise<boolean> {
+  await recoverDir(lastDir(checkpointDir));
   try {
     await stat(join(lastDir(checkpointDir), STATE_JSON));
     return true;
@@ -114,6 +115,7 @@ export async function readLastCheckpoint(checkpointDir: string): Promise<LoadedC
 
 /** Reads the weights of `<checkpointDir>/best` (model order), or undefined when there is none. */
 export async function readBestWeights(checkpointDir: string): Promise<tf.Tensor[] | undefined> {
+  await recoverDir(bestDir(checkpointDir));
   try {
     await stat(join(bestDir(checkpointDir), 'model.json'));
   } catch {

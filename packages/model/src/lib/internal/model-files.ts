@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { ModelMetadata } from '../types.js';
+import { recoverDir } from './atomic-dir.js';
 import { usageError } from './usage-error.js';
 
 /** Name of the topology file inside a model folder. */
@@ -58,6 +59,7 @@ export async function readModelDir(dir: string): Promise<{ artifacts: tf.io.Mode
   const notModel = (why: string, cause?: unknown) =>
     usageError(`${dir} is not a model folder: ${why}. Point to a folder holding model.json and its weights (as written by "cxr train" in <run>/model).`, cause);
   let text: string;
+  await recoverDir(dir);
   try {
     const info = await stat(dir);
     if (!info.isDirectory()) throw notModel('it is not a folder');
