@@ -21,8 +21,14 @@ function blobImage(size: number): Uint8Array {
 /** Grad-CAM of a GAP model computed independently: relu(sum_c w_c A_c), scaled to max 1. */
 function expectedCam(model: tf.LayersModel, featureLayer: string, headLayer: string, pixels: Uint8Array, size: number): Float32Array {
   return tf.tidy(() => {
-    const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer(featureLayer).output as tf.SymbolicTensor });
-    const a = sub.predict(tf.tensor4d(Float32Array.from(pixels), [1, size, size, 1])) as tf.Tensor4D;
+    const x = tf.tensor4d(Float32Array.from(pixels), [1, size, size, 1]);
+    const feature = model.getLayer(featureLayer);
+    // A nested backbone is a model of its own: run it on the rescaled image.
+    const a = (
+      feature instanceof tf.LayersModel
+        ? feature.predict(tf.div(x, 255))
+        : tf.model({ inputs: model.inputs, outputs: feature.output as tf.SymbolicTensor }).predict(x)
+    ) as tf.Tensor4D;
     const w = model.getLayer(headLayer).getWeights()[0] as tf.Tensor2D; // [C, 1]
     const cam = tf.relu(tf.sum(tf.mul(a, tf.reshape(w, [1, 1, 1, -1])), -1));
     const max = tf.max(cam);
@@ -34,7 +40,7 @@ describe('gradCam', () => {
   const size = 12;
   const pixels = blobImage(size);
 
-  for (const kind of ['gap', 'sequential', 'residual'] as const) {
+  for (const kind of ['gap', 'sequential', 'residual', 'nested'] as const) {
     it(`equals the independent computation on a ${kind} model`, async () => {
       const { model, featureLayer, headLayer } = tinyCamModel(kind, { size });
       const cam = await gradCam(model, { pixels, height: size, width: size }, kind === 'residual' ? { layerName: featureLayer } : {});

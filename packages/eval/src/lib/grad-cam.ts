@@ -41,10 +41,27 @@ export interface GradCamOptions {
 
 const CONV_CLASSES = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Conv2DTranspose']);
 
-function rank4(layer: tf.layers.Layer): boolean {
+/** A convolution, or a nested model (e.g. a fine-tuned backbone used as one layer) holding one. */
+function isOrHoldsConv(layer: tf.layers.Layer): boolean {
+  if (CONV_CLASSES.has(layer.getClassName())) return true;
+  const inner = (layer as unknown as { layers?: unknown }).layers;
+  return Array.isArray(inner) && (inner as tf.layers.Layer[]).some(isOrHoldsConv);
+}
+
+/**
+ * The layer's output tensor in `model`'s own graph. A nested model used as a layer has several
+ * inbound nodes (its own and the outer model's), so `layer.output` is ambiguous there.
+ */
+function outputIn(model: tf.LayersModel, layer: tf.layers.Layer): tf.SymbolicTensor {
+  for (const nodes of Object.values(model.nodesByDepth)) {
+    for (const node of nodes) if (node.outboundLayer === layer && node.outputTensors.length === 1) return node.outputTensors[0] as tf.SymbolicTensor;
+  }
+  return layer.output as tf.SymbolicTensor;
+}
+
+function rank4In(model: tf.LayersModel, layer: tf.layers.Layer): boolean {
   try {
-    const shape = layer.outputShape;
-    return Array.isArray(shape) && !Array.isArray(shape[0]) && shape.length === 4;
+    return outputIn(model, layer).shape.length === 4;
   } catch {
     return false; // layers with several outputs
   }
@@ -52,7 +69,8 @@ function rank4(layer: tf.layers.Layer): boolean {
 
 /**
  * The layer Grad-CAM explains by default: the last layer with a 4-D output, at or after the
- * model's last convolution layer.
+ * model's last convolution layer. A nested model used as a layer (a backbone) counts as a
+ * convolution when it holds one, so its feature-map output is explained.
  *
  * @throws RangeError (code CXR_USAGE) when the model has no convolution layer.
  */
@@ -60,7 +78,7 @@ export function lastFeatureMapLayer(model: tf.LayersModel): tf.layers.Layer {
   const layers = model.layers;
   let lastConv = -1;
   layers.forEach((l, i) => {
-    if (CONV_CLASSES.has(l.getClassName())) lastConv = i;
+    if (isOrHoldsConv(l)) lastConv = i;
   });
   if (lastConv < 0) {
     throw Object.assign(new RangeError(`gradCam: model ${model.name} has no convolution layer to explain; pass layerName to choose a layer with a 4-D output.`), {
@@ -69,7 +87,7 @@ export function lastFeatureMapLayer(model: tf.LayersModel): tf.layers.Layer {
   }
   for (let i = layers.length - 1; i >= lastConv; i--) {
     const l = layers[i] as tf.layers.Layer;
-    if (rank4(l)) return l;
+    if (rank4In(model, l)) return l;
   }
   return layers[lastConv] as tf.layers.Layer;
 }
@@ -77,9 +95,9 @@ export function lastFeatureMapLayer(model: tf.LayersModel): tf.layers.Layer {
 function pickLayer(model: tf.LayersModel, layerName: string | undefined): tf.layers.Layer {
   if (layerName === undefined) return lastFeatureMapLayer(model);
   const layer = model.layers.find((l) => l.name === layerName);
-  const candidates = model.layers.filter(rank4).map((l) => l.name);
+  const candidates = model.layers.filter((l) => rank4In(model, l)).map((l) => l.name);
   if (layer === undefined) throw new RangeError(`gradCam: the model has no layer named ${JSON.stringify(layerName)}; layers with feature maps: ${candidates.join(', ')}.`);
-  if (!rank4(layer)) throw new RangeError(`gradCam: layer ${JSON.stringify(layerName)} has no 4-D output to explain; layers with feature maps: ${candidates.join(', ')}.`);
+  if (!rank4In(model, layer)) throw new RangeError(`gradCam: layer ${JSON.stringify(layerName)} has no 4-D output to explain; layers with feature maps: ${candidates.join(', ')}.`);
   return layer;
 }
 
@@ -138,7 +156,7 @@ export async function gradCam(model: tf.LayersModel, image: CamImage, options: G
   // A Sequential model wires its graph only when first built.
   if (model instanceof tf.Sequential && !model.built) model.build();
   const layer = pickLayer(model, options.layerName);
-  const target = layer.output as tf.SymbolicTensor;
+  const target = outputIn(model, layer);
   const [camT, logitT] = tf.tidy(() => {
     const x = modelInput(model, image, channels);
     const activation = runGraph(model, x, target).target;

@@ -17,8 +17,10 @@ export interface TinyCamModel {
  * - `sigmoid`: the dense layer has a sigmoid and a bias of 40, so the float32 probability is exactly 1.
  * - `residual`: a second conv whose output is added to the first (a skip connection); explain `featureLayer`.
  * - `sequential`: the `gap` model built with `tf.sequential`.
+ * - `nested`: the convolution and its ReLU inside a sub-model `backbone` used as one layer (as a
+ *   fine-tuned Keras application is); `featureLayer` is that sub-model.
  */
-export function tinyCamModel(kind: 'gap' | 'sigmoid' | 'residual' | 'sequential', options: { readonly size?: number; readonly filters?: number; readonly seed?: number } = {}): TinyCamModel {
+export function tinyCamModel(kind: 'gap' | 'sigmoid' | 'residual' | 'sequential' | 'nested', options: { readonly size?: number; readonly filters?: number; readonly seed?: number } = {}): TinyCamModel {
   const size = options.size ?? 12;
   const filters = options.filters ?? 4;
   const seed = options.seed ?? 7;
@@ -41,6 +43,17 @@ export function tinyCamModel(kind: 'gap' | 'sigmoid' | 'residual' | 'sequential'
     model.add(tf.layers.globalAveragePooling2d({ name: 'gap' }));
     model.add(head('linear'));
     return { model, featureLayer: 'feat', headLayer: 'head' };
+  }
+  if (kind === 'nested') {
+    const inner = tf.input({ shape: [size, size, 1], name: 'backbone_in' });
+    const innerOut = tf.layers.reLU({ name: 'backbone_relu' }).apply(conv('conv', seed).apply(inner)) as tf.SymbolicTensor;
+    const backbone = tf.model({ inputs: inner, outputs: innerOut, name: 'backbone' });
+    const image = tf.input({ shape: [size, size, 1], name: 'image' });
+    const scaledImage = tf.layers.rescaling({ scale: 1 / 255, name: 'rescale' }).apply(image) as tf.SymbolicTensor;
+    const features = backbone.apply(scaledImage) as tf.SymbolicTensor;
+    const pooledFeatures = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(features) as tf.SymbolicTensor;
+    const logit = head('linear').apply(pooledFeatures) as tf.SymbolicTensor;
+    return { model: tf.model({ inputs: image, outputs: logit, name: 'tiny_nested' }), featureLayer: 'backbone', headLayer: 'head' };
   }
   const input = tf.input({ shape: [size, size, 1], name: 'image' });
   const scaled = tf.layers.rescaling({ scale: 1 / 255, name: 'rescale' }).apply(input) as tf.SymbolicTensor;
