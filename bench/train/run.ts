@@ -8,7 +8,7 @@
  * Prints a table and writes bench/train/RESULTS.md.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,7 @@ interface Measure {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
+const NOTES_MARKER = '<!-- Notes below this line are kept when run.ts rewrites this file. -->';
 const { values } = parseArgs({
   options: {
     child: { type: 'string' },
@@ -183,7 +184,16 @@ ${runs.length > 2 ? `- Threads: with ${wasm.threads} threads a training step tak
 Backend reasons: ${runs.map((r) => `${r.label}: ${r.reason}`).join('; ')}.
 ${profileText}`;
   const target = join(here, 'RESULTS.md');
-  writeFileSync(`${target}.tmp`, report);
+  // Hand-written notes below the marker survive a re-run.
+  let notes = `\n${NOTES_MARKER}\n`;
+  try {
+    const old = readFileSync(target, 'utf8');
+    const at = old.indexOf(NOTES_MARKER);
+    if (at >= 0) notes = `\n${old.slice(at)}`;
+  } catch {
+    // first run
+  }
+  writeFileSync(`${target}.tmp`, report + notes);
   renameSync(`${target}.tmp`, target);
   process.stdout.write(report);
 }
