@@ -6,6 +6,7 @@ import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-in
 import { identityWasm } from './identity.js';
 import { leadingAxesReduction } from './leading-axes-reduce.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
+import { fastGather, repeatTile } from './tile-and-gather.js';
 
 /** The kernels this package adds to the `wasm` backend, so models train there. */
 export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
@@ -36,7 +37,8 @@ const ours = new Set<tf.KernelFunc>();
  * depthwise backprops) or has only as slow or incorrect C++ loops (`Conv2DBackpropInput`, ...),
  * built from its own fast kernels (XNNPACK convolutions and pools, C++ pads and element-wise
  * ops); `Sum` and `Mean` over leading axes (bias and batch-norm gradients) become one XNNPACK
- * average pool instead of a transpose and a reduction. Idempotent; `initBackend` calls it.
+ * average pool instead of a transpose and a reduction; `Tile` as a broadcast and `GatherV2` run as
+ * single passes over the heap. Idempotent; `initBackend` calls it.
  *
  * @example
  * ```ts
@@ -61,5 +63,9 @@ export function registerWasmTrainingKernels(): string[] {
     const shipped = tf.getKernel(kind, 'wasm');
     if (shipped !== undefined && !ours.has(shipped.kernelFunc)) install(leadingAxesReduction(kind, shipped));
   }
+  const shippedTile = tf.getKernel(tf.Tile, 'wasm');
+  if (shippedTile !== undefined && !ours.has(shippedTile.kernelFunc)) install(repeatTile(shippedTile));
+  const shippedGather = tf.getKernel(tf.GatherV2, 'wasm');
+  if (shippedGather !== undefined && !ours.has(shippedGather.kernelFunc)) install(fastGather(shippedGather));
   return added;
 }

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Info } from './wasm-calls.js';
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+type HeapArray = Float32Array | Int32Array | Uint8Array;
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(info: Info): HeapArray;
+}
+
+const HEAP_TYPES = new Set<tf.DataType>(['float32', 'int32', 'bool']);
+
+/** Keeps the shipped kernel's set-up: it still serves the cases these overrides pass on. */
+function withShippedSetup(config: tf.KernelConfig, shipped: tf.KernelConfig): tf.KernelConfig {
+  return {
+    ...config,
+    ...(shipped.setupFunc === undefined ? {} : { setupFunc: shipped.setupFunc }),
+    ...(shipped.disposeFunc === undefined ? {} : { disposeFunc: shipped.disposeFunc }),
+  };
+}
+
+/**
+ * `Tile` when the output is the whole input repeated end to end: every axis before some axis m
+ * has size 1 (and any repeat count), every axis from m on is repeated once. That is the
+ * broadcast in the batch-norm and bias gradients ([1, 1, 1, C] tiled to [N, H, W, C]), which the
+ * shipped C++ loop did element by element (~0.7 s per step of the compact CNN). Here it is one
+ * copy of the input and log2(repeats) doubling copies. Other tilings go to the shipped kernel.
+ */
+export function repeatTile(shipped: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs): Info => {
+    const x = args.inputs['x'] as Info;
+    const reps = ((args.attrs ?? {}) as unknown as tf.TileAttrs).reps;
+    const m = x.shape.findIndex((size, d) => size !== 1 || (reps[d] ?? 1) === 1);
+    const first = m < 0 ? x.shape.length : m;
+    const pattern = x.shape.every((_, d) => d < first || reps[d] === 1);
+    if (!pattern || !HEAP_TYPES.has(x.dtype)) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
+    const heap = args.backend as unknown as WasmHeap;
+    const out = heap.makeOutput(x.shape.map((size, d) => size * (reps[d] ?? 1)), x.dtype);
+    const values = heap.typedArrayFromHeap(out);
+    const source = heap.typedArrayFromHeap(x);
+    values.set(source, 0);
+    for (let filled = source.length; filled < values.length && filled > 0; filled *= 2) {
+      values.copyWithin(filled, 0, Math.min(filled, values.length - filled));
+    }
+    return out;
+  };
+  return withShippedSetup({ kernelName: tf.Tile, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc }, shipped);
+}
+
+/**
+ * `GatherV2` (no batch dimensions) as one pass over the heap: out[o, i, s] = x[o, indices[i], s].
+ * The shipped kernel read the indices back to check them and then gathered in C++ at ~100 ns per
+ * element (the bilinear resampling of the augmentation layers gathers millions per step). An
+ * index outside [0, size) throws, as on `cpu`. Batched gathers go to the shipped kernel.
+ */
+export function fastGather(shipped: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs): Info => {
+    const x = args.inputs['x'] as Info;
+    const indices = args.inputs['indices'] as Info;
+    const attrs = (args.attrs ?? {}) as unknown as tf.GatherV2Attrs;
+    if ((attrs.batchDims ?? 0) !== 0 || !HEAP_TYPES.has(x.dtype) || indices.dtype !== 'int32') {
+      return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
+    }
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0] ?? 0;
+    const size = x.shape[axis] ?? 1;
+    const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const slice = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const heap = args.backend as unknown as WasmHeap;
+    const out = heap.makeOutput([...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)], x.dtype);
+    const values = heap.typedArrayFromHeap(out);
+    const source = heap.typedArrayFromHeap(x);
+    const where = heap.typedArrayFromHeap(indices) as Int32Array;
+    const count = where.length;
+    for (let i = 0; i < count; i++) {
+      const index = where[i] as number;
+      if (index < 0 || index >= size) {
+        args.backend.disposeData(out.dataId);
+        throw new Error(`GatherV2: the index value ${index} is not in [0, ${size - 1}]`);
+      }
+    }
+    let o = 0;
+    if (slice === 1) {
+      for (let b = 0; b < outer; b++) {
+        const base = b * size;
+        for (let i = 0; i < count; i++) values[o++] = source[base + (where[i] as number)] as number;
+      }
+    } else {
+      for (let b = 0; b < outer; b++) {
+        for (let i = 0; i < count; i++, o += slice) {
+          const from = (b * size + (where[i] as number)) * slice;
+          values.set(source.subarray(from, from + slice), o);
+        }
+      }
+    }
+    return out;
+  };
+  return withShippedSetup({ kernelName: tf.GatherV2, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc }, shipped);
+}
