@@ -39,7 +39,7 @@ export interface GradCamOptions {
   readonly layerName?: string;
 }
 
-const CONV_CLASSES = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Conv2DTranspose']);
+const CONV_CLASSES = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Conv2DTranspose', 'CxrInputConv2D']);
 
 /** A convolution, or a nested model (e.g. a fine-tuned backbone used as one layer) holding one. */
 function isOrHoldsConv(layer: tf.layers.Layer): boolean {

@@ -24,7 +24,8 @@ describe('buildModel', () => {
     expect(model.countParams()).toBeLessThan(2_000_000);
     expect(model.countParams()).toBeGreaterThan(100_000);
     expect(model.layers.some((l) => l.getClassName() === 'BatchNormalization')).toBe(true);
-    expect(model.layers.filter((l) => l.getClassName() === 'Conv2D')).toHaveLength(1 + (COMPACT_CNN_DEFAULTS.filters.length - 1) * COMPACT_CNN_DEFAULTS.convsPerStage);
+    expect(model.layers.filter((l) => l.getClassName() === 'CxrInputConv2D')).toHaveLength(1);
+    expect(model.layers.filter((l) => l.getClassName() === 'Conv2D')).toHaveLength((COMPACT_CNN_DEFAULTS.filters.length - 1) * COMPACT_CNN_DEFAULTS.convsPerStage);
     model.dispose();
   });
 

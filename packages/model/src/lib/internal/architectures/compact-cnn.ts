@@ -25,7 +25,8 @@ export function compactCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: n
     const convs = stage === 0 ? 1 : shape.convsPerStage;
     for (let c = 1; c <= convs; c += 1) {
       const name = `compact_s${stage + 1}_c${c}`;
-      y = f.conv(`${name}_conv`, n, 3, { strides: stage === 0 ? shape.stemStride : 1 }).apply(y) as tfl.SymbolicTensor;
+      const conv = stage === 0 ? f.inputConv(`${name}_conv`, n, 3, { strides: shape.stemStride }) : f.conv(`${name}_conv`, n, 3);
+      y = conv.apply(y) as tfl.SymbolicTensor;
       // momentum 0.9: the moving statistics settle within the few hundred steps of a CPU run
       y = f.batchNorm(`${name}_bn`, true, 0.9).apply(y) as tfl.SymbolicTensor;
       y = f.relu(`${name}_relu`).apply(y) as tfl.SymbolicTensor;

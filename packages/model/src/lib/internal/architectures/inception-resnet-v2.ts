@@ -16,14 +16,16 @@ export function inceptionResNetV2(x: ST, f: LayerFactory, outputBias: number): S
     input: ST,
     filters: number,
     kernel: number | [number, number],
-    opts: { strides?: number; padding?: 'same' | 'valid'; relu?: boolean; useBias?: boolean; name?: string } = {},
+    opts: { strides?: number; padding?: 'same' | 'valid'; relu?: boolean; useBias?: boolean; name?: string; first?: boolean } = {},
   ): ST => {
     auto += 1;
     const name = opts.name ?? `irv2_conv${auto}`;
     const useBias = opts.useBias ?? false;
-    let y = f
-      .conv(name, filters, kernel, { strides: opts.strides ?? 1, padding: opts.padding ?? 'same', useBias })
-      .apply(input) as ST;
+    const conv =
+      opts.first === true && typeof kernel === 'number' && !useBias
+        ? f.inputConv(name, filters, kernel, { strides: opts.strides ?? 1, padding: opts.padding ?? 'same' })
+        : f.conv(name, filters, kernel, { strides: opts.strides ?? 1, padding: opts.padding ?? 'same', useBias });
+    let y = conv.apply(input) as ST;
     if (!useBias) y = f.batchNorm(`${name}_bn`, false).apply(y) as ST;
     if (opts.relu ?? true) y = f.relu(`${name}_ac`).apply(y) as ST;
     return y;
@@ -57,7 +59,7 @@ export function inceptionResNetV2(x: ST, f: LayerFactory, outputBias: number): S
   };
 
   // Stem
-  let y = convBn(x, 32, 3, { strides: 2, padding: 'valid' });
+  let y = convBn(x, 32, 3, { strides: 2, padding: 'valid', first: true });
   y = convBn(y, 32, 3, { padding: 'valid' });
   y = convBn(y, 64, 3);
   y = maxPool3('irv2_pool1', y);

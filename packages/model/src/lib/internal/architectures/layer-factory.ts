@@ -1,5 +1,6 @@
 import { deriveSeed } from '@cxr/preprocess';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { InputConv2D } from './input-conv.js';
 
 /**
  * Creates layers with explicit, deterministic names (`<prefix>_<n>` when not given) and
@@ -32,6 +33,22 @@ export class LayerFactory {
       padding: options.padding ?? 'same',
       useBias: options.useBias ?? false,
       activation: options.activation ?? 'linear',
+      kernelInitializer: tfl.initializers.heNormal({ seed: this.nextSeed() }),
+    });
+  }
+
+  /**
+   * The network's first convolution (no bias, no activation; a batch norm follows): an
+   * {@link InputConv2D}, so training does not compute a gradient for the input image.
+   */
+  inputConv(name: string, filters: number, kernelSize: number, options: { strides?: number; padding?: 'same' | 'valid' } = {}): tfl.layers.Layer {
+    const strides = options.strides ?? 1;
+    return new InputConv2D({
+      name,
+      filters,
+      kernelSize: [kernelSize, kernelSize],
+      strides: [strides, strides],
+      padding: options.padding ?? 'same',
       kernelInitializer: tfl.initializers.heNormal({ seed: this.nextSeed() }),
     });
   }
