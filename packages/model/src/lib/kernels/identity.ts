@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Info } from './wasm-calls.js';
 
 /**
@@ -12,4 +12,35 @@ export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: tf.
   if (x.dtype === 'string') throw new Error('wasm Identity does not support string tensors.');
   (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
+ * `Cast` for the WASM backend: a cast to the dtype the tensor already has shares its data, like
+ * {@link identityWasm} (the ReLU gradient casts its float32 mask to float32: a copy of every
+ * activation, per layer and step). A cast to bool is `x != 0`: the shipped kernel stored the
+ * number's low byte instead (-2 became 254, 256 became false). Other conversions go to the
+ * shipped kernel.
+ */
+export function sameTypeCast(shipped: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): Info => {
+    const x = args.inputs['x'] as Info;
+    const dtype = ((args.attrs ?? {}) as unknown as tf.CastAttrs).dtype;
+    if (dtype === x.dtype && x.dtype !== 'string') return identityWasm(args);
+    if (dtype === 'bool' && (x.dtype === 'float32' || x.dtype === 'int32')) {
+      const heap = args.backend as unknown as { makeOutput(shape: number[], dtype: tf.DataType): Info; typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array };
+      const out = heap.makeOutput([...x.shape], 'bool');
+      const flags = heap.typedArrayFromHeap(out);
+      const values = heap.typedArrayFromHeap(x);
+      for (let i = 0; i < values.length; i++) flags[i] = values[i] !== 0 ? 1 : 0;
+      return out;
+    }
+    return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
+  };
+  return {
+    kernelName: tf.Cast,
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as tf.KernelFunc,
+    ...(shipped.setupFunc === undefined ? {} : { setupFunc: shipped.setupFunc }),
+    ...(shipped.disposeFunc === undefined ? {} : { disposeFunc: shipped.disposeFunc }),
+  };
 }

@@ -56,6 +56,24 @@ describe('registerWasmTrainingKernels', () => {
     expect(tf.memory().numBytes).toBe(before);
   });
 
+  it('shares data in a cast to the same dtype, and still converts between dtypes', async () => {
+    await tf.setBackend('wasm');
+    const source = tf.tensor1d([1.5, -2, 0, 256, Number.NaN]);
+    const same = tf.cast(source, 'float32');
+    expect(same.dataId).toBe(source.dataId);
+    const ints = tf.cast(source, 'int32');
+    const flags = tf.cast(source, 'bool');
+    expect(ints.dataId).not.toBe(source.dataId);
+    await tf.setBackend('cpu');
+    const reference = tf.tensor1d([1.5, -2, 0, 256, Number.NaN]);
+    const expected = [Array.from(tf.cast(reference, 'int32').dataSync()), Array.from(tf.cast(reference, 'bool').dataSync())];
+    reference.dispose();
+    await tf.setBackend('wasm');
+    expect([Array.from(ints.dataSync()), Array.from(flags.dataSync())]).toEqual(expected);
+    expect(expected[1]).toEqual([1, 1, 0, 1, 1]);
+    tf.dispose([source, same, ints, flags]);
+  });
+
   it('gives a CNN with every layer kind the same gradients on wasm as on cpu', async () => {
     const onWasm = await gradients('wasm');
     const onCpu = await gradients('cpu');

@@ -3,7 +3,7 @@ import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
-import { identityWasm } from './identity.js';
+import { identityWasm, sameTypeCast } from './identity.js';
 import { leadingAxesReduction } from './leading-axes-reduce.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { fastGather, repeatTile } from './tile-and-gather.js';
@@ -65,6 +65,8 @@ export function registerWasmTrainingKernels(): string[] {
   }
   const shippedTile = tf.getKernel(tf.Tile, 'wasm');
   if (shippedTile !== undefined && !ours.has(shippedTile.kernelFunc)) install(repeatTile(shippedTile));
+  const shippedCast = tf.getKernel(tf.Cast, 'wasm');
+  if (shippedCast !== undefined && !ours.has(shippedCast.kernelFunc)) install(sameTypeCast(shippedCast));
   const shippedGather = tf.getKernel(tf.GatherV2, 'wasm');
   if (shippedGather !== undefined && !ours.has(shippedGather.kernelFunc)) install(fastGather(shippedGather));
   return added;
