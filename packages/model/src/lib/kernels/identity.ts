@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { Info } from './wasm-calls.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { heapOf, overShipped, type Info } from './wasm-calls.js';
 
 /**
  * `Identity` for the WASM backend that shares the input's data (one more reference), as the
@@ -10,7 +10,7 @@ import type { Info } from './wasm-calls.js';
 export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }): Info {
   const x = args.inputs['x'] as Info;
   if (x.dtype === 'string') throw new Error('wasm Identity does not support string tensors.');
-  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  heapOf(args.backend).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }
 
@@ -27,7 +27,7 @@ export function sameTypeCast(shipped: tf.KernelConfig): tf.KernelConfig {
     const dtype = ((args.attrs ?? {}) as unknown as tf.CastAttrs).dtype;
     if (dtype === x.dtype && x.dtype !== 'string') return identityWasm(args);
     if (dtype === 'bool' && (x.dtype === 'float32' || x.dtype === 'int32')) {
-      const heap = args.backend as unknown as { makeOutput(shape: number[], dtype: tf.DataType): Info; typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array };
+      const heap = heapOf(args.backend);
       const out = heap.makeOutput([...x.shape], 'bool');
       const flags = heap.typedArrayFromHeap(out);
       const values = heap.typedArrayFromHeap(x);
@@ -36,11 +36,5 @@ export function sameTypeCast(shipped: tf.KernelConfig): tf.KernelConfig {
     }
     return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
   };
-  return {
-    kernelName: tf.Cast,
-    backendName: 'wasm',
-    kernelFunc: kernelFunc as tf.KernelFunc,
-    ...(shipped.setupFunc === undefined ? {} : { setupFunc: shipped.setupFunc }),
-    ...(shipped.disposeFunc === undefined ? {} : { disposeFunc: shipped.disposeFunc }),
-  };
+  return overShipped(kernelFunc as tf.KernelFunc, shipped);
 }

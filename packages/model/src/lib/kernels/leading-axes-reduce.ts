@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { call, constant, release, reshape, type Info } from './wasm-calls.js';
+import { call, constant, overShipped, release, reshape, type Info } from './wasm-calls.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
@@ -44,12 +44,5 @@ export function leadingAxesReduction(kind: 'Sum' | 'Mean', shipped: tf.KernelCon
     release(backend, result);
     return out;
   };
-  return {
-    kernelName: kind,
-    backendName: 'wasm',
-    kernelFunc: kernelFunc as tf.KernelFunc,
-    // The shipped kernel still serves the other reductions: it needs its set-up.
-    ...(shipped.setupFunc === undefined ? {} : { setupFunc: shipped.setupFunc }),
-    ...(shipped.disposeFunc === undefined ? {} : { disposeFunc: shipped.disposeFunc }),
-  };
+  return overShipped(kernelFunc as tf.KernelFunc, shipped);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { heapView, type Info } from './wasm-calls.js';
+import { heapOf, heapView, type Info } from './wasm-calls.js';
 
 /**
  * `MaxPoolGrad` for the WASM backend: one pass over the backend's heap that sends each window's
@@ -21,9 +21,8 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
   const fh = info.effectiveFilterHeight;
   const fw = info.effectiveFilterWidth;
-  const wasm = backend as unknown as { makeOutput(shape: number[], dtype: 'float32'): Info };
   // Allocate first: allocation may grow the heap, which detaches earlier views.
-  const out = wasm.makeOutput([...x.shape], 'float32');
+  const out = heapOf(backend).makeOutput([...x.shape], 'float32');
   const views = { dx: heapView(backend, out), x: heapView(backend, x), dy: heapView(backend, dy) };
   const geometry = { batchSize, inHeight, inWidth, channels, outHeight, outWidth, strideHeight, strideWidth, fh, fw, top: padInfo.top, left: padInfo.left };
   const tiles = strideHeight === fh && strideWidth === fw && outHeight * fh === inHeight && outWidth * fw === inWidth && padInfo.top === 0 && padInfo.left === 0;

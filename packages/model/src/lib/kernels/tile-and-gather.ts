@@ -1,23 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Info } from './wasm-calls.js';
+import { heapOf, overShipped, type Info } from './wasm-calls.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
-type HeapArray = Float32Array | Int32Array | Uint8Array;
-interface WasmHeap {
-  makeOutput(shape: number[], dtype: tf.DataType): Info;
-  typedArrayFromHeap(info: Info): HeapArray;
-}
 
 const HEAP_TYPES = new Set<tf.DataType>(['float32', 'int32', 'bool']);
-
-/** Keeps the shipped kernel's set-up: it still serves the cases these overrides pass on. */
-function withShippedSetup(config: tf.KernelConfig, shipped: tf.KernelConfig): tf.KernelConfig {
-  return {
-    ...config,
-    ...(shipped.setupFunc === undefined ? {} : { setupFunc: shipped.setupFunc }),
-    ...(shipped.disposeFunc === undefined ? {} : { disposeFunc: shipped.disposeFunc }),
-  };
-}
 
 /**
  * `Tile` when the output is the whole input repeated end to end: every axis before some axis m
@@ -34,7 +20,7 @@ export function repeatTile(shipped: tf.KernelConfig): tf.KernelConfig {
     const first = m < 0 ? x.shape.length : m;
     const pattern = x.shape.every((_, d) => d < first || reps[d] === 1);
     if (!pattern || !HEAP_TYPES.has(x.dtype)) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
-    const heap = args.backend as unknown as WasmHeap;
+    const heap = heapOf(args.backend);
     const out = heap.makeOutput(x.shape.map((size, d) => size * (reps[d] ?? 1)), x.dtype);
     const values = heap.typedArrayFromHeap(out);
     const source = heap.typedArrayFromHeap(x);
@@ -44,7 +30,7 @@ export function repeatTile(shipped: tf.KernelConfig): tf.KernelConfig {
     }
     return out;
   };
-  return withShippedSetup({ kernelName: tf.Tile, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc }, shipped);
+  return overShipped(kernelFunc as tf.KernelFunc, shipped);
 }
 
 /**
@@ -65,7 +51,7 @@ export function fastGather(shipped: tf.KernelConfig): tf.KernelConfig {
     const size = x.shape[axis] ?? 1;
     const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
     const slice = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-    const heap = args.backend as unknown as WasmHeap;
+    const heap = heapOf(args.backend);
     const out = heap.makeOutput([...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)], x.dtype);
     const values = heap.typedArrayFromHeap(out);
     const source = heap.typedArrayFromHeap(x);
@@ -94,5 +80,5 @@ export function fastGather(shipped: tf.KernelConfig): tf.KernelConfig {
     }
     return out;
   };
-  return withShippedSetup({ kernelName: tf.GatherV2, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc }, shipped);
+  return overShipped(kernelFunc as tf.KernelFunc, shipped);
 }

@@ -102,20 +102,43 @@ export function spread(backend: tf.KernelBackend, x: Info, strideHeight: number,
   return out;
 }
 
-/**
- * A float32 view of a tensor's data on the wasm heap. Take views only after the last allocation
- * of the kernel: growing the heap detaches them.
- */
+/** The wasm backend's heap, as the kernels written in JavaScript use it. */
+export interface WasmHeap {
+  /** Allocates an output tensor on the heap (with `values` copied in, when given). */
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: undefined, values?: tf.backend_util.TypedArray): Info;
+  /** A view of a tensor's data (Float32Array, Int32Array or, for bool, Uint8Array). */
+  typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: object): void;
+}
+
+/** The wasm backend seen as its heap. Take views only after the kernel's last allocation: growing the heap detaches them. */
+export function heapOf(backend: tf.KernelBackend): WasmHeap {
+  return backend as unknown as WasmHeap;
+}
+
+/** A float32 view of a tensor's data on the wasm heap (see {@link heapOf} about allocations). */
 export function heapView(backend: tf.KernelBackend, x: Info): Float32Array {
   if (x.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${x.dtype}`);
-  const wasm = backend as unknown as { typedArrayFromHeap(info: Info): Float32Array };
-  return wasm.typedArrayFromHeap(x);
+  return heapOf(backend).typedArrayFromHeap(x) as Float32Array;
 }
 
 /** A new float32 tensor on the wasm backend holding `values`. */
 export function constant(backend: tf.KernelBackend, shape: number[], values: Float32Array): Info {
-  const wasm = backend as unknown as { makeOutput(shape: number[], dtype: 'float32', memoryOffset: undefined, values: Float32Array): Info };
-  return wasm.makeOutput(shape, 'float32', undefined, values);
+  return heapOf(backend).makeOutput(shape, 'float32', undefined, values);
+}
+
+/**
+ * A kernel that replaces a shipped one for some inputs and hands it the others: it keeps the
+ * shipped kernel's set-up and clean-up, which that kernel still needs.
+ */
+export function overShipped(kernelFunc: tf.KernelFunc, shipped: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: shipped.kernelName,
+    backendName: 'wasm',
+    kernelFunc,
+    ...(shipped.setupFunc === undefined ? {} : { setupFunc: shipped.setupFunc }),
+    ...(shipped.disposeFunc === undefined ? {} : { disposeFunc: shipped.disposeFunc }),
+  };
 }
 
 /**
