@@ -40,6 +40,26 @@ describe('buildModel', () => {
     model.dispose();
   });
 
+  it('computes no gradient for the input image in a training step, for the compact and the benchmark CNN', async () => {
+    // compact-cnn: the first conv is linear (a batch norm follows), so it is a CxrInputConv2D.
+    // bench-cnn: the first conv has a ReLU, and tfjs-core's fused conv2d runs as separate
+    // conv2d + bias + ReLU ops under a gradient tape, so a plain Conv2D already skips it.
+    const x = tf.randomUniform([2, 32, 32, 1], 0, 255, 'float32', 3);
+    for (const [architecture, convs] of [
+      ['compact-cnn', 1 + (COMPACT_CNN_DEFAULTS.filters.length - 1) * COMPACT_CNN_DEFAULTS.convsPerStage],
+      ['bench-cnn', 4],
+    ] as const) {
+      const model = buildModel({ architecture, imageSize: 32, seed: 1 });
+      const info = await tf.profile(() => tf.tidy(() => tf.variableGrads(() => tf.sum(model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar).value));
+      const inputGradients = info.kernels.filter((k) => k.name === 'Conv2DBackpropInput');
+      expect(info.kernels.filter((k) => k.name === 'Conv2DBackpropFilter')).toHaveLength(convs);
+      expect(inputGradients).toHaveLength(convs - 1);
+      expect(inputGradients.some((k) => k.outputShapes[0]?.join() === x.shape.join())).toBe(false);
+      model.dispose();
+    }
+    x.dispose();
+  });
+
   it('builds InceptionResNetV2 with the parameters of keras.applications (grey input, one logit)', () => {
     const model = buildModel({ architecture: 'inception-resnet-v2', imageSize: 75, seed: 1 });
     // keras InceptionResNetV2(include_top=False, pooling='avg'): 54,336,736 with RGB input;

@@ -4,6 +4,11 @@ import type { LayerFactory } from './layer-factory.js';
 /**
  * The benchmark network: conv 3x3 'same' + ReLU with 16 filters, max-pool 2; the same with
  * 32, then 64; conv 128; global average pool; dense 1 (a logit).
+ *
+ * The first conv stays a plain Conv2D (not an `InputConv2D`): with a ReLU, tfjs-core's fused
+ * conv2d runs as separate conv2d, bias add and ReLU ops under a gradient tape, so a training step
+ * already skips the input image's gradient (build-model.spec.ts checks it), and inference keeps
+ * the one fused kernel.
  */
 export function benchCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: number): tfl.SymbolicTensor {
   let y = x;

@@ -18,8 +18,9 @@ export interface InputConv2DArgs {
 /**
  * A Conv2D (no bias, no activation) for a network's first convolution, whose input needs no
  * gradient. tfjs-layers' Conv2D runs `tf.fused.conv2d`, whose custom gradient always computes the
- * input gradient too; for the first layer that is a full-resolution convolution thrown away (95
- * of 420 ms of kernel time in a compact-CNN training step on wasm). `tf.conv2d` lets the tape
+ * input gradient too when the activation is linear (with a ReLU, tfjs-core runs separate ops
+ * under a gradient tape, which skip it); for the first layer that is a full-resolution
+ * convolution thrown away (95 of 420 ms of kernel time in a compact-CNN training step on wasm). `tf.conv2d` lets the tape
  * skip it. Same weight name (`<name>/kernel`) and values as a Conv2D, so weights transfer by name.
  * Registered for loading.
  */
