@@ -96,9 +96,12 @@ function outShape(
   }
 }
 
-/** Random valid `Conv2DBackpropFilter` calls (NHWC, strides 1-3, 'same'/'valid'/explicit pads). */
+/**
+ * Random valid `Conv2DBackpropFilter` calls (NHWC, strides 1-3, 'same'/'valid'/explicit pads).
+ * Output channels that are a multiple of 4 take the SIMD kernel on wasm, the others XNNPACK.
+ */
 export const arbConv2dBackpropFilterCase: fc.Arbitrary<KernelCase> = fc
-  .tuple(geometry, fc.integer({ min: 1, max: 5 }))
+  .tuple(geometry, fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom(8, 12, 16)))
   .map(([g, outChannels]) => ({ g, outChannels, dy: outShape(g, outChannels, false) }))
   .filter((c) => c.dy !== undefined)
   .map(({ g, outChannels, dy }) => ({
@@ -171,6 +174,8 @@ export interface PoolCase {
   readonly seed: number;
   /** Round the values to halves (many ties), as after ReLU or on flat images. */
   readonly ties: boolean;
+  /** Make some values -Infinity and some NaN (neither may take a max pool's gradient). */
+  readonly specials?: boolean;
 }
 
 /** Random valid 2D pooling calls (windows 1-3, strides 1-3, 'same'/'valid'). */
@@ -185,13 +190,28 @@ export const arbPoolCase: fc.Arbitrary<PoolCase> = fc
   })
   .filter((c) => c.pad === 'same' || (c.x[1] >= c.filterSize[0] && c.x[2] >= c.filterSize[1]));
 
+/** The pool of most CNNs: 2x2 windows at stride 2 tiling an even-sized input, channels a multiple of 4 (the SIMD path on wasm). */
+export const arbTiledPoolCase: fc.Arbitrary<PoolCase> = fc.record({
+  x: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }).map((h) => 2 * h), fc.integer({ min: 1, max: 6 }).map((w) => 2 * w), fc.constantFrom(4, 8, 16)),
+  filterSize: fc.constant([2, 2] as const),
+  strides: fc.constant([2, 2] as const),
+  pad: fc.constantFrom('same' as const, 'valid' as const),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  ties: fc.boolean(),
+  specials: fc.boolean(),
+});
+
 /** Runs the forward pool `poolKernel` and its gradient `gradKernel` on `backend`: dx values and shape. */
 export async function runPoolGradOn(backend: string, poolKernel: 'MaxPool' | 'AvgPool', c: PoolCase): Promise<{ values: Float32Array; shape: number[] }> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
   return tf.tidy(() => {
     const size = c.x.reduce((a, b) => a * b, 1);
-    const raw = seededValues(size, c.seed);
-    const x = tf.tensor(c.ties ? raw.map((v) => Math.round(v * 2) / 2) : raw, [...c.x]);
+    const raw = seededValues(size, c.seed).map((v, i) => {
+      if (c.specials === true && i % 5 === 1) return -Infinity;
+      if (c.specials === true && i % 7 === 2) return Number.NaN;
+      return c.ties ? Math.round(v * 2) / 2 : v;
+    });
+    const x = tf.tensor(raw, [...c.x]);
     const attrs = { filterSize: [...c.filterSize], strides: [...c.strides], pad: c.pad, dimRoundingMode: undefined };
     const y = tf.engine().runKernel(poolKernel, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     const dy = tf.tensor(seededValues(y.size, c.seed + 1), y.shape);

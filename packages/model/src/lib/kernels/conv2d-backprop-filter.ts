@@ -1,9 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { call, nhwcConv2DInfo, padOrCrop, release, transpose, type Info } from './wasm-calls.js';
+import { SimdKernels } from './simd/simd-runner.js';
+import { call, heapOf, nhwcConv2DInfo, padOrCrop, release, transpose, type Info } from './wasm-calls.js';
 
 /**
  * `Conv2DBackpropFilter` for the WASM backend (NHWC, any strides, 'same'/'valid'/explicit
- * padding, dilation 1), as one XNNPACK convolution.
+ * padding, dilation 1). When the output channels are a multiple of 4 (every layer of our models)
+ * it is the generated SIMD kernel `filterGrad` (simd/simd-module.ts) on all the backend's
+ * threads: it reads x and dy where they lie. Otherwise it is one XNNPACK convolution, below.
  *
  * dW[kh,kw,ci,co] = sum over n,i,j of x[n, i*sh + kh - top, j*sw + kw - left, ci] * dy[n,i,j,co].
  * Reading ci as the batch, n as the input channel and dy as a (Ho x Wo) filter dilated by the
@@ -21,6 +24,42 @@ export function conv2dBackpropFilterWasm(args: {
   const dy = inputs['dy'] as Info;
   const info = nhwcConv2DInfo('Conv2DBackpropFilter', x.shape, attrs.filterShape, attrs);
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+  const simd = SimdKernels.of(backend);
+  if (simd !== undefined && info.outChannels % 4 === 0 && x.shape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
+    const [n, , , ci] = x.shape as [number, number, number, number];
+    const co = info.outChannels;
+    const heap = heapOf(backend);
+    const parts = simd.parts();
+    const size = filterHeight * filterWidth * ci * co;
+    const out = heap.makeOutput([filterHeight, filterWidth, ci, co], 'float32');
+    const scratch = parts > 1 ? heap.makeOutput([(parts - 1) * size], 'float32') : undefined;
+    const dw = simd.address(out);
+    const spare = scratch === undefined ? 0 : simd.address(scratch);
+    simd.run('filterGrad', parts, {
+      x: simd.address(x),
+      dy: simd.address(dy),
+      dw,
+      scratch: spare,
+      n,
+      h: inHeight,
+      w: inWidth,
+      ci,
+      ho: outHeight,
+      wo: outWidth,
+      co,
+      fh: filterHeight,
+      fw: filterWidth,
+      sh: strideHeight,
+      sw: strideWidth,
+      top: padInfo.top,
+      left: padInfo.left,
+    });
+    if (scratch !== undefined) {
+      simd.run('sumParts', parts, { dst: dw, scratch: spare, count: size, copies: parts - 1 });
+      release(backend, scratch);
+    }
+    return out;
+  }
   // Rows of x the forward pass read: [-top, (Ho-1)*sh + fh - 1 - top]. Pad or crop to exactly those.
   const bottom = (outHeight - 1) * strideHeight + filterHeight - inHeight - padInfo.top;
   const right = (outWidth - 1) * strideWidth + filterWidth - inWidth - padInfo.left;

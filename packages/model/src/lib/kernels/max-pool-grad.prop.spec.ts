@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
-import { arbPoolCase, relativeError, runPoolGradOn, type PoolCase } from '../../testing/kernel-cases.js';
+import { arbPoolCase, arbTiledPoolCase, relativeError, runPoolGradOn, type PoolCase } from '../../testing/kernel-cases.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -15,7 +15,7 @@ const examples: PoolCase[] = [
 ];
 
 describe('MaxPoolGrad on wasm (ours, replacing the shipped loop)', () => {
-  test.prop([fc.oneof(arbPoolCase, fc.constantFrom(...examples))], { numRuns: 40 })(
+  test.prop([fc.oneof(arbPoolCase, arbTiledPoolCase, fc.constantFrom(...examples))], { numRuns: 60 })(
     'equals the cpu backend (first maximum takes the gradient) within 1e-4 relative error',
     async (c) => {
       const wasm = await runPoolGradOn('wasm', 'MaxPool', c);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { SimdKernels } from './simd/simd-runner.js';
 import { heapOf, heapView, type Info } from './wasm-calls.js';
 
 /**
@@ -23,9 +24,15 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   const fw = info.effectiveFilterWidth;
   // Allocate first: allocation may grow the heap, which detaches earlier views.
   const out = heapOf(backend).makeOutput([...x.shape], 'float32');
+  const tiles = strideHeight === fh && strideWidth === fw && outHeight * fh === inHeight && outWidth * fw === inWidth && padInfo.top === 0 && padInfo.left === 0;
+  const simd = tiles && fh === 2 && fw === 2 && channels % 4 === 0 ? SimdKernels.of(backend) : undefined;
+  if (simd !== undefined && out.shape.every((d) => d > 0)) {
+    const args = { x: simd.address(x), dy: simd.address(dy), dx: simd.address(out), n: batchSize, h: inHeight, w: inWidth, c: channels };
+    simd.run('maxPoolGrad2x2', simd.parts(), args);
+    return out;
+  }
   const views = { dx: heapView(backend, out), x: heapView(backend, x), dy: heapView(backend, dy) };
   const geometry = { batchSize, inHeight, inWidth, channels, outHeight, outWidth, strideHeight, strideWidth, fh, fw, top: padInfo.top, left: padInfo.left };
-  const tiles = strideHeight === fh && strideWidth === fw && outHeight * fh === inHeight && outWidth * fw === inWidth && padInfo.top === 0 && padInfo.left === 0;
   if (tiles && fh === 2 && fw === 2) tiled2x2Pass(views, geometry);
   else if (tiles) tiledPass(views, geometry);
   else generalPass(views, geometry);

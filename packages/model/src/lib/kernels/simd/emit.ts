@@ -1,0 +1,322 @@
+/**
+ * A minimal WebAssembly binary writer: just what the SIMD training kernels need (i32 and
+ * v128 arithmetic, loads and stores, structured control flow, one imported memory). Kernels are
+ * written as TypeScript that emits instructions, so the project ships no prebuilt binary and
+ * needs no compiler: the module is generated and compiled when the backend starts.
+ *
+ * Encoding reference: the WebAssembly core specification 2.0, binary format (sections 5.x),
+ * and the fixed-width SIMD proposal's opcode table.
+ */
+
+export const i32 = 0x7f;
+export const v128 = 0x7b;
+export type ValType = typeof i32 | typeof v128;
+
+function unsigned(value: number, out: number[]): void {
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+}
+
+function signed(value: number, out: number[]): void {
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return;
+  }
+}
+
+function name(text: string, out: number[]): void {
+  const bytes = new TextEncoder().encode(text);
+  unsigned(bytes.length, out);
+  out.push(...bytes);
+}
+
+function section(id: number, body: number[], out: number[]): void {
+  out.push(id);
+  unsigned(body.length, out);
+  out.push(...body);
+}
+
+/** Opcodes after the 0xfd (SIMD) prefix. */
+const SIMD = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  f32x4Splat: 0x13,
+  f32x4Gt: 0x44,
+  not: 0x4d,
+  and: 0x4e,
+  andnot: 0x4f,
+  or: 0x50,
+  bitselect: 0x52,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+} as const;
+
+/**
+ * One function's body. Locals are numbered after the parameters; every method appends one
+ * instruction and returns `this`, so code reads as a stack-machine listing.
+ */
+export class FunctionBody {
+  readonly code: number[] = [];
+  private readonly extra: ValType[] = [];
+
+  constructor(readonly params: readonly ValType[]) {}
+
+  /** A new local of `type`; returns its index. */
+  local(type: ValType): number {
+    this.extra.push(type);
+    return this.params.length + this.extra.length - 1;
+  }
+
+  /** Encoded locals declaration followed by the code and `end`. */
+  encode(): number[] {
+    const out: number[] = [];
+    const groups: [number, ValType][] = [];
+    for (const type of this.extra) {
+      const last = groups[groups.length - 1];
+      if (last !== undefined && last[1] === type) last[0] += 1;
+      else groups.push([1, type]);
+    }
+    unsigned(groups.length, out);
+    for (const [count, type] of groups) {
+      unsigned(count, out);
+      out.push(type);
+    }
+    out.push(...this.code, 0x0b);
+    return out;
+  }
+
+  private op(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+
+  private simd(opcode: number, ...immediates: number[]): this {
+    this.code.push(0xfd);
+    unsigned(opcode, this.code);
+    this.code.push(...immediates);
+    return this;
+  }
+
+  private memarg(align: number, offset: number): number[] {
+    const out = [align];
+    unsigned(offset, out);
+    return out;
+  }
+
+  get(index: number): this {
+    this.op(0x20);
+    unsigned(index, this.code);
+    return this;
+  }
+  set(index: number): this {
+    this.op(0x21);
+    unsigned(index, this.code);
+    return this;
+  }
+  tee(index: number): this {
+    this.op(0x22);
+    unsigned(index, this.code);
+    return this;
+  }
+  const(value: number): this {
+    this.op(0x41);
+    signed(value, this.code);
+    return this;
+  }
+  add(): this {
+    return this.op(0x6a);
+  }
+  sub(): this {
+    return this.op(0x6b);
+  }
+  mul(): this {
+    return this.op(0x6c);
+  }
+  divS(): this {
+    return this.op(0x6d);
+  }
+  and(): this {
+    return this.op(0x71);
+  }
+  or(): this {
+    return this.op(0x72);
+  }
+  eqz(): this {
+    return this.op(0x45);
+  }
+  eq(): this {
+    return this.op(0x46);
+  }
+  ne(): this {
+    return this.op(0x47);
+  }
+  ltS(): this {
+    return this.op(0x48);
+  }
+  gtS(): this {
+    return this.op(0x4a);
+  }
+  leS(): this {
+    return this.op(0x4c);
+  }
+  geS(): this {
+    return this.op(0x4e);
+  }
+  /** `select`: [a, b, condition] -> condition ? a : b. */
+  select(): this {
+    return this.op(0x1b);
+  }
+  drop(): this {
+    return this.op(0x1a);
+  }
+
+  /** `block ... end`; `br 0` inside jumps past the end. */
+  block(body: () => void): this {
+    this.op(0x02, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  /** `loop ... end`; `br 0` inside jumps back to the start. */
+  loop(body: () => void): this {
+    this.op(0x03, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  /** `if ... end` on the i32 on the stack. */
+  if(body: () => void): this {
+    this.op(0x04, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    this.op(0x0c);
+    unsigned(depth, this.code);
+    return this;
+  }
+  brIf(depth: number): this {
+    this.op(0x0d);
+    unsigned(depth, this.code);
+    return this;
+  }
+
+  v128Load(offset = 0): this {
+    return this.simd(SIMD.load, ...this.memarg(4, offset));
+  }
+  v128Store(offset = 0): this {
+    return this.simd(SIMD.store, ...this.memarg(4, offset));
+  }
+  /** Loads one f32 and repeats it in all four lanes. */
+  load32Splat(offset = 0): this {
+    return this.simd(SIMD.load32Splat, ...this.memarg(2, offset));
+  }
+  /** f32x4.splat of an f32 constant. */
+  f32x4Constant(value: number): this {
+    this.op(0x43);
+    const bytes = new Uint8Array(new Float32Array([value]).buffer);
+    this.code.push(...bytes);
+    return this.simd(SIMD.f32x4Splat);
+  }
+  f32x4Add(): this {
+    return this.simd(SIMD.f32x4Add);
+  }
+  f32x4Mul(): this {
+    return this.simd(SIMD.f32x4Mul);
+  }
+  f32x4Gt(): this {
+    return this.simd(SIMD.f32x4Gt);
+  }
+  v128And(): this {
+    return this.simd(SIMD.and);
+  }
+  /** [a, b] -> a & ~b. */
+  v128AndNot(): this {
+    return this.simd(SIMD.andnot);
+  }
+  v128Or(): this {
+    return this.simd(SIMD.or);
+  }
+  /** [a, b, mask] -> (a & mask) | (b & ~mask). */
+  bitselect(): this {
+    return this.simd(SIMD.bitselect);
+  }
+}
+
+export interface ExportedFunction {
+  readonly name: string;
+  readonly body: FunctionBody;
+}
+
+/**
+ * A module importing one memory as `env.memory` (shared, with the 4 GiB maximum, when
+ * `sharedMemory`, so any shared memory fits) and exporting `functions` (no results).
+ */
+export function encodeModule(functions: readonly ExportedFunction[], sharedMemory: boolean): Uint8Array {
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const types: number[] = [];
+  unsigned(functions.length, types);
+  for (const { body } of functions) {
+    types.push(0x60);
+    unsigned(body.params.length, types);
+    types.push(...body.params, 0x00);
+  }
+  section(1, types, out);
+  const imports: number[] = [1];
+  name('env', imports);
+  name('memory', imports);
+  imports.push(0x02);
+  if (sharedMemory) {
+    imports.push(0x03);
+    unsigned(0, imports);
+    unsigned(65536, imports);
+  } else {
+    imports.push(0x00);
+    unsigned(0, imports);
+  }
+  section(2, imports, out);
+  const declarations: number[] = [];
+  unsigned(functions.length, declarations);
+  functions.forEach((_, i) => unsigned(i, declarations));
+  section(3, declarations, out);
+  const exports: number[] = [];
+  unsigned(functions.length, exports);
+  functions.forEach(({ name: exported }, i) => {
+    name(exported, exports);
+    exports.push(0x00);
+    unsigned(i, exports);
+  });
+  section(7, exports, out);
+  const code: number[] = [];
+  unsigned(functions.length, code);
+  for (const { body } of functions) {
+    const encoded = body.encode();
+    unsigned(encoded.length, code);
+    code.push(...encoded);
+  }
+  section(10, code, out);
+  return Uint8Array.from(out);
+}
+
+/** A WebAssembly memory, as far as the kernels use it. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+
+/** The parts of the `WebAssembly` global used here (this project's TypeScript libs do not declare them). */
+export interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
+  readonly Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+/** The runtime's `WebAssembly` global. */
+export const webAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;

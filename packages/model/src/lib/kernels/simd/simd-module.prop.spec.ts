@@ -1,0 +1,144 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+import { relativeError, seededValues } from '../../../testing/kernel-cases.js';
+import { webAssembly } from './emit.js';
+import { simdKernelModule } from './simd-module.js';
+
+/**
+ * The generated kernels on a memory of their own (no tfjs), against float64 references written
+ * out in plain loops. Every split into parts is run part by part, as the worker threads would.
+ */
+
+type Kernels = Record<'filterGrad' | 'sumParts' | 'maxPoolGrad2x2', (...args: number[]) => void>;
+
+function instantiate(shared: boolean, bytes: number): { kernels: Kernels; heap: Float32Array } {
+  const pages = Math.ceil(bytes / 65536) + 1;
+  const memory = shared ? new webAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : new webAssembly.Memory({ initial: pages });
+  const instance = new webAssembly.Instance(new webAssembly.Module(simdKernelModule(shared)), { env: { memory } });
+  return { kernels: instance.exports as unknown as Kernels, heap: new Float32Array(memory.buffer) };
+}
+
+const convCase = fc
+  .record({
+    n: fc.integer({ min: 1, max: 3 }),
+    h: fc.integer({ min: 1, max: 9 }),
+    w: fc.integer({ min: 1, max: 9 }),
+    ci: fc.integer({ min: 1, max: 9 }),
+    co: fc.constantFrom(4, 8, 12, 16, 20),
+    fh: fc.integer({ min: 1, max: 4 }),
+    fw: fc.integer({ min: 1, max: 4 }),
+    sh: fc.integer({ min: 1, max: 3 }),
+    sw: fc.integer({ min: 1, max: 3 }),
+    top: fc.integer({ min: 0, max: 3 }),
+    left: fc.integer({ min: 0, max: 3 }),
+    ho: fc.integer({ min: 1, max: 5 }),
+    wo: fc.integer({ min: 1, max: 5 }),
+    parts: fc.integer({ min: 1, max: 4 }),
+    shared: fc.boolean(),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  });
+// Output sizes are drawn freely: taps that read only padding, and input rows never read, occur.
+
+type ConvCase = typeof convCase extends fc.Arbitrary<infer T> ? T : never;
+
+/** dW in float64, straight from the definition. */
+function referenceFilterGrad(c: ConvCase, x: Float32Array, dy: Float32Array): Float64Array {
+  const out = new Float64Array(c.fh * c.fw * c.ci * c.co);
+  for (let kh = 0; kh < c.fh; kh++)
+    for (let kw = 0; kw < c.fw; kw++)
+      for (let i = 0; i < c.ci; i++)
+        for (let o = 0; o < c.co; o++) {
+          let sum = 0;
+          for (let n = 0; n < c.n; n++)
+            for (let oh = 0; oh < c.ho; oh++)
+              for (let ow = 0; ow < c.wo; ow++) {
+                const ih = oh * c.sh + kh - c.top;
+                const iw = ow * c.sw + kw - c.left;
+                if (ih < 0 || ih >= c.h || iw < 0 || iw >= c.w) continue;
+                sum += (x[((n * c.h + ih) * c.w + iw) * c.ci + i] ?? NaN) * (dy[((n * c.ho + oh) * c.wo + ow) * c.co + o] ?? NaN);
+              }
+          out[((kh * c.fw + kw) * c.ci + i) * c.co + o] = sum;
+        }
+  return out;
+}
+
+describe('the generated SIMD kernels', () => {
+  test.prop([convCase], { numRuns: 150 })('filterGrad, split into any number of parts and summed, equals the float64 definition', (c) => {
+    const xSize = c.n * c.h * c.w * c.ci;
+    const dySize = c.n * c.ho * c.wo * c.co;
+    const dwSize = c.fh * c.fw * c.ci * c.co;
+    // Layout (floats): a guard, x, dy, dW, scratch, a guard; odd offsets test unaligned data.
+    const xAt = 5;
+    const dyAt = xAt + xSize + 3;
+    const dwAt = dyAt + dySize + 1;
+    const scratchAt = dwAt + dwSize + 7;
+    const end = scratchAt + (c.parts - 1) * dwSize;
+    const { kernels, heap } = instantiate(c.shared, (end + 16) * 4);
+    heap.fill(Number.NaN);
+    const x = seededValues(xSize, c.seed);
+    const dy = seededValues(dySize, c.seed + 1);
+    heap.set(x, xAt);
+    heap.set(dy, dyAt);
+    const geometry = [c.n, c.h, c.w, c.ci, c.ho, c.wo, c.co, c.fh, c.fw, c.sh, c.sw, c.top, c.left];
+    for (let part = 0; part < c.parts; part++) kernels.filterGrad(part, c.parts, xAt * 4, dyAt * 4, dwAt * 4, scratchAt * 4, ...geometry);
+    if (c.parts > 1) {
+      for (let part = 0; part < c.parts; part++) kernels.sumParts(part, c.parts, dwAt * 4, scratchAt * 4, dwSize, c.parts - 1);
+    }
+    const expected = referenceFilterGrad(c, x, dy);
+    expect(relativeError(heap.subarray(dwAt, dwAt + dwSize), expected)).toBeLessThan(1e-5);
+    // Nothing outside dW and the scratch was written.
+    expect(Number.isNaN(heap[dwAt - 1] ?? 0) && Number.isNaN(heap[end] ?? 0)).toBe(true);
+    expect(Array.from(heap.subarray(xAt, xAt + xSize))).toEqual(Array.from(x));
+  });
+
+  const poolCase = fc.record({
+    n: fc.integer({ min: 1, max: 3 }),
+    oh: fc.integer({ min: 1, max: 5 }),
+    ow: fc.integer({ min: 1, max: 5 }),
+    c: fc.constantFrom(4, 8, 12),
+    parts: fc.integer({ min: 1, max: 4 }),
+    shared: fc.boolean(),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    ties: fc.boolean(),
+    specials: fc.boolean(),
+  });
+
+  test.prop([poolCase], { numRuns: 150 })('maxPoolGrad2x2 sends dy to the first strict maximum of each window (NaN and -Infinity never win)', (p) => {
+    const h = 2 * p.oh;
+    const w = 2 * p.ow;
+    const xSize = p.n * h * w * p.c;
+    const dySize = p.n * p.oh * p.ow * p.c;
+    const xAt = 3;
+    const dyAt = xAt + xSize + 1;
+    const dxAt = dyAt + dySize + 2;
+    const { kernels, heap } = instantiate(p.shared, (dxAt + xSize + 16) * 4);
+    heap.fill(Number.NaN);
+    const x = seededValues(xSize, p.seed).map((v, i) => {
+      if (p.specials && i % 5 === 1) return -Infinity;
+      if (p.specials && i % 7 === 2) return Number.NaN;
+      return p.ties ? Math.round(v * 2) / 2 : v;
+    });
+    const dy = seededValues(dySize, p.seed + 1);
+    heap.set(x, xAt);
+    heap.set(dy, dyAt);
+    for (let part = 0; part < p.parts; part++) kernels.maxPoolGrad2x2(part, p.parts, xAt * 4, dyAt * 4, dxAt * 4, p.n, h, w, p.c);
+    const expected = new Float32Array(xSize);
+    for (let n = 0; n < p.n; n++)
+      for (let i = 0; i < p.oh; i++)
+        for (let j = 0; j < p.ow; j++)
+          for (let k = 0; k < p.c; k++) {
+            let best = -Infinity;
+            let at = -1;
+            for (const [r, s] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+              const index = ((n * h + 2 * i + r) * w + 2 * j + s) * p.c + k;
+              if ((x[index] ?? NaN) > best) {
+                best = x[index] ?? NaN;
+                at = index;
+              }
+            }
+            if (at >= 0) expected[at] = dy[((n * p.oh + i) * p.ow + j) * p.c + k] ?? NaN;
+          }
+    expect(Array.from(heap.subarray(dxAt, dxAt + xSize))).toEqual(Array.from(expected));
+    expect(Number.isNaN(heap[dxAt + xSize] ?? 0)).toBe(true);
+  });
+});

@@ -1,0 +1,231 @@
+import { encodeModule, FunctionBody, i32, v128, type ExportedFunction } from './emit.js';
+
+/**
+ * The SIMD training kernels, generated as one WebAssembly module that works directly on the
+ * tfjs WASM backend's memory. Every function takes `(part, parts, ...)` and does its share of
+ * the work (a contiguous range of rows), so the same code runs on one thread or on several
+ * workers sharing that memory. All pointers and sizes are in bytes of the backend's heap unless
+ * named otherwise.
+ */
+
+/** Parameter order of `filterGrad` (after `part, parts`). */
+export const FILTER_GRAD_ARGS = ['x', 'dy', 'dw', 'scratch', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
+/** Parameter order of `sumParts` (after `part, parts`). */
+export const SUM_PARTS_ARGS = ['dst', 'scratch', 'count', 'copies'] as const;
+/** Parameter order of `maxPoolGrad2x2` (after `part, parts`). */
+export const MAX_POOL_GRAD_ARGS = ['x', 'dy', 'dx', 'n', 'h', 'w', 'c'] as const;
+
+type Params<T extends readonly string[]> = { readonly [K in T[number]]: number } & { readonly part: number; readonly parts: number };
+
+function params<T extends readonly string[]>(names: T): { body: FunctionBody; p: Params<T> } {
+  const all = ['part', 'parts', ...names];
+  const body = new FunctionBody(all.map(() => i32));
+  const p = Object.fromEntries(all.map((key, i) => [key, i])) as unknown as Params<T>;
+  return { body, p };
+}
+
+/** `for (v = start; v < end; v += step) body()`, with start/end/step emitted by callbacks. */
+function forRange(f: FunctionBody, v: number, start: () => void, end: () => void, step: number | (() => void), body: () => void): void {
+  start();
+  f.set(v);
+  f.block(() => {
+    f.loop(() => {
+      f.get(v);
+      end();
+      f.geS().brIf(1);
+      body();
+      f.get(v);
+      if (typeof step === 'number') f.const(step);
+      else step();
+      f.add().set(v).br(0);
+    });
+  });
+}
+
+/** Sets `target` to this part's share [from, to) of `total` items (emitted: total in `total`). */
+function share(f: FunctionBody, p: { part: number; parts: number }, total: number, from: number, to: number): void {
+  f.get(total).get(p.part).mul().get(p.parts).divS().set(from);
+  f.get(total).get(p.part).const(1).add().mul().get(p.parts).divS().set(to);
+}
+
+/**
+ * dW[kh,kw,ci,co] = sum over n, oh, ow of x[n, oh*sh+kh-top, ow*sw+kw-left, ci] * dy[n,oh,ow,co]
+ * (NHWC, dilation 1; x positions outside the image read as zero). Part 0 writes `dw`, part p > 0
+ * writes `scratch + (p-1) * |dW|`; `sumParts` then adds the parts up. Needs `co % 4 == 0`.
+ *
+ * Per output row and filter tap, the taps' valid columns form one range, and the work is a sum
+ * of outer products x[ow, ci-block]^T dy[ow, co-block] over it: 4 input channels x 8 output
+ * channels of dW stay in eight SIMD registers while the row streams past.
+ */
+function filterGrad(): ExportedFunction {
+  const { body: f, p } = params(FILTER_GRAD_ARGS);
+  const L = (): number => f.local(i32);
+  const [dst, bytes, r, r1, rows, nn, oh, dyRow, kh, ih, xRow, kw, lo, hi, count, num] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const [xStart, dyStart, xStep, dyStep, tap, c0, co0, ci4, co8, rowStride, xp, dp, k, at, i] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const acc = Array.from({ length: 8 }, () => f.local(v128));
+  const d = [f.local(v128), f.local(v128)];
+  const s = f.local(v128);
+
+  // bytes = fh*fw*ci*co*4; dst = part == 0 ? dw : scratch + (part-1)*bytes
+  f.get(p.fh).get(p.fw).mul().get(p.ci).mul().get(p.co).mul().const(4).mul().set(bytes);
+  f.get(p.dw).get(p.scratch).get(p.part).const(1).sub().get(bytes).mul().add().get(p.part).eqz().select().set(dst);
+  forRange(f, i, () => f.const(0), () => f.get(bytes), 16, () => {
+    f.get(dst).get(i).add().f32x4Constant(0).v128Store();
+  });
+  f.get(p.co).const(4).mul().set(rowStride);
+  f.get(p.ci).const(-4).and().set(ci4);
+  f.get(p.co).const(-8).and().set(co8);
+  f.get(p.sw).get(p.ci).mul().const(4).mul().set(xStep);
+  f.get(rowStride).set(dyStep);
+  f.get(p.n).get(p.ho).mul().set(rows);
+  share(f, p, rows, r, r1);
+
+  const micro = (ciBlock: number, coBlock: number): void => {
+    const vectors = coBlock / 4;
+    // at = tap + (c0*co + co0)*4
+    f.get(tap).get(c0).get(p.co).mul().get(co0).add().const(4).mul().add().set(at);
+    for (let a = 0; a < ciBlock; a++) {
+      for (let b = 0; b < vectors; b++) {
+        f.get(at).get(rowStride).const(a).mul().add().v128Load(16 * b).set(acc[a * vectors + b]!);
+      }
+    }
+    f.get(xStart).get(c0).const(4).mul().add().set(xp);
+    f.get(dyStart).get(co0).const(4).mul().add().set(dp);
+    f.get(count).set(k);
+    f.loop(() => {
+      for (let b = 0; b < vectors; b++) f.get(dp).v128Load(16 * b).set(d[b]!);
+      for (let a = 0; a < ciBlock; a++) {
+        f.get(xp).load32Splat(4 * a).set(s);
+        for (let b = 0; b < vectors; b++) {
+          const q = acc[a * vectors + b]!;
+          f.get(q).get(s).get(d[b]!).f32x4Mul().f32x4Add().set(q);
+        }
+      }
+      f.get(xp).get(xStep).add().set(xp);
+      f.get(dp).get(dyStep).add().set(dp);
+      f.get(k).const(1).sub().tee(k).brIf(0);
+    });
+    for (let a = 0; a < ciBlock; a++) {
+      for (let b = 0; b < vectors; b++) {
+        f.get(at).get(rowStride).const(a).mul().add().get(acc[a * vectors + b]!).v128Store(16 * b);
+      }
+    }
+  };
+  const outputBlocks = (ciBlock: number): void => {
+    forRange(f, co0, () => f.const(0), () => f.get(co8), 8, () => micro(ciBlock, 8));
+    f.get(co8).get(p.co).ltS().if(() => {
+      f.get(co8).set(co0);
+      micro(ciBlock, 4);
+    });
+  };
+
+  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+    f.get(r).get(p.ho).divS().set(nn);
+    f.get(r).get(nn).get(p.ho).mul().sub().set(oh);
+    f.get(p.dy).get(r).get(p.wo).mul().get(rowStride).mul().add().set(dyRow);
+    forRange(f, kh, () => f.const(0), () => f.get(p.fh), 1, () => {
+      f.get(oh).get(p.sh).mul().get(kh).add().get(p.top).sub().set(ih);
+      f.get(ih).const(0).geS().get(ih).get(p.h).ltS().and().if(() => {
+        f.get(p.x).get(nn).get(p.h).mul().get(ih).add().get(p.w).mul().get(p.ci).mul().const(4).mul().add().set(xRow);
+        forRange(f, kw, () => f.const(0), () => f.get(p.fw), 1, () => {
+          // lo = left-kw <= 0 ? 0 : ceil((left-kw)/sw)
+          f.get(p.left).get(kw).sub().set(num);
+          f.const(0).get(num).get(p.sw).add().const(1).sub().get(p.sw).divS().get(num).const(0).leS().select().set(lo);
+          // hi = w-1+left-kw < 0 ? 0 : min(wo, (w-1+left-kw)/sw + 1)
+          f.get(p.w).const(1).sub().get(p.left).add().get(kw).sub().set(num);
+          f.get(num).get(p.sw).divS().const(1).add().set(hi);
+          f.get(hi).get(p.wo).get(hi).get(p.wo).ltS().select().set(hi);
+          f.const(0).get(hi).get(num).const(0).ltS().select().set(hi);
+          f.get(hi).get(lo).sub().tee(count).const(0).gtS().if(() => {
+            f.get(xRow).get(lo).get(p.sw).mul().get(kw).add().get(p.left).sub().get(p.ci).mul().const(4).mul().add().set(xStart);
+            f.get(dyRow).get(lo).get(rowStride).mul().add().set(dyStart);
+            f.get(dst).get(kh).get(p.fw).mul().get(kw).add().get(p.ci).mul().get(rowStride).mul().add().set(tap);
+            forRange(f, c0, () => f.const(0), () => f.get(ci4), 4, () => outputBlocks(4));
+            forRange(f, c0, () => f.get(ci4), () => f.get(p.ci), 1, () => outputBlocks(1));
+          });
+        });
+      });
+    });
+  });
+  return { name: 'filterGrad', body: f };
+}
+
+/** dst[i] += sum over c < copies of scratch[c*count + i], for this part's share of i (count % 4 == 0, in floats). */
+function sumParts(): ExportedFunction {
+  const { body: f, p } = params(SUM_PARTS_ARGS);
+  const [groups, g, g1, at, q, c, stride] = [f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
+  const v = f.local(v128);
+  f.get(p.count).const(4).divS().set(groups);
+  f.get(p.count).const(4).mul().set(stride);
+  share(f, p, groups, g, g1);
+  forRange(f, g, () => f.get(g), () => f.get(g1), 1, () => {
+    f.get(g).const(16).mul().set(at);
+    f.get(p.dst).get(at).add().v128Load().set(v);
+    f.get(p.scratch).get(at).add().set(q);
+    forRange(f, c, () => f.const(0), () => f.get(p.copies), 1, () => {
+      f.get(v).get(q).v128Load().f32x4Add().set(v);
+      f.get(q).get(stride).add().set(q);
+    });
+    f.get(p.dst).get(at).add().get(v).v128Store();
+  });
+  return { name: 'sumParts', body: f };
+}
+
+/**
+ * MaxPoolGrad for 2x2 windows at stride 2 that tile the input exactly (h, w even, no padding),
+ * `c % 4 == 0`: each window's dy goes to the first of its maxima in row-major order (strictly
+ * greater wins, NaN never does), the others get 0, as on the `cpu` backend. Four channels at a
+ * time, with no branches.
+ */
+function maxPoolGrad2x2(): ExportedFunction {
+  const { body: f, p } = params(MAX_POOL_GRAD_ARGS);
+  const L = (): number => f.local(i32);
+  const [rows, r, r1, ho, wo, nn, oh, a, dp, ow, kb, cBytes, rowBytes, delta, pa] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const V = (): number => f.local(v128);
+  const [va, vb, vc, vd, best, ga, gb, gc, gd, g, later] = [V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V()];
+  f.get(p.h).const(2).divS().set(ho);
+  f.get(p.w).const(2).divS().set(wo);
+  f.get(p.c).const(4).mul().set(cBytes);
+  f.get(p.w).get(cBytes).mul().set(rowBytes);
+  f.get(p.dx).get(p.x).sub().set(delta);
+  f.get(p.n).get(ho).mul().set(rows);
+  share(f, p, rows, r, r1);
+  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+    f.get(r).get(ho).divS().set(nn);
+    f.get(r).get(nn).get(ho).mul().sub().set(oh);
+    f.get(p.x).get(nn).get(p.h).mul().get(oh).const(2).mul().add().get(rowBytes).mul().add().set(a);
+    f.get(p.dy).get(r).get(wo).mul().get(cBytes).mul().add().set(dp);
+    forRange(f, ow, () => f.const(0), () => f.get(wo), 1, () => {
+      forRange(f, kb, () => f.const(0), () => f.get(cBytes), 16, () => {
+        f.get(a).get(kb).add().set(pa);
+        f.get(pa).v128Load().set(va);
+        f.get(pa).get(cBytes).add().v128Load().set(vb);
+        f.get(pa).get(rowBytes).add().v128Load().set(vc);
+        f.get(pa).get(rowBytes).add().get(cBytes).add().v128Load().set(vd);
+        f.get(dp).get(kb).add().v128Load().set(g);
+        f.get(va).f32x4Constant(-Infinity).f32x4Gt().set(ga);
+        f.get(va).f32x4Constant(-Infinity).get(ga).bitselect().set(best);
+        f.get(vb).get(best).f32x4Gt().set(gb);
+        f.get(vb).get(best).get(gb).bitselect().set(best);
+        f.get(vc).get(best).f32x4Gt().set(gc);
+        f.get(vc).get(best).get(gc).bitselect().set(best);
+        f.get(vd).get(best).f32x4Gt().set(gd);
+        // Each pixel takes dy when it was the last to raise the maximum.
+        f.get(pa).get(delta).add().get(rowBytes).add().get(cBytes).add().get(g).get(gd).v128And().v128Store();
+        f.get(pa).get(delta).add().get(rowBytes).add().get(g).get(gc).get(gd).v128AndNot().v128And().v128Store();
+        f.get(gc).get(gd).v128Or().set(later);
+        f.get(pa).get(delta).add().get(cBytes).add().get(g).get(gb).get(later).v128AndNot().v128And().v128Store();
+        f.get(gb).get(later).v128Or().set(later);
+        f.get(pa).get(delta).add().get(g).get(ga).get(later).v128AndNot().v128And().v128Store();
+      });
+      f.get(a).get(cBytes).const(2).mul().add().set(a);
+      f.get(dp).get(cBytes).add().set(dp);
+    });
+  });
+  return { name: 'maxPoolGrad2x2', body: f };
+}
+
+/** The kernels' module, for a shared (threaded build) or a plain memory. */
+export function simdKernelModule(sharedMemory: boolean): Uint8Array {
+  return encodeModule([filterGrad(), sumParts(), maxPoolGrad2x2()], sharedMemory);
+}

@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../backend/init-backend.js';
+import { relativeError, runKernelOn, seededValues, type KernelCase } from '../../../testing/kernel-cases.js';
+import { SimdKernels } from './simd-runner.js';
+
+let threads = 1;
+
+beforeAll(async () => {
+  const choice = await initBackend({ backend: 'wasm', threads: 2 });
+  threads = choice.threads;
+});
+
+/** Polls until every worker is up (they start in the background). */
+async function allThreads(kernels: SimdKernels, expected: number): Promise<number> {
+  for (let waited = 0; waited < 10_000 && kernels.parts() < expected; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  return kernels.parts();
+}
+
+describe('SimdKernels on the wasm backend', () => {
+  it('binds to the backend memory and, once its workers are up, splits jobs over all the backend threads', async () => {
+    const kernels = SimdKernels.of(tf.backend());
+    expect(kernels).toBeDefined();
+    if (kernels === undefined) return;
+    expect(SimdKernels.of(tf.backend())).toBe(kernels);
+    expect(await allThreads(kernels, threads)).toBe(threads);
+    expect(() => kernels.run('sumParts', threads + 1, { dst: 0, scratch: 0, count: 0, copies: 0 })).toThrow(RangeError);
+  });
+
+  it('gives the same weight gradient on all threads as on one, and as the cpu backend, on tensors where the backend put them', async () => {
+    const kernels = SimdKernels.of(tf.backend());
+    if (kernels === undefined) throw new Error('no SIMD kernels on wasm');
+    const parts = await allThreads(kernels, threads);
+    const geometry = { n: 3, h: 13, w: 11, ci: 6, ho: 7, wo: 6, co: 12, fh: 3, fw: 3, sh: 2, sw: 2, top: 2, left: 1 };
+    const reference: KernelCase = {
+      inputs: { x: [3, 13, 11, 6], dy: [3, 7, 6, 12] },
+      attrs: { strides: [2, 2], pad: [[0, 0], [2, 0], [1, 1], [0, 0]], dataFormat: 'NHWC', filterShape: [3, 3, 6, 12] },
+      seed: 9,
+    };
+    const expected = await runKernelOn('cpu', 'Conv2DBackpropFilter', reference);
+    await tf.setBackend('wasm');
+    // runKernelOn's values: input k gets seededValues(size, seed * 31 + k).
+    const x = tf.tensor4d(seededValues(3 * 13 * 11 * 6, 9 * 31), [3, 13, 11, 6]);
+    const dy = tf.tensor4d(seededValues(3 * 7 * 6 * 12, 9 * 31 + 1), [3, 7, 6, 12]);
+    const size = 3 * 3 * 6 * 12;
+    for (const count of [1, parts]) {
+      const dw = tf.fill([size], Number.NaN);
+      const scratch = tf.fill([Math.max(1, (count - 1) * size)], Number.NaN);
+      const at = { x: kernels.address(x), dy: kernels.address(dy), dw: kernels.address(dw), scratch: kernels.address(scratch) };
+      kernels.run('filterGrad', count, { ...at, ...geometry });
+      if (count > 1) kernels.run('sumParts', count, { dst: at.dw, scratch: at.scratch, count: size, copies: count - 1 });
+      expect(relativeError(dw.dataSync() as Float32Array, expected.values)).toBeLessThan(1e-5);
+      tf.dispose([dw, scratch]);
+    }
+    tf.dispose([x, dy]);
+  });
+});

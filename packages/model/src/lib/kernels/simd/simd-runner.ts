@@ -1,0 +1,172 @@
+import { Worker } from 'node:worker_threads';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Info } from '../wasm-calls.js';
+import { webAssembly, type WasmMemory } from './emit.js';
+import { FILTER_GRAD_ARGS, MAX_POOL_GRAD_ARGS, SUM_PARTS_ARGS, simdKernelModule } from './simd-module.js';
+
+/**
+ * Runs the generated SIMD kernels ({@link simdKernelModule}) on the tfjs WASM backend's own
+ * memory, with as many threads as the backend uses. With the threaded build that memory is
+ * shared: each extra thread is a worker holding its own instance of the kernels on the same
+ * memory, parked on an `Atomics.wait` between jobs (a job costs a few microseconds to hand
+ * out). The main thread takes part 0 of every job and waits for the others.
+ */
+
+const KERNELS = { filterGrad: FILTER_GRAD_ARGS, sumParts: SUM_PARTS_ARGS, maxPoolGrad2x2: MAX_POOL_GRAD_ARGS } as const;
+export type KernelName = keyof typeof KERNELS;
+type KernelArgs<K extends KernelName> = { readonly [A in (typeof KERNELS)[K][number]]: number };
+const NAMES = Object.keys(KERNELS) as KernelName[];
+
+/** Control words shared with the workers. */
+const GENERATION = 0;
+const JOB = 1;
+const ARG_COUNT = 2;
+const PARTS = 3;
+const FAILED = 4;
+const DONE = 5;
+const READY = 6;
+const ARGS = 8;
+const CONTROL_WORDS = ARGS + 32;
+
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, index, names } = workerData;
+const ctrl = new Int32Array(control);
+let kernels;
+try {
+  kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  Atomics.add(ctrl, ${READY}, 1);
+} catch {
+  Atomics.store(ctrl, ${FAILED}, 1);
+}
+let generation = 0;
+while (kernels !== undefined) {
+  Atomics.wait(ctrl, ${GENERATION}, generation);
+  generation = Atomics.load(ctrl, ${GENERATION});
+  const job = ctrl[${JOB}];
+  if (job < 0) break;
+  const parts = ctrl[${PARTS}];
+  if (index < parts) {
+    const args = Array.from(ctrl.subarray(${ARGS}, ${ARGS} + ctrl[${ARG_COUNT}]));
+    try {
+      kernels[names[job]](index, parts, ...args);
+    } catch {
+      Atomics.store(ctrl, ${FAILED}, 1);
+    }
+    Atomics.add(ctrl, ${DONE}, 1);
+    Atomics.notify(ctrl, ${DONE});
+  }
+}
+`;
+
+type Exports = Record<KernelName, (...args: number[]) => void>;
+
+interface WasmModuleLike {
+  wasmMemory?: unknown;
+  asm?: Record<string, unknown>;
+  tfjs?: { getThreadsCount?: () => number };
+}
+
+interface TensorDataLike {
+  readonly memoryOffset: number;
+}
+
+/** The generated kernels bound to one backend's memory. */
+export class SimdKernels {
+  private readonly kernels: Exports;
+  private readonly control: Int32Array | undefined;
+  private readonly workers: number;
+
+  private constructor(
+    private readonly backend: tf.KernelBackend,
+    memory: WasmMemory,
+    threads: number,
+  ) {
+    const shared = memory.buffer instanceof SharedArrayBuffer;
+    const module = new webAssembly.Module(simdKernelModule(shared));
+    this.kernels = new webAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+    this.workers = shared ? Math.max(0, threads - 1) : 0;
+    if (this.workers > 0) {
+      const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+      this.control = new Int32Array(control);
+      for (let index = 1; index <= this.workers; index++) {
+        const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, index, names: NAMES } });
+        // A compute pool parked on Atomics.wait must not keep the process alive.
+        worker.unref();
+      }
+    }
+  }
+
+  private static readonly byBackend = new WeakMap<tf.KernelBackend, SimdKernels | null>();
+
+  /**
+   * The kernels for `backend` (a tfjs WASM backend), created on first use; undefined when its
+   * memory cannot be reached (then callers keep their other path).
+   */
+  static of(backend: tf.KernelBackend): SimdKernels | undefined {
+    const known = SimdKernels.byBackend.get(backend);
+    if (known !== undefined) return known ?? undefined;
+    let created: SimdKernels | null = null;
+    try {
+      const module = (backend as unknown as { wasm?: WasmModuleLike }).wasm;
+      const memory = module?.wasmMemory ?? module?.asm?.['memory'];
+      if (memory instanceof webAssembly.Memory) {
+        const threads = module?.tfjs?.getThreadsCount?.() ?? 1;
+        created = new SimdKernels(backend, memory, Number.isFinite(threads) && threads > 0 ? threads : 1);
+      }
+    } catch {
+      created = null;
+    }
+    SimdKernels.byBackend.set(backend, created);
+    return created ?? undefined;
+  }
+
+  /** Threads a job runs on now: all of them once every worker is up, else the main thread alone. */
+  parts(): number {
+    if (this.control === undefined) return 1;
+    if (Atomics.load(this.control, FAILED) !== 0) return 1;
+    return Atomics.load(this.control, READY) === this.workers ? this.workers + 1 : 1;
+  }
+
+  /** The heap address (bytes) of a tensor's data. */
+  address(info: Info): number {
+    const data = (this.backend as unknown as { dataIdMap: { get(id: object): TensorDataLike | undefined } }).dataIdMap.get(info.dataId);
+    if (data === undefined) throw new Error('a tensor of the SIMD kernel is not on the wasm backend');
+    return data.memoryOffset;
+  }
+
+  /** Runs kernel `name` split into `parts` (from {@link parts}) and returns when all parts are done. */
+  run<K extends KernelName>(name: K, parts: number, args: KernelArgs<K>): void {
+    const values = KERNELS[name].map((key) => (args as Record<string, number>)[key] ?? NaN);
+    if (values.some((v) => !Number.isInteger(v))) throw new Error(`SIMD kernel ${name}: non-integer argument in ${JSON.stringify(args)}`);
+    if (!Number.isInteger(parts) || parts < 1 || parts > this.workers + 1) {
+      throw new RangeError(`SIMD kernel ${name}: parts must be an integer in [1, ${this.workers + 1}], got ${parts}`);
+    }
+    const kernel = this.kernels[name];
+    const control = this.control;
+    if (parts <= 1 || control === undefined) {
+      kernel(0, 1, ...values);
+      return;
+    }
+    control.set(values, ARGS);
+    control[ARG_COUNT] = values.length;
+    control[PARTS] = parts;
+    control[JOB] = NAMES.indexOf(name);
+    Atomics.store(control, DONE, 0);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    let failure: unknown;
+    try {
+      kernel(0, parts, ...values);
+    } catch (error) {
+      failure = error;
+    }
+    for (;;) {
+      const done = Atomics.load(control, DONE);
+      if (done >= parts - 1) break;
+      Atomics.wait(control, DONE, done);
+    }
+    if (failure !== undefined) throw failure;
+    if (Atomics.load(control, FAILED) !== 0) throw new Error(`SIMD kernel ${name} failed on a worker thread`);
+  }
+}
