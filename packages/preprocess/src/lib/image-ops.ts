@@ -125,6 +125,13 @@ function mapCoordinate(c: number, length: number, fillMode: FillMode): number {
   }
 }
 
+/** One bilinear corner of output pixel `out`: input pixel (my, mx) of the image starting at row `row`, unless outside (-1) or weightless. */
+function setCorner(index: Int32Array, weight: Float32Array, out: number, my: number, mx: number, wt: number, row: number, w: number): void {
+  if (my < 0 || mx < 0 || wt === 0) return;
+  index[out] = (row + my) * w + mx;
+  weight[out] = wt;
+}
+
 /**
  * Resamples each image through its own affine/projective matrix (output pixel -> input pixel,
  * `tf.image.transform`'s layout), bilinear, with `fillMode` for coordinates outside the image.
@@ -136,8 +143,8 @@ function mapCoordinate(c: number, length: number, fillMode: FillMode): number {
 function transformEach(images: tf.Tensor4D, matrices: readonly (readonly number[])[], fillMode: FillMode): tf.Tensor4D {
   const [n, h, w, c] = images.shape;
   const count = n * h * w;
-  const index = [0, 1, 2, 3].map(() => new Int32Array(count));
-  const weight = [0, 1, 2, 3].map(() => new Float32Array(count));
+  const [index0, index1, index2, index3] = [new Int32Array(count), new Int32Array(count), new Int32Array(count), new Int32Array(count)];
+  const [weight0, weight1, weight2, weight3] = [new Float32Array(count), new Float32Array(count), new Float32Array(count), new Float32Array(count)];
   for (let b = 0; b < n; b++) {
     const m = matrices[b] as readonly number[];
     const [a0, a1, a2, b0, b1, b2, c0, c1] = m as [number, number, number, number, number, number, number, number];
@@ -152,22 +159,21 @@ function transformEach(images: tf.Tensor4D, matrices: readonly (readonly number[
         const y0 = Math.floor(inY);
         const fx = inX - x0;
         const fy = inY - y0;
-        const corners = [
-          [y0, x0, (1 - fy) * (1 - fx)],
-          [y0, x0 + 1, (1 - fy) * fx],
-          [y0 + 1, x0, fy * (1 - fx)],
-          [y0 + 1, x0 + 1, fy * fx],
-        ] as const;
-        corners.forEach(([cy, cx, wt], corner) => {
-          const my = mapCoordinate(cy, h, fillMode);
-          const mx = mapCoordinate(cx, w, fillMode);
-          if (my < 0 || mx < 0 || wt === 0) return;
-          (index[corner] as Int32Array)[out] = (b * h + my) * w + mx;
-          (weight[corner] as Float32Array)[out] = wt;
-        });
+        // The four neighbours, written out (no per-pixel arrays: this loop runs for every pixel of every training batch).
+        const top = mapCoordinate(y0, h, fillMode);
+        const bottom = mapCoordinate(y0 + 1, h, fillMode);
+        const left = mapCoordinate(x0, w, fillMode);
+        const right = mapCoordinate(x0 + 1, w, fillMode);
+        const row = b * h;
+        setCorner(index0, weight0, out, top, left, (1 - fy) * (1 - fx), row, w);
+        setCorner(index1, weight1, out, top, right, (1 - fy) * fx, row, w);
+        setCorner(index2, weight2, out, bottom, left, fy * (1 - fx), row, w);
+        setCorner(index3, weight3, out, bottom, right, fy * fx, row, w);
       }
     }
   }
+  const index = [index0, index1, index2, index3];
+  const weight = [weight0, weight1, weight2, weight3];
   return tf.tidy(() => {
     const flat = images.reshape([count, c]);
     let sum: tf.Tensor2D | undefined;
@@ -236,9 +242,19 @@ export function flipImages<R extends tf.Rank>(images: tf.Tensor<R>, flips: reado
     const n = x.shape[0];
     const list = typeof flips === 'boolean' ? Array.from({ length: n }, () => flips) : [...flips];
     if (list.length !== n) throw new RangeError(`flipImages: expected ${n} flags (one per image), got ${list.length}.`);
-    const mask = tf.tensor4d(list.map((f) => (f ? 1 : 0)), [n, 1, 1, 1]);
-    const flipped = tf.reverse(x, 2);
-    return sameRank(flipped.mul(mask).add(x.mul(tf.scalar(1).sub(mask))), images);
+    // One gather of the pixels (columns reversed in the flipped images): the backends' Reverse
+    // plus a masked blend cost several full passes over the batch.
+    const [, h, w, c] = x.shape;
+    const index = new Int32Array(n * h * w);
+    for (let b = 0, at = 0; b < n; b++) {
+      const flip = list[b] === true;
+      for (let y = 0; y < h; y++) {
+        const row = (b * h + y) * w;
+        for (let col = 0; col < w; col++, at++) index[at] = row + (flip ? w - 1 - col : col);
+      }
+    }
+    const pixels = tf.gather(x.reshape([n * h * w, c]), tf.tensor1d(index, 'int32'));
+    return sameRank(pixels.reshape(x.shape), images);
   });
 }
 

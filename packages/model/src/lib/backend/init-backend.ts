@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../kernels/register-wasm-training-kernels.js';
+import { registerReductionGradients } from '../kernels/reduction-gradients.js';
 import {
   BACKEND_NAMES,
   BACKEND_PACKAGES,
@@ -155,6 +156,7 @@ async function tryBackend(name: BackendName, threads: number | undefined, auto: 
 
 async function choose(request: BackendRequest, threads: number | undefined): Promise<BackendChoice> {
   registerWasmTrainingKernels();
+  registerReductionGradients();
   const auto = request === 'auto';
   const skipped: { name: string; reason: string }[] = [];
   for (const name of auto ? BACKEND_NAMES : [request]) {

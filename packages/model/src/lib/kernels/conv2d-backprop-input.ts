@@ -1,10 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { call, nhwcConv2DInfo, padOrCrop, release, spread, transpose, type Info } from './wasm-calls.js';
+import { SimdKernels } from './simd/simd-runner.js';
+import { call, heapOf, nhwcConv2DInfo, padOrCrop, release, spread, transpose, type Info } from './wasm-calls.js';
 
 /**
  * `Conv2DBackpropInput` for the WASM backend (NHWC, any strides, 'same'/'valid'/explicit
- * padding, dilation 1), as one XNNPACK convolution. The shipped kernel is a plain C++ loop,
- * many times slower than the forward convolution; this one costs about the same as it.
+ * padding, dilation 1). When the input channels are a multiple of 4 (every layer of our models
+ * that needs it) it is the generated SIMD kernel `inputGrad` (simd/simd-module.ts) on all the
+ * backend's threads, with the filter transposed once. Otherwise it is one XNNPACK convolution,
+ * below. The shipped kernel is a plain C++ loop, many times slower than the forward convolution.
  *
  * dx[n,y,x,ci] = sum over kh,kw,co of dy[n, (y+top-kh)/sh, (x+left-kw)/sw, co] * W[kh,kw,ci,co]
  * (terms with a fractional or out-of-range index are 0): dy spread out by the stride (zeros in
@@ -18,6 +21,31 @@ export function conv2dBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; b
   const filter = inputs['filter'] as Info;
   const info = nhwcConv2DInfo('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs);
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+  const simd = SimdKernels.of(backend);
+  if (simd !== undefined && info.inChannels % 4 === 0 && attrs.inputShape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
+    const wt = transpose(backend, filter, [0, 1, 3, 2]); // [fh, fw, Co, Ci]
+    const out = heapOf(backend).makeOutput([...attrs.inputShape], 'float32');
+    simd.run('inputGrad', simd.parts(), {
+      dy: simd.address(dy),
+      wt: simd.address(wt),
+      dx: simd.address(out),
+      n: info.batchSize,
+      h: inHeight,
+      w: inWidth,
+      ci: info.inChannels,
+      ho: outHeight,
+      wo: outWidth,
+      co: info.outChannels,
+      fh: filterHeight,
+      fw: filterWidth,
+      sh: strideHeight,
+      sw: strideWidth,
+      top: padInfo.top,
+      left: padInfo.left,
+    });
+    release(backend, wt);
+    return out;
+  }
   const spreadDy = spread(backend, dy, strideHeight, strideWidth);
   const spreadHeight = (outHeight - 1) * strideHeight + 1;
   const spreadWidth = (outWidth - 1) * strideWidth + 1;

@@ -9,7 +9,7 @@ import { simdKernelModule } from './simd-module.js';
  * out in plain loops. Every split into parts is run part by part, as the worker threads would.
  */
 
-type Kernels = Record<'filterGrad' | 'sumParts' | 'maxPoolGrad2x2', (...args: number[]) => void>;
+type Kernels = Record<'filterGrad' | 'inputGrad' | 'sumParts' | 'maxPoolGrad2x2', (...args: number[]) => void>;
 
 function instantiate(shared: boolean, bytes: number): { kernels: Kernels; heap: Float32Array } {
   const pages = Math.ceil(bytes / 65536) + 1;
@@ -89,6 +89,45 @@ describe('the generated SIMD kernels', () => {
     // Nothing outside dW and the scratch was written.
     expect(Number.isNaN(heap[dwAt - 1] ?? 0) && Number.isNaN(heap[end] ?? 0)).toBe(true);
     expect(Array.from(heap.subarray(xAt, xAt + xSize))).toEqual(Array.from(x));
+  });
+
+  const inputCase = convCase.map((c) => ({ ...c, ci: 4 * Math.ceil(c.ci / 4), co: c.co - 3 + (c.seed % 4) }));
+
+  test.prop([inputCase], { numRuns: 150 })('inputGrad, split into any number of parts, equals the float64 definition', (c) => {
+    const dxSize = c.n * c.h * c.w * c.ci;
+    const dySize = c.n * c.ho * c.wo * c.co;
+    const wSize = c.fh * c.fw * c.ci * c.co;
+    const dyAt = 3;
+    const wtAt = dyAt + dySize + 5;
+    const dxAt = wtAt + wSize + 1;
+    const { kernels, heap } = instantiate(c.shared, (dxAt + dxSize + 16) * 4);
+    heap.fill(Number.NaN);
+    const dy = seededValues(dySize, c.seed);
+    const filter = seededValues(wSize, c.seed + 1); // [fh, fw, ci, co]
+    heap.set(dy, dyAt);
+    for (let tap = 0; tap < c.fh * c.fw; tap++)
+      for (let i = 0; i < c.ci; i++)
+        for (let o = 0; o < c.co; o++) heap[wtAt + (tap * c.co + o) * c.ci + i] = filter[(tap * c.ci + i) * c.co + o] ?? NaN;
+    const geometry = [c.n, c.h, c.w, c.ci, c.ho, c.wo, c.co, c.fh, c.fw, c.sh, c.sw, c.top, c.left];
+    for (let part = 0; part < c.parts; part++) kernels.inputGrad(part, c.parts, dyAt * 4, wtAt * 4, dxAt * 4, ...geometry);
+    const expected = new Float64Array(dxSize);
+    for (let n = 0; n < c.n; n++)
+      for (let oh = 0; oh < c.ho; oh++)
+        for (let ow = 0; ow < c.wo; ow++)
+          for (let kh = 0; kh < c.fh; kh++)
+            for (let kw = 0; kw < c.fw; kw++) {
+              const ih = oh * c.sh + kh - c.top;
+              const iw = ow * c.sw + kw - c.left;
+              if (ih < 0 || ih >= c.h || iw < 0 || iw >= c.w) continue;
+              for (let i = 0; i < c.ci; i++) {
+                let sum = 0;
+                for (let o = 0; o < c.co; o++) sum += (dy[((n * c.ho + oh) * c.wo + ow) * c.co + o] ?? NaN) * (filter[((kh * c.fw + kw) * c.ci + i) * c.co + o] ?? NaN);
+                const at = ((n * c.h + ih) * c.w + iw) * c.ci + i;
+                expected[at] = (expected[at] ?? 0) + sum;
+              }
+            }
+    expect(relativeError(heap.subarray(dxAt, dxAt + dxSize), expected)).toBeLessThan(1e-5);
+    expect(Number.isNaN(heap[dxAt - 1] ?? 0) && Number.isNaN(heap[dxAt + dxSize] ?? 0)).toBe(true);
   });
 
   const poolCase = fc.record({

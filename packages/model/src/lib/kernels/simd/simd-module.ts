@@ -10,6 +10,8 @@ import { encodeModule, FunctionBody, i32, v128, type ExportedFunction } from './
 
 /** Parameter order of `filterGrad` (after `part, parts`). */
 export const FILTER_GRAD_ARGS = ['x', 'dy', 'dw', 'scratch', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
+/** Parameter order of `inputGrad` (after `part, parts`); `wt` is the filter as [fh, fw, co, ci]. */
+export const INPUT_GRAD_ARGS = ['dy', 'wt', 'dx', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
 /** Parameter order of `sumParts` (after `part, parts`). */
 export const SUM_PARTS_ARGS = ['dst', 'scratch', 'count', 'copies'] as const;
 /** Parameter order of `maxPoolGrad2x2` (after `part, parts`). */
@@ -150,6 +152,110 @@ function filterGrad(): ExportedFunction {
   return { name: 'filterGrad', body: f };
 }
 
+/**
+ * dx[n,ih,iw,ci] = sum over kh, kw, co of dy[n, oh, ow, co] * W[kh,kw,ci,co] where
+ * ih = oh*sh+kh-top and iw = ow*sw+kw-left (NHWC, dilation 1), with the filter given transposed
+ * as wt[kh,kw,co,ci]. Parts own whole rows of dx, so they never write the same memory. Needs
+ * `ci % 4 == 0`.
+ *
+ * Per dx row and filter tap, the dy row that reaches it and the valid columns are known; a block
+ * of 4 columns x 8 input channels of dx stays in eight SIMD registers while the output channels
+ * stream past (one row of wt and four dy values each).
+ */
+function inputGrad(): ExportedFunction {
+  const { body: f, p } = params(INPUT_GRAD_ARGS);
+  const L = (): number => f.local(i32);
+  const [r, r1, rows, nn, ih, dxRow, dyRow, kh, t, oh, kw, lo, hi, count, num] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const [dxStart, dyStart, dxStep, dyStep, tap, c0, ci8, j0, at, wp, k, i, ciBytes] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const q = [L(), L(), L(), L()];
+  const acc = Array.from({ length: 8 }, () => f.local(v128));
+  const wv = [f.local(v128), f.local(v128)];
+  const s = f.local(v128);
+
+  f.get(p.ci).const(4).mul().set(ciBytes);
+  f.get(p.ci).const(-8).and().set(ci8);
+  f.get(p.sw).get(ciBytes).mul().set(dxStep);
+  f.get(p.co).const(4).mul().set(dyStep);
+  f.get(p.n).get(p.h).mul().set(rows);
+  share(f, p, rows, r, r1);
+
+  const micro = (positions: number, ciBlock: number): void => {
+    const vectors = ciBlock / 4;
+    // at = dxStart + j0*dxStep + c0*4
+    f.get(dxStart).get(j0).get(dxStep).mul().add().get(c0).const(4).mul().add().set(at);
+    for (let a = 0; a < positions; a++) {
+      for (let b = 0; b < vectors; b++) f.get(at).get(dxStep).const(a).mul().add().v128Load(16 * b).set(acc[a * vectors + b]!);
+      f.get(dyStart).get(j0).const(a).add().get(dyStep).mul().add().set(q[a]!);
+    }
+    f.get(tap).get(c0).const(4).mul().add().set(wp);
+    f.get(p.co).set(k);
+    f.loop(() => {
+      for (let b = 0; b < vectors; b++) f.get(wp).v128Load(16 * b).set(wv[b]!);
+      for (let a = 0; a < positions; a++) {
+        f.get(q[a]!).load32Splat().set(s);
+        f.get(q[a]!).const(4).add().set(q[a]!);
+        for (let b = 0; b < vectors; b++) {
+          const x = acc[a * vectors + b]!;
+          f.get(x).get(s).get(wv[b]!).f32x4Mul().f32x4Add().set(x);
+        }
+      }
+      f.get(wp).get(ciBytes).add().set(wp);
+      f.get(k).const(1).sub().tee(k).brIf(0);
+    });
+    for (let a = 0; a < positions; a++) {
+      for (let b = 0; b < vectors; b++) f.get(at).get(dxStep).const(a).mul().add().get(acc[a * vectors + b]!).v128Store(16 * b);
+    }
+  };
+  const columnBlocks = (ciBlock: number): void => {
+    // Blocks of 4 columns, then single columns.
+    f.const(0).set(j0);
+    f.block(() => {
+      f.loop(() => {
+        f.get(j0).const(4).add().get(count).gtS().brIf(1);
+        micro(4, ciBlock);
+        f.get(j0).const(4).add().set(j0).br(0);
+      });
+    });
+    forRange(f, j0, () => f.get(j0), () => f.get(count), 1, () => micro(1, ciBlock));
+  };
+
+  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+    f.get(r).get(p.h).divS().set(nn);
+    f.get(r).get(nn).get(p.h).mul().sub().set(ih);
+    f.get(p.dx).get(r).get(p.w).mul().get(ciBytes).mul().add().set(dxRow);
+    forRange(f, i, () => f.const(0), () => f.get(p.w).get(ciBytes).mul(), 16, () => {
+      f.get(dxRow).get(i).add().f32x4Constant(0).v128Store();
+    });
+    forRange(f, kh, () => f.const(0), () => f.get(p.fh), 1, () => {
+      // The dy row reaching dx row ih through tap kh: oh = (ih+top-kh)/sh when whole and in range.
+      f.get(ih).get(p.top).add().get(kh).sub().set(t);
+      f.get(t).get(p.sh).divS().set(oh);
+      f.get(t).const(0).geS().get(oh).get(p.sh).mul().get(t).eq().and().get(oh).get(p.ho).ltS().and().if(() => {
+        f.get(p.dy).get(nn).get(p.ho).mul().get(oh).add().get(p.wo).mul().get(dyStep).mul().add().set(dyRow);
+        forRange(f, kw, () => f.const(0), () => f.get(p.fw), 1, () => {
+          f.get(p.left).get(kw).sub().set(num);
+          f.const(0).get(num).get(p.sw).add().const(1).sub().get(p.sw).divS().get(num).const(0).leS().select().set(lo);
+          f.get(p.w).const(1).sub().get(p.left).add().get(kw).sub().set(num);
+          f.get(num).get(p.sw).divS().const(1).add().set(hi);
+          f.get(hi).get(p.wo).get(hi).get(p.wo).ltS().select().set(hi);
+          f.const(0).get(hi).get(num).const(0).ltS().select().set(hi);
+          f.get(hi).get(lo).sub().tee(count).const(0).gtS().if(() => {
+            f.get(dxRow).get(lo).get(p.sw).mul().get(kw).add().get(p.left).sub().get(ciBytes).mul().add().set(dxStart);
+            f.get(dyRow).get(lo).get(dyStep).mul().add().set(dyStart);
+            f.get(p.wt).get(kh).get(p.fw).mul().get(kw).add().get(p.co).mul().get(ciBytes).mul().add().set(tap);
+            forRange(f, c0, () => f.const(0), () => f.get(ci8), 8, () => columnBlocks(8));
+            f.get(ci8).get(p.ci).ltS().if(() => {
+              f.get(ci8).set(c0);
+              columnBlocks(4);
+            });
+          });
+        });
+      });
+    });
+  });
+  return { name: 'inputGrad', body: f };
+}
+
 /** dst[i] += sum over c < copies of scratch[c*count + i], for this part's share of i (count % 4 == 0, in floats). */
 function sumParts(): ExportedFunction {
   const { body: f, p } = params(SUM_PARTS_ARGS);
@@ -227,5 +333,5 @@ function maxPoolGrad2x2(): ExportedFunction {
 
 /** The kernels' module, for a shared (threaded build) or a plain memory. */
 export function simdKernelModule(sharedMemory: boolean): Uint8Array {
-  return encodeModule([filterGrad(), sumParts(), maxPoolGrad2x2()], sharedMemory);
+  return encodeModule([filterGrad(), inputGrad(), sumParts(), maxPoolGrad2x2()], sharedMemory);
 }
