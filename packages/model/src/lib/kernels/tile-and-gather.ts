@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { SimdKernels } from './simd/simd-runner.js';
 import { heapOf, overShipped, type Info } from './wasm-calls.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
@@ -71,7 +72,8 @@ function tileByBlocks(source: Float32Array | Int32Array | Uint8Array, values: Fl
  * `GatherV2` (no batch dimensions) as one pass over the heap: out[o, i, s] = x[o, indices[i], s].
  * The shipped kernel read the indices back to check them and then gathered in C++ at ~100 ns per
  * element (the bilinear resampling of the augmentation layers gathers millions per step). An
- * index outside [0, size) throws, as on `cpu`. Batched gathers go to the shipped kernel.
+ * index outside [0, size) throws, as on `cpu`. float32 and int32 are copied by the generated
+ * `gather32` kernel (simd/simd-module.ts), bool in JavaScript. Batched gathers go to the shipped kernel.
  */
 export function fastGather(shipped: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): Info => {
@@ -97,6 +99,13 @@ export function fastGather(shipped: tf.KernelConfig): tf.KernelConfig {
         args.backend.disposeData(out.dataId);
         throw new Error(`GatherV2: the index value ${index} is not in [0, ${size - 1}]`);
       }
+    }
+    const simd = x.dtype === 'bool' || out.shape.some((d) => d === 0) ? undefined : SimdKernels.of(args.backend);
+    if (simd !== undefined) {
+      // float32 and int32 are both 4-byte words: the generated kernel copies them alike.
+      const parts = outer * count * slice >= 1 << 16 ? simd.parts() : 1;
+      simd.run('gather32', parts, { src: simd.address(x), indices: simd.address(indices), dst: simd.address(out), outer, size, count, slice });
+      return out;
     }
     let o = 0;
     if (slice === 1) {

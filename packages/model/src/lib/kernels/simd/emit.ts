@@ -209,6 +209,16 @@ export class FunctionBody {
     return this;
   }
 
+  i32Load(offset = 0): this {
+    this.op(0x28);
+    this.code.push(...this.memarg(2, offset));
+    return this;
+  }
+  i32Store(offset = 0): this {
+    this.op(0x36);
+    this.code.push(...this.memarg(2, offset));
+    return this;
+  }
   v128Load(offset = 0): this {
     return this.simd(SIMD.load, ...this.memarg(4, offset));
   }

@@ -9,7 +9,7 @@ import { simdKernelModule } from './simd-module.js';
  * out in plain loops. Every split into parts is run part by part, as the worker threads would.
  */
 
-type Kernels = Record<'filterGrad' | 'inputGrad' | 'sumParts' | 'maxPoolGrad2x2', (...args: number[]) => void>;
+type Kernels = Record<'filterGrad' | 'inputGrad' | 'sumParts' | 'maxPoolGrad2x2' | 'gather32', (...args: number[]) => void>;
 
 function instantiate(shared: boolean, bytes: number): { kernels: Kernels; heap: Float32Array } {
   const pages = Math.ceil(bytes / 65536) + 1;
@@ -128,6 +128,36 @@ describe('the generated SIMD kernels', () => {
             }
     expect(relativeError(heap.subarray(dxAt, dxAt + dxSize), expected)).toBeLessThan(1e-5);
     expect(Number.isNaN(heap[dxAt - 1] ?? 0) && Number.isNaN(heap[dxAt + dxSize] ?? 0)).toBe(true);
+  });
+
+  const gatherCase = fc.record({
+    outer: fc.integer({ min: 1, max: 3 }),
+    size: fc.integer({ min: 1, max: 6 }),
+    slice: fc.integer({ min: 1, max: 5 }),
+    indices: fc.array(fc.nat(), { minLength: 1, maxLength: 12 }),
+    parts: fc.integer({ min: 1, max: 4 }),
+    shared: fc.boolean(),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  });
+
+  test.prop([gatherCase], { numRuns: 100 })('gather32 copies the indexed rows of every outer block, split into any number of parts', (g) => {
+    const indices = Int32Array.from(g.indices, (i) => i % g.size);
+    const count = indices.length;
+    const src = seededValues(g.outer * g.size * g.slice, g.seed);
+    const srcAt = 1;
+    const indicesAt = srcAt + src.length + 2;
+    const dstAt = indicesAt + count + 3;
+    const dstSize = g.outer * count * g.slice;
+    const { kernels, heap } = instantiate(g.shared, (dstAt + dstSize + 16) * 4);
+    heap.fill(Number.NaN);
+    heap.set(src, srcAt);
+    new Int32Array(heap.buffer).set(indices, indicesAt);
+    for (let part = 0; part < g.parts; part++) kernels.gather32(part, g.parts, srcAt * 4, indicesAt * 4, dstAt * 4, g.outer, g.size, count, g.slice);
+    const expected: number[] = [];
+    for (let b = 0; b < g.outer; b++)
+      for (const i of indices) expected.push(...src.subarray((b * g.size + i) * g.slice, (b * g.size + i + 1) * g.slice));
+    expect(Array.from(heap.subarray(dstAt, dstAt + dstSize))).toEqual(expected);
+    expect(Number.isNaN(heap[dstAt + dstSize] ?? 0)).toBe(true);
   });
 
   const poolCase = fc.record({

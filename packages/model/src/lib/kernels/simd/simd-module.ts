@@ -12,6 +12,8 @@ import { encodeModule, FunctionBody, i32, v128, type ExportedFunction } from './
 export const FILTER_GRAD_ARGS = ['x', 'dy', 'dw', 'scratch', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
 /** Parameter order of `inputGrad` (after `part, parts`); `wt` is the filter as [fh, fw, co, ci]. */
 export const INPUT_GRAD_ARGS = ['dy', 'wt', 'dx', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
+/** Parameter order of `gather32` (after `part, parts`); sizes in elements. */
+export const GATHER_ARGS = ['src', 'indices', 'dst', 'outer', 'size', 'count', 'slice'] as const;
 /** Parameter order of `sumParts` (after `part, parts`). */
 export const SUM_PARTS_ARGS = ['dst', 'scratch', 'count', 'copies'] as const;
 /** Parameter order of `maxPoolGrad2x2` (after `part, parts`). */
@@ -331,7 +333,32 @@ function maxPoolGrad2x2(): ExportedFunction {
   return { name: 'maxPoolGrad2x2', body: f };
 }
 
+/**
+ * GatherV2 of 4-byte elements (float32 or int32 alike): dst[b, i, :] = src[b, indices[i], :] for
+ * b < outer, i < count, with `slice` elements per row; this part's share of the (b, i) rows. The
+ * indices must already be checked to lie in [0, size).
+ */
+function gather32(): ExportedFunction {
+  const { body: f, p } = params(GATHER_ARGS);
+  const L = (): number => f.local(i32);
+  const [rows, r, r1, b, i, from, to, e, bytes] = [L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  f.get(p.outer).get(p.count).mul().set(rows);
+  f.get(p.slice).const(4).mul().set(bytes);
+  share(f, p, rows, r, r1);
+  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+    f.get(r).get(p.count).divS().set(b);
+    f.get(r).get(b).get(p.count).mul().sub().set(i);
+    // from = src + (b*size + indices[i]) * slice * 4; to = dst + r * slice * 4
+    f.get(p.src).get(b).get(p.size).mul().get(p.indices).get(i).const(4).mul().add().i32Load().add().get(bytes).mul().add().set(from);
+    f.get(p.dst).get(r).get(bytes).mul().add().set(to);
+    forRange(f, e, () => f.const(0), () => f.get(bytes), 4, () => {
+      f.get(to).get(e).add().get(from).get(e).add().i32Load().i32Store();
+    });
+  });
+  return { name: 'gather32', body: f };
+}
+
 /** The kernels' module, for a shared (threaded build) or a plain memory. */
 export function simdKernelModule(sharedMemory: boolean): Uint8Array {
-  return encodeModule([filterGrad(), inputGrad(), sumParts(), maxPoolGrad2x2()], sharedMemory);
+  return encodeModule([filterGrad(), inputGrad(), sumParts(), maxPoolGrad2x2(), gather32()], sharedMemory);
 }
