@@ -2,6 +2,9 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { SimdKernels } from './simd/simd-runner.js';
 import { call, heapOf, nhwcConv2DInfo, padOrCrop, release, transpose, type Info } from './wasm-calls.js';
 
+/** Parts of every weight gradient, whatever the thread count (the most threads the backend runs). */
+export const FILTER_GRAD_PARTS = 8;
+
 /**
  * `Conv2DBackpropFilter` for the WASM backend (NHWC, any strides, 'same'/'valid'/explicit
  * padding, dilation 1). When the output channels are a multiple of 4 (every layer of our models)
@@ -29,7 +32,8 @@ export function conv2dBackpropFilterWasm(args: {
     const [n, , , ci] = x.shape as [number, number, number, number];
     const co = info.outChannels;
     const heap = heapOf(backend);
-    const parts = simd.parts();
+    // A fixed split (each part sums its rows, then the parts are added in order): the same bits on any number of threads.
+    const parts = FILTER_GRAD_PARTS;
     const size = filterHeight * filterWidth * ci * co;
     const out = heap.makeOutput([filterHeight, filterWidth, ci, co], 'float32');
     const scratch = parts > 1 ? heap.makeOutput([(parts - 1) * size], 'float32') : undefined;

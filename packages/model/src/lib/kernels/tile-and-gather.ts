@@ -103,7 +103,7 @@ export function fastGather(shipped: tf.KernelConfig): tf.KernelConfig {
     const simd = x.dtype === 'bool' || out.shape.some((d) => d === 0) ? undefined : SimdKernels.of(args.backend);
     if (simd !== undefined) {
       // float32 and int32 are both 4-byte words: the generated kernel copies them alike.
-      const parts = outer * count * slice >= 1 << 16 ? simd.parts() : 1;
+      const parts = outer * count * slice >= 1 << 16 ? simd.maxThreads : 1;
       simd.run('gather32', parts, { src: simd.address(x), indices: simd.address(indices), dst: simd.address(out), outer, size, count, slice });
       return out;
     }

@@ -13,8 +13,8 @@ beforeAll(async () => {
 
 /** Polls until every worker is up (they start in the background). */
 async function allThreads(kernels: SimdKernels, expected: number): Promise<number> {
-  for (let waited = 0; waited < 10_000 && kernels.parts() < expected; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-  return kernels.parts();
+  for (let waited = 0; waited < 10_000 && kernels.threads() < expected; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  return kernels.threads();
 }
 
 describe('SimdKernels on the wasm backend', () => {
@@ -23,14 +23,15 @@ describe('SimdKernels on the wasm backend', () => {
     expect(kernels).toBeDefined();
     if (kernels === undefined) return;
     expect(SimdKernels.of(tf.backend())).toBe(kernels);
+    expect(kernels.maxThreads).toBe(threads);
     expect(await allThreads(kernels, threads)).toBe(threads);
-    expect(() => kernels.run('sumParts', threads + 1, { dst: 0, scratch: 0, count: 0, copies: 0 })).toThrow(RangeError);
+    expect(() => kernels.run('sumParts', 0, { dst: 0, scratch: 0, count: 0, copies: 0 })).toThrow(RangeError);
   });
 
-  it('gives the same weight gradient on all threads as on one, and as the cpu backend, on tensors where the backend put them', async () => {
+  it('gives the same weight gradient bit for bit on one thread and on all, for any split, and agrees with the cpu backend', async () => {
     const kernels = SimdKernels.of(tf.backend());
     if (kernels === undefined) throw new Error('no SIMD kernels on wasm');
-    const parts = await allThreads(kernels, threads);
+    await allThreads(kernels, threads);
     const geometry = { n: 3, h: 13, w: 11, ci: 6, ho: 7, wo: 6, co: 12, fh: 3, fw: 3, sh: 2, sw: 2, top: 2, left: 1 };
     const reference: KernelCase = {
       inputs: { x: [3, 13, 11, 6], dy: [3, 7, 6, 12] },
@@ -43,14 +44,20 @@ describe('SimdKernels on the wasm backend', () => {
     const x = tf.tensor4d(seededValues(3 * 13 * 11 * 6, 9 * 31), [3, 13, 11, 6]);
     const dy = tf.tensor4d(seededValues(3 * 7 * 6 * 12, 9 * 31 + 1), [3, 7, 6, 12]);
     const size = 3 * 3 * 6 * 12;
-    for (const count of [1, parts]) {
+    const gradient = (parts: number, maxThreads: number): number[] => {
       const dw = tf.fill([size], Number.NaN);
-      const scratch = tf.fill([Math.max(1, (count - 1) * size)], Number.NaN);
+      const scratch = tf.fill([Math.max(1, (parts - 1) * size)], Number.NaN);
       const at = { x: kernels.address(x), dy: kernels.address(dy), dw: kernels.address(dw), scratch: kernels.address(scratch) };
-      kernels.run('filterGrad', count, { ...at, ...geometry });
-      if (count > 1) kernels.run('sumParts', count, { dst: at.dw, scratch: at.scratch, count: size, copies: count - 1 });
-      expect(relativeError(dw.dataSync() as Float32Array, expected.values)).toBeLessThan(1e-5);
+      kernels.run('filterGrad', parts, { ...at, ...geometry }, maxThreads);
+      if (parts > 1) kernels.run('sumParts', parts, { dst: at.dw, scratch: at.scratch, count: size, copies: parts - 1 }, maxThreads);
+      const values = Array.from(dw.dataSync());
       tf.dispose([dw, scratch]);
+      return values;
+    };
+    for (const parts of [1, 3, 8]) {
+      const alone = gradient(parts, 1);
+      expect(relativeError(alone, expected.values)).toBeLessThan(1e-5);
+      expect(gradient(parts, threads)).toEqual(alone);
     }
     tf.dispose([x, dy]);
   });

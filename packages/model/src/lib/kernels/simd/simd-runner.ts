@@ -25,6 +25,7 @@ const PARTS = 3;
 const FAILED = 4;
 const DONE = 5;
 const READY = 6;
+const THREADS = 7;
 const ARGS = 8;
 const CONTROL_WORDS = ARGS + 32;
 
@@ -46,10 +47,11 @@ while (kernels !== undefined) {
   const job = ctrl[${JOB}];
   if (job < 0) break;
   const parts = ctrl[${PARTS}];
-  if (index < parts) {
+  const threads = ctrl[${THREADS}];
+  if (index < threads) {
     const args = Array.from(ctrl.subarray(${ARGS}, ${ARGS} + ctrl[${ARG_COUNT}]));
     try {
-      kernels[names[job]](index, parts, ...args);
+      for (let part = index; part < parts; part += threads) kernels[names[job]](part, parts, ...args);
     } catch {
       Atomics.store(ctrl, ${FAILED}, 1);
     }
@@ -91,6 +93,8 @@ export class SimdKernels {
       this.control = new Int32Array(control);
       for (let index = 1; index <= this.workers; index++) {
         const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, index, names: NAMES } });
+        // A worker that cannot start leaves the jobs to the main thread (and must not crash the process).
+        worker.on('error', () => Atomics.store(this.control as Int32Array, FAILED, 1));
         // A compute pool parked on Atomics.wait must not keep the process alive.
         worker.unref();
       }
@@ -121,11 +125,16 @@ export class SimdKernels {
     return created ?? undefined;
   }
 
-  /** Threads a job runs on now: all of them once every worker is up, else the main thread alone. */
-  parts(): number {
+  /** The threads a job runs on now: all of them once every worker is up, else the calling thread alone. */
+  threads(): number {
     if (this.control === undefined) return 1;
     if (Atomics.load(this.control, FAILED) !== 0) return 1;
     return Atomics.load(this.control, READY) === this.workers ? this.workers + 1 : 1;
+  }
+
+  /** The threads the backend has (what {@link threads} becomes once the workers are up). */
+  get maxThreads(): number {
+    return this.workers + 1;
   }
 
   /** The heap address (bytes) of a tensor's data. */
@@ -135,35 +144,40 @@ export class SimdKernels {
     return data.memoryOffset;
   }
 
-  /** Runs kernel `name` split into `parts` (from {@link parts}) and returns when all parts are done. */
-  run<K extends KernelName>(name: K, parts: number, args: KernelArgs<K>): void {
+  /**
+   * Runs kernel `name` split into `parts` (any count: thread t runs parts t, t + threads, ...) on
+   * up to `maxThreads` threads, and returns when all parts are done. The split, not the number of
+   * threads, decides the result: a kernel whose parts add up (filterGrad) gives the same bits on
+   * any number of threads for the same `parts`.
+   */
+  run<K extends KernelName>(name: K, parts: number, args: KernelArgs<K>, maxThreads = Infinity): void {
     const values = KERNELS[name].map((key) => (args as Record<string, number>)[key] ?? NaN);
     if (values.some((v) => !Number.isInteger(v))) throw new Error(`SIMD kernel ${name}: non-integer argument in ${JSON.stringify(args)}`);
-    if (!Number.isInteger(parts) || parts < 1 || parts > this.workers + 1) {
-      throw new RangeError(`SIMD kernel ${name}: parts must be an integer in [1, ${this.workers + 1}], got ${parts}`);
-    }
+    if (!Number.isInteger(parts) || parts < 1) throw new RangeError(`SIMD kernel ${name}: parts must be a positive integer, got ${parts}`);
     const kernel = this.kernels[name];
     const control = this.control;
-    if (parts <= 1 || control === undefined) {
-      kernel(0, 1, ...values);
+    const threads = Math.max(1, Math.min(this.threads(), parts, maxThreads));
+    if (threads === 1 || control === undefined) {
+      for (let part = 0; part < parts; part++) kernel(part, parts, ...values);
       return;
     }
     control.set(values, ARGS);
     control[ARG_COUNT] = values.length;
     control[PARTS] = parts;
+    control[THREADS] = threads;
     control[JOB] = NAMES.indexOf(name);
     Atomics.store(control, DONE, 0);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
     let failure: unknown;
     try {
-      kernel(0, parts, ...values);
+      for (let part = 0; part < parts; part += threads) kernel(part, parts, ...values);
     } catch (error) {
       failure = error;
     }
     for (;;) {
       const done = Atomics.load(control, DONE);
-      if (done >= parts - 1) break;
+      if (done >= threads - 1) break;
       Atomics.wait(control, DONE, done);
     }
     if (failure !== undefined) throw failure;
