@@ -145,6 +145,9 @@ export class FunctionBody {
   divS(): this {
     return this.op(0x6d);
   }
+  remS(): this {
+    return this.op(0x6f);
+  }
   and(): this {
     return this.op(0x71);
   }

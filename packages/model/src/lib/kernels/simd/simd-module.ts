@@ -14,6 +14,8 @@ export const FILTER_GRAD_ARGS = ['x', 'dy', 'dw', 'scratch', 'n', 'h', 'w', 'ci'
 export const INPUT_GRAD_ARGS = ['dy', 'wt', 'dx', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
 /** Parameter order of `gather32` (after `part, parts`); sizes in elements. */
 export const GATHER_ARGS = ['src', 'indices', 'dst', 'outer', 'size', 'count', 'slice'] as const;
+/** The block of dx that `inputGrad` keeps in registers: columns x input channels (a multiple of 4). */
+export const INPUT_BLOCK = { positions: 2, channels: 16 } as const;
 /** Parameter order of `sumParts` (after `part, parts`). */
 export const SUM_PARTS_ARGS = ['dst', 'scratch', 'count', 'copies'] as const;
 /** Parameter order of `maxPoolGrad2x2` (after `part, parts`). */
@@ -161,21 +163,23 @@ function filterGrad(): ExportedFunction {
  * `ci % 4 == 0`.
  *
  * Per dx row and filter tap, the dy row that reaches it and the valid columns are known; a block
- * of 4 columns x 8 input channels of dx stays in eight SIMD registers while the output channels
- * stream past (one row of wt and four dy values each).
+ * of {@link INPUT_BLOCK} (2 columns x 16 input channels) of dx stays in eight SIMD registers while
+ * the output channels stream past (one row of wt and two dy values each). Of the blocks timed on
+ * bench-cnn's layers (4x8, 3x8, 2x8, 2x12, 2x16), 2x16 was the fastest by 10-15%.
  */
-function inputGrad(): ExportedFunction {
+function inputGrad(block: { readonly positions: number; readonly channels: number } = INPUT_BLOCK): ExportedFunction {
   const { body: f, p } = params(INPUT_GRAD_ARGS);
   const L = (): number => f.local(i32);
   const [r, r1, rows, nn, ih, dxRow, dyRow, kh, t, oh, kw, lo, hi, count, num] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
   const [dxStart, dyStart, dxStep, dyStep, tap, c0, ci8, j0, at, wp, k, i, ciBytes] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
-  const q = [L(), L(), L(), L()];
-  const acc = Array.from({ length: 8 }, () => f.local(v128));
-  const wv = [f.local(v128), f.local(v128)];
+  const q = Array.from({ length: block.positions }, L);
+  const acc = Array.from({ length: block.positions * (block.channels / 4) }, () => f.local(v128));
+  const wv = Array.from({ length: block.channels / 4 }, () => f.local(v128));
   const s = f.local(v128);
 
   f.get(p.ci).const(4).mul().set(ciBytes);
-  f.get(p.ci).const(-8).and().set(ci8);
+  // ci8: the input channels covered by whole blocks of block.channels (the rest go 4 at a time).
+  f.get(p.ci).get(p.ci).const(block.channels).remS().sub().set(ci8);
   f.get(p.sw).get(ciBytes).mul().set(dxStep);
   f.get(p.co).const(4).mul().set(dyStep);
   f.get(p.n).get(p.h).mul().set(rows);
@@ -209,13 +213,13 @@ function inputGrad(): ExportedFunction {
     }
   };
   const columnBlocks = (ciBlock: number): void => {
-    // Blocks of 4 columns, then single columns.
+    // Blocks of block.positions columns, then single columns.
     f.const(0).set(j0);
     f.block(() => {
       f.loop(() => {
-        f.get(j0).const(4).add().get(count).gtS().brIf(1);
-        micro(4, ciBlock);
-        f.get(j0).const(4).add().set(j0).br(0);
+        f.get(j0).const(block.positions).add().get(count).gtS().brIf(1);
+        micro(block.positions, ciBlock);
+        f.get(j0).const(block.positions).add().set(j0).br(0);
       });
     });
     forRange(f, j0, () => f.get(j0), () => f.get(count), 1, () => micro(1, ciBlock));
@@ -245,11 +249,8 @@ function inputGrad(): ExportedFunction {
             f.get(dxRow).get(lo).get(p.sw).mul().get(kw).add().get(p.left).sub().get(ciBytes).mul().add().set(dxStart);
             f.get(dyRow).get(lo).get(dyStep).mul().add().set(dyStart);
             f.get(p.wt).get(kh).get(p.fw).mul().get(kw).add().get(p.co).mul().get(ciBytes).mul().add().set(tap);
-            forRange(f, c0, () => f.const(0), () => f.get(ci8), 8, () => columnBlocks(8));
-            f.get(ci8).get(p.ci).ltS().if(() => {
-              f.get(ci8).set(c0);
-              columnBlocks(4);
-            });
+            forRange(f, c0, () => f.const(0), () => f.get(ci8), block.channels, () => columnBlocks(block.channels));
+            forRange(f, c0, () => f.get(ci8), () => f.get(p.ci), 4, () => columnBlocks(4));
           });
         });
       });
@@ -359,6 +360,6 @@ function gather32(): ExportedFunction {
 }
 
 /** The kernels' module, for a shared (threaded build) or a plain memory. */
-export function simdKernelModule(sharedMemory: boolean): Uint8Array {
-  return encodeModule([filterGrad(), inputGrad(), sumParts(), maxPoolGrad2x2(), gather32()], sharedMemory);
+export function simdKernelModule(sharedMemory: boolean, inputBlock: { readonly positions: number; readonly channels: number } = INPUT_BLOCK): Uint8Array {
+  return encodeModule([filterGrad(), inputGrad(inputBlock), sumParts(), maxPoolGrad2x2(), gather32()], sharedMemory);
 }
