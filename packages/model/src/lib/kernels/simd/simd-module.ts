@@ -14,6 +14,8 @@ export const FILTER_GRAD_ARGS = ['x', 'dy', 'dw', 'scratch', 'n', 'h', 'w', 'ci'
 export const INPUT_GRAD_ARGS = ['dy', 'wt', 'dx', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
 /** Parameter order of `gather32` (after `part, parts`); sizes in elements. */
 export const GATHER_ARGS = ['src', 'indices', 'dst', 'outer', 'size', 'count', 'slice'] as const;
+/** The block of dW that `filterGrad` keeps in registers: input x output channels (a multiple of 4). */
+export const FILTER_BLOCK = { inputs: 4, outputs: 8 } as const;
 /** The block of dx that `inputGrad` keeps in registers: columns x input channels (a multiple of 4). */
 export const INPUT_BLOCK = { positions: 2, channels: 16 } as const;
 /** Parameter order of `sumParts` (after `part, parts`). */
@@ -63,13 +65,13 @@ function share(f: FunctionBody, p: { part: number; parts: number }, total: numbe
  * of outer products x[ow, ci-block]^T dy[ow, co-block] over it: 4 input channels x 8 output
  * channels of dW stay in eight SIMD registers while the row streams past.
  */
-function filterGrad(): ExportedFunction {
+function filterGrad(block: { readonly inputs: number; readonly outputs: number } = FILTER_BLOCK): ExportedFunction {
   const { body: f, p } = params(FILTER_GRAD_ARGS);
   const L = (): number => f.local(i32);
   const [dst, bytes, r, r1, rows, nn, oh, dyRow, kh, ih, xRow, kw, lo, hi, count, num] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
   const [xStart, dyStart, xStep, dyStep, tap, c0, co0, ci4, co8, rowStride, xp, dp, k, at, i] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
-  const acc = Array.from({ length: 8 }, () => f.local(v128));
-  const d = [f.local(v128), f.local(v128)];
+  const acc = Array.from({ length: block.inputs * (block.outputs / 4) }, () => f.local(v128));
+  const d = Array.from({ length: block.outputs / 4 }, () => f.local(v128));
   const s = f.local(v128);
 
   // bytes = fh*fw*ci*co*4; dst = part == 0 ? dw : scratch + (part-1)*bytes
@@ -79,8 +81,9 @@ function filterGrad(): ExportedFunction {
     f.get(dst).get(i).add().f32x4Constant(0).v128Store();
   });
   f.get(p.co).const(4).mul().set(rowStride);
-  f.get(p.ci).const(-4).and().set(ci4);
-  f.get(p.co).const(-8).and().set(co8);
+  // ci4, co8: the channels covered by whole blocks (the rest go 1 input / 4 outputs at a time).
+  f.get(p.ci).get(p.ci).const(block.inputs).remS().sub().set(ci4);
+  f.get(p.co).get(p.co).const(block.outputs).remS().sub().set(co8);
   f.get(p.sw).get(p.ci).mul().const(4).mul().set(xStep);
   f.get(rowStride).set(dyStep);
   f.get(p.n).get(p.ho).mul().set(rows);
@@ -118,11 +121,8 @@ function filterGrad(): ExportedFunction {
     }
   };
   const outputBlocks = (ciBlock: number): void => {
-    forRange(f, co0, () => f.const(0), () => f.get(co8), 8, () => micro(ciBlock, 8));
-    f.get(co8).get(p.co).ltS().if(() => {
-      f.get(co8).set(co0);
-      micro(ciBlock, 4);
-    });
+    forRange(f, co0, () => f.const(0), () => f.get(co8), block.outputs, () => micro(ciBlock, block.outputs));
+    forRange(f, co0, () => f.get(co8), () => f.get(p.co), 4, () => micro(ciBlock, 4));
   };
 
   forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
@@ -146,7 +146,7 @@ function filterGrad(): ExportedFunction {
             f.get(xRow).get(lo).get(p.sw).mul().get(kw).add().get(p.left).sub().get(p.ci).mul().const(4).mul().add().set(xStart);
             f.get(dyRow).get(lo).get(rowStride).mul().add().set(dyStart);
             f.get(dst).get(kh).get(p.fw).mul().get(kw).add().get(p.ci).mul().get(rowStride).mul().add().set(tap);
-            forRange(f, c0, () => f.const(0), () => f.get(ci4), 4, () => outputBlocks(4));
+            forRange(f, c0, () => f.const(0), () => f.get(ci4), block.inputs, () => outputBlocks(block.inputs));
             forRange(f, c0, () => f.get(ci4), () => f.get(p.ci), 1, () => outputBlocks(1));
           });
         });
@@ -360,6 +360,9 @@ function gather32(): ExportedFunction {
 }
 
 /** The kernels' module, for a shared (threaded build) or a plain memory. */
-export function simdKernelModule(sharedMemory: boolean, inputBlock: { readonly positions: number; readonly channels: number } = INPUT_BLOCK): Uint8Array {
-  return encodeModule([filterGrad(), inputGrad(inputBlock), sumParts(), maxPoolGrad2x2(), gather32()], sharedMemory);
+export function simdKernelModule(
+  sharedMemory: boolean,
+  blocks: { readonly input?: { readonly positions: number; readonly channels: number }; readonly filter?: { readonly inputs: number; readonly outputs: number } } = {},
+): Uint8Array {
+  return encodeModule([filterGrad(blocks.filter), inputGrad(blocks.input), sumParts(), maxPoolGrad2x2(), gather32()], sharedMemory);
 }
