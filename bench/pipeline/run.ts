@@ -8,7 +8,7 @@
  *
  * Prints a table and writes bench/pipeline/RESULTS.md.
  */
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +18,8 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeImages, decodeSettingsKey, scanDataset, type ImageRecord, type Sample } from '@cxr/loader';
 import { batch, cacheSamples, prefetch, shuffle, toAsyncIterable, type Batch, type SampleCacheOptions } from '@cxr/preprocess';
 import { buildModel, initBackend, weightedBinaryCrossEntropy } from '@cxr/model';
+import { writeResults } from '../results-file.js';
 
-/** Hand-written notes below this line survive a rewrite of RESULTS.md. */
-const NOTES_MARKER = '<!-- Notes below this line are kept when run.ts rewrites this file. -->';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
 const { values } = parseArgs({
@@ -205,16 +204,7 @@ ${table}
 - Peak RSS includes the memory cache of the whole train set (${scanRow.samples} x ${size * size} bytes = ${mb(scanRow.samples * size * size)} MB of uint8 pixels).
 `;
     const target = join(here, 'RESULTS.md');
-    let notes = `\n${NOTES_MARKER}\n`;
-    try {
-      const previous = readFileSync(target, 'utf8');
-      const at = previous.indexOf(NOTES_MARKER);
-      if (at >= 0) notes = `\n${previous.slice(at)}`;
-    } catch {
-      // first run
-    }
-    writeFileSync(`${target}.tmp`, md + notes);
-    renameSync(`${target}.tmp`, target);
+    writeResults(target, md);
     console.log(`wrote ${target}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

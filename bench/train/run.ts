@@ -8,13 +8,13 @@
  * Prints a table and writes bench/train/RESULTS.md.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, initBackend, weightedBinaryCrossEntropy } from '@cxr/model';
+import { writeResults } from '../results-file.js';
 
 interface Measure {
   readonly label: string;
@@ -30,7 +30,6 @@ interface Measure {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const NOTES_MARKER = '<!-- Notes below this line are kept when run.ts rewrites this file. -->';
 const { values } = parseArgs({
   options: {
     child: { type: 'string' },
@@ -183,17 +182,6 @@ ${rows.join('\n')}
 ${runs.length > 2 ? `- Threads: with ${wasm.threads} threads a training step takes ${fmt(wasm.trainStepMs / (runs[1] as Measure).trainStepMs, 2)}x and an inference pass ${fmt(wasm.inferMs / (runs[1] as Measure).inferMs, 2)}x the time it takes with 1 (below 1 means faster).\n` : ''}
 Backend reasons: ${runs.map((r) => `${r.label}: ${r.reason}`).join('; ')}.
 ${profileText}`;
-  const target = join(here, 'RESULTS.md');
-  // Hand-written notes below the marker survive a re-run.
-  let notes = `\n${NOTES_MARKER}\n`;
-  try {
-    const old = readFileSync(target, 'utf8');
-    const at = old.indexOf(NOTES_MARKER);
-    if (at >= 0) notes = `\n${old.slice(at)}`;
-  } catch {
-    // first run
-  }
-  writeFileSync(`${target}.tmp`, report + notes);
-  renameSync(`${target}.tmp`, target);
+  writeResults(join(here, 'RESULTS.md'), report);
   process.stdout.write(report);
 }

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { SimdKernels } from './simd/simd-runner.js';
+import { convGeometry, SimdKernels } from './simd/simd-runner.js';
 import { call, heapOf, nhwcConv2DInfo, padOrCrop, release, transpose, type Info } from './wasm-calls.js';
 
 /** Parts of every weight gradient, whatever the thread count (the most threads the backend runs). */
@@ -29,7 +29,7 @@ export function conv2dBackpropFilterWasm(args: {
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
   const simd = SimdKernels.of(backend);
   if (simd !== undefined && info.outChannels % 4 === 0 && x.shape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
-    const [n, , , ci] = x.shape as [number, number, number, number];
+    const ci = info.inChannels;
     const co = info.outChannels;
     const heap = heapOf(backend);
     // A fixed split (each part sums its rows, then the parts are added in order): the same bits on any number of threads.
@@ -39,25 +39,7 @@ export function conv2dBackpropFilterWasm(args: {
     const scratch = parts > 1 ? heap.makeOutput([(parts - 1) * size], 'float32') : undefined;
     const dw = simd.address(out);
     const spare = scratch === undefined ? 0 : simd.address(scratch);
-    simd.run('filterGrad', parts, {
-      x: simd.address(x),
-      dy: simd.address(dy),
-      dw,
-      scratch: spare,
-      n,
-      h: inHeight,
-      w: inWidth,
-      ci,
-      ho: outHeight,
-      wo: outWidth,
-      co,
-      fh: filterHeight,
-      fw: filterWidth,
-      sh: strideHeight,
-      sw: strideWidth,
-      top: padInfo.top,
-      left: padInfo.left,
-    });
+    simd.run('filterGrad', parts, { x: simd.address(x), dy: simd.address(dy), dw, scratch: spare, ...convGeometry(info) });
     if (scratch !== undefined) {
       simd.run('sumParts', parts, { dst: dw, scratch: spare, count: size, copies: parts - 1 });
       release(backend, scratch);

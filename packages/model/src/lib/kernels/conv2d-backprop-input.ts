@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { SimdKernels } from './simd/simd-runner.js';
+import { convGeometry, SimdKernels } from './simd/simd-runner.js';
 import { call, heapOf, nhwcConv2DInfo, padOrCrop, release, spread, transpose, type Info } from './wasm-calls.js';
 
 /**
@@ -25,24 +25,7 @@ export function conv2dBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; b
   if (simd !== undefined && info.inChannels % 4 === 0 && attrs.inputShape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
     const wt = transpose(backend, filter, [0, 1, 3, 2]); // [fh, fw, Co, Ci]
     const out = heapOf(backend).makeOutput([...attrs.inputShape], 'float32');
-    simd.run('inputGrad', simd.maxThreads, {
-      dy: simd.address(dy),
-      wt: simd.address(wt),
-      dx: simd.address(out),
-      n: info.batchSize,
-      h: inHeight,
-      w: inWidth,
-      ci: info.inChannels,
-      ho: outHeight,
-      wo: outWidth,
-      co: info.outChannels,
-      fh: filterHeight,
-      fw: filterWidth,
-      sh: strideHeight,
-      sw: strideWidth,
-      top: padInfo.top,
-      left: padInfo.left,
-    });
+    simd.run('inputGrad', simd.maxThreads, { dy: simd.address(dy), wt: simd.address(wt), dx: simd.address(out), ...convGeometry(info) });
     release(backend, wt);
     return out;
   }

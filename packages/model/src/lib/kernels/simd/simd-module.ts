@@ -57,6 +57,28 @@ function share(f: FunctionBody, p: { part: number; parts: number }, total: numbe
 }
 
 /**
+ * The output columns ow whose input column ow*sw+kw-left lies in [0, w), for filter column kw:
+ * sets `lo`, `hi` (exclusive) and `count` = max(0, hi - lo); `num` is scratch.
+ */
+function validColumns(
+  f: FunctionBody,
+  p: { readonly left: number; readonly sw: number; readonly w: number; readonly wo: number },
+  kw: number,
+  at: { readonly num: number; readonly lo: number; readonly hi: number; readonly count: number },
+): void {
+  const { num, lo, hi, count } = at;
+  // lo = left-kw <= 0 ? 0 : ceil((left-kw)/sw)
+  f.get(p.left).get(kw).sub().set(num);
+  f.const(0).get(num).get(p.sw).add().const(1).sub().get(p.sw).divS().get(num).const(0).leS().select().set(lo);
+  // hi = w-1+left-kw < 0 ? 0 : min(wo, (w-1+left-kw)/sw + 1)
+  f.get(p.w).const(1).sub().get(p.left).add().get(kw).sub().set(num);
+  f.get(num).get(p.sw).divS().const(1).add().set(hi);
+  f.get(hi).get(p.wo).get(hi).get(p.wo).ltS().select().set(hi);
+  f.const(0).get(hi).get(num).const(0).ltS().select().set(hi);
+  f.get(hi).get(lo).sub().set(count);
+}
+
+/**
  * dW[kh,kw,ci,co] = sum over n, oh, ow of x[n, oh*sh+kh-top, ow*sw+kw-left, ci] * dy[n,oh,ow,co]
  * (NHWC, dilation 1; x positions outside the image read as zero). Part 0 writes `dw`, part p > 0
  * writes `scratch + (p-1) * |dW|`; `sumParts` then adds the parts up. Needs `co % 4 == 0`.
@@ -134,15 +156,8 @@ function filterGrad(block: { readonly inputs: number; readonly outputs: number }
       f.get(ih).const(0).geS().get(ih).get(p.h).ltS().and().if(() => {
         f.get(p.x).get(nn).get(p.h).mul().get(ih).add().get(p.w).mul().get(p.ci).mul().const(4).mul().add().set(xRow);
         forRange(f, kw, () => f.const(0), () => f.get(p.fw), 1, () => {
-          // lo = left-kw <= 0 ? 0 : ceil((left-kw)/sw)
-          f.get(p.left).get(kw).sub().set(num);
-          f.const(0).get(num).get(p.sw).add().const(1).sub().get(p.sw).divS().get(num).const(0).leS().select().set(lo);
-          // hi = w-1+left-kw < 0 ? 0 : min(wo, (w-1+left-kw)/sw + 1)
-          f.get(p.w).const(1).sub().get(p.left).add().get(kw).sub().set(num);
-          f.get(num).get(p.sw).divS().const(1).add().set(hi);
-          f.get(hi).get(p.wo).get(hi).get(p.wo).ltS().select().set(hi);
-          f.const(0).get(hi).get(num).const(0).ltS().select().set(hi);
-          f.get(hi).get(lo).sub().tee(count).const(0).gtS().if(() => {
+          validColumns(f, p, kw, { num, lo, hi, count });
+          f.get(count).const(0).gtS().if(() => {
             f.get(xRow).get(lo).get(p.sw).mul().get(kw).add().get(p.left).sub().get(p.ci).mul().const(4).mul().add().set(xStart);
             f.get(dyRow).get(lo).get(rowStride).mul().add().set(dyStart);
             f.get(dst).get(kh).get(p.fw).mul().get(kw).add().get(p.ci).mul().get(rowStride).mul().add().set(tap);
@@ -239,13 +254,8 @@ function inputGrad(block: { readonly positions: number; readonly channels: numbe
       f.get(t).const(0).geS().get(oh).get(p.sh).mul().get(t).eq().and().get(oh).get(p.ho).ltS().and().if(() => {
         f.get(p.dy).get(nn).get(p.ho).mul().get(oh).add().get(p.wo).mul().get(dyStep).mul().add().set(dyRow);
         forRange(f, kw, () => f.const(0), () => f.get(p.fw), 1, () => {
-          f.get(p.left).get(kw).sub().set(num);
-          f.const(0).get(num).get(p.sw).add().const(1).sub().get(p.sw).divS().get(num).const(0).leS().select().set(lo);
-          f.get(p.w).const(1).sub().get(p.left).add().get(kw).sub().set(num);
-          f.get(num).get(p.sw).divS().const(1).add().set(hi);
-          f.get(hi).get(p.wo).get(hi).get(p.wo).ltS().select().set(hi);
-          f.const(0).get(hi).get(num).const(0).ltS().select().set(hi);
-          f.get(hi).get(lo).sub().tee(count).const(0).gtS().if(() => {
+          validColumns(f, p, kw, { num, lo, hi, count });
+          f.get(count).const(0).gtS().if(() => {
             f.get(dxRow).get(lo).get(p.sw).mul().get(kw).add().get(p.left).sub().get(ciBytes).mul().add().set(dxStart);
             f.get(dyRow).get(lo).get(dyStep).mul().add().set(dyStart);
             f.get(p.wt).get(kh).get(p.fw).mul().get(kw).add().get(p.co).mul().get(ciBytes).mul().add().set(tap);

@@ -73,6 +73,25 @@ interface TensorDataLike {
   readonly memoryOffset: number;
 }
 
+/** The geometry arguments of `filterGrad` and `inputGrad`, from tfjs' convolution info (NHWC, dilation 1). */
+export function convGeometry(info: tf.backend_util.Conv2DInfo): Pick<KernelArgs<'filterGrad'>, 'n' | 'h' | 'w' | 'ci' | 'ho' | 'wo' | 'co' | 'fh' | 'fw' | 'sh' | 'sw' | 'top' | 'left'> {
+  return {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: info.inChannels,
+    ho: info.outHeight,
+    wo: info.outWidth,
+    co: info.outChannels,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
+}
+
 /** The generated kernels bound to one backend's memory. */
 export class SimdKernels {
   private readonly kernels: Exports;
