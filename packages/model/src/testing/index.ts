@@ -86,3 +86,7 @@ export {
   seededValues,
   type KernelCase,
 } from './kernel-cases.js';
+
+/** The generated SIMD kernel module and the `WebAssembly` global it runs on (for benchmarks of its register blocks). */
+export { FILTER_BLOCK, INPUT_BLOCK, simdKernelModule } from '../lib/kernels/simd/simd-module.js';
+export { webAssembly } from '../lib/kernels/simd/emit.js';

@@ -1,0 +1,69 @@
+/**
+ * Where one training step of a model goes on a backend: step and inference times, then kernel
+ * time by kernel name, and the convolution gradients by shape. Batch 32 of noise images; the
+ * compact CNN with the default augmentation (flip, 10 degrees, zoom 0.1), as `cxr train` builds it.
+ *
+ *   npx tsx --conditions=@cxr/source bench/train/profile-step.ts [--architecture compact-cnn|bench-cnn] [--size 128] [--backend wasm]
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { buildModel, initBackend, weightedBinaryCrossEntropy, type BackendName } from '@cxr/model';
+
+const { values } = parseArgs({
+  options: {
+    architecture: { type: 'string', default: 'compact-cnn' },
+    size: { type: 'string', default: '128' },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
+const architecture = values.architecture === 'bench-cnn' ? 'bench-cnn' : 'compact-cnn';
+const size = Number(values.size);
+const batch = 32;
+const choice = await initBackend({ backend: values.backend as BackendName });
+const model = buildModel({
+  architecture,
+  imageSize: size,
+  seed: 7,
+  ...(architecture === 'compact-cnn' ? { augment: { flip: true, rotationDegrees: 10, zoom: 0.1 } } : {}),
+});
+const optimizer = tf.train.adam(1e-3);
+const x = tf.randomUniform([batch, size, size, 1], 0, 255, 'float32', 1);
+const y = tf.tensor2d(Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
+const step = (): void => {
+  const cost = optimizer.minimize(() => tf.tidy(() => weightedBinaryCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor)), true);
+  cost?.dataSync();
+  cost?.dispose();
+};
+const infer = (): void => {
+  const out = model.predict(x) as tf.Tensor;
+  out.dataSync();
+  out.dispose();
+};
+const timed = (f: () => void, n: number): number => {
+  const t = performance.now();
+  for (let i = 0; i < n; i++) f();
+  return (performance.now() - t) / n;
+};
+for (let i = 0; i < 3; i++) step();
+infer();
+const stepMs = timed(step, 5);
+const inferMs = timed(infer, 5);
+const profile = await tf.profile(step);
+const byName = new Map<string, number>();
+// Entries named '<op>__op' wrap the kernels they run (counted under their own names): leave them out.
+for (const k of profile.kernels.filter((entry) => !entry.name.endsWith('__op'))) byName.set(k.name, (byName.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+const kernelMs = [...byName.values()].reduce((a, b) => a + b, 0);
+const lines = [
+  `${architecture}, batch ${batch}, ${size} px, ${choice.name} (${choice.threads} thread(s)): training step ${stepMs.toFixed(0)} ms (mean of 5), inference ${inferMs.toFixed(0)} ms; kernels ${kernelMs.toFixed(0)} ms of one profiled step (the rest is JavaScript: tape, layers, augmentation set-up)`,
+  '',
+  '| kernel | ms |',
+  '| --- | ---: |',
+  ...[...byName].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms >= 0.5).map(([name, ms]) => `| ${name} | ${ms.toFixed(1)} |`),
+  '',
+  '| convolution gradient | input shapes | ms |',
+  '| --- | --- | ---: |',
+  ...profile.kernels
+    .filter((k) => k.name.startsWith('Conv2DBackprop'))
+    .map((k) => `| ${k.name} | ${JSON.stringify(k.inputShapes)} | ${(k.kernelTimeMs as number).toFixed(1)} |`),
+];
+process.stdout.write(`${lines.join('\n')}\n`);
