@@ -9,7 +9,8 @@ import { FILTER_GRAD_ARGS, GATHER_ARGS, INPUT_GRAD_ARGS, MAX_POOL_GRAD_ARGS, SUM
  * memory, with as many threads as the backend uses. With the threaded build that memory is
  * shared: each extra thread is a worker holding its own instance of the kernels on the same
  * memory, parked on an `Atomics.wait` between jobs (a job costs a few microseconds to hand
- * out). The main thread takes part 0 of every job and waits for the others.
+ * out). Thread t runs parts t, t + threads, ... of a job; the main thread is thread 0 and waits
+ * for every worker to report before it returns.
  */
 
 const KERNELS = { filterGrad: FILTER_GRAD_ARGS, inputGrad: INPUT_GRAD_ARGS, sumParts: SUM_PARTS_ARGS, maxPoolGrad2x2: MAX_POOL_GRAD_ARGS, gather32: GATHER_ARGS } as const;
@@ -55,9 +56,10 @@ while (kernels !== undefined) {
     } catch {
       Atomics.store(ctrl, ${FAILED}, 1);
     }
-    Atomics.add(ctrl, ${DONE}, 1);
-    Atomics.notify(ctrl, ${DONE});
   }
+  // Every worker reports, taking part or not: the main thread rewrites this block only when all have.
+  Atomics.add(ctrl, ${DONE}, 1);
+  Atomics.notify(ctrl, ${DONE});
 }
 `;
 
@@ -194,9 +196,11 @@ export class SimdKernels {
     } catch (error) {
       failure = error;
     }
+    // Wait for every worker, also those without a part, so none is still reading this job's
+    // control words when the next job writes them.
     for (;;) {
       const done = Atomics.load(control, DONE);
-      if (done >= threads - 1) break;
+      if (done >= this.workers) break;
       Atomics.wait(control, DONE, done);
     }
     if (failure !== undefined) throw failure;
