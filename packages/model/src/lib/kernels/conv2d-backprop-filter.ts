@@ -28,7 +28,7 @@ export function conv2dBackpropFilterWasm(args: {
   const info = nhwcConv2DInfo('Conv2DBackpropFilter', x.shape, attrs.filterShape, attrs);
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
   const simd = SimdKernels.of(backend);
-  if (simd !== undefined && info.outChannels % 4 === 0 && x.shape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
+  if (simd !== undefined && x.dtype === 'float32' && dy.dtype === 'float32' && info.outChannels % 4 === 0 && x.shape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
     const ci = info.inChannels;
     const co = info.outChannels;
     const heap = heapOf(backend);

@@ -22,7 +22,7 @@ export function conv2dBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; b
   const info = nhwcConv2DInfo('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs);
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
   const simd = SimdKernels.of(backend);
-  if (simd !== undefined && info.inChannels % 4 === 0 && attrs.inputShape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
+  if (simd !== undefined && dy.dtype === 'float32' && filter.dtype === 'float32' && info.inChannels % 4 === 0 && attrs.inputShape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
     const wt = transpose(backend, filter, [0, 1, 3, 2]); // [fh, fw, Co, Ci]
     const out = heapOf(backend).makeOutput([...attrs.inputShape], 'float32');
     simd.run('inputGrad', simd.maxThreads, { dy: simd.address(dy), wt: simd.address(wt), dx: simd.address(out), ...convGeometry(info) });

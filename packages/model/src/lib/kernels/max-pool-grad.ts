@@ -28,7 +28,8 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   // Allocate first: allocation may grow the heap, which detaches earlier views.
   const out = heapOf(backend).makeOutput([...x.shape], 'float32');
   const tiles = strideHeight === fh && strideWidth === fw && outHeight * fh === inHeight && outWidth * fw === inWidth && padInfo.top === 0 && padInfo.left === 0;
-  const simd = tiles && fh === 2 && fw === 2 && channels % 4 === 0 ? SimdKernels.of(backend) : undefined;
+  const float = x.dtype === 'float32' && dy.dtype === 'float32';
+  const simd = float && tiles && fh === 2 && fw === 2 && channels % 4 === 0 ? SimdKernels.of(backend) : undefined;
   if (simd !== undefined && out.shape.every((d) => d > 0)) {
     const args = { x: simd.address(x), dy: simd.address(dy), dx: simd.address(out), n: batchSize, h: inHeight, w: inWidth, c: channels };
     simd.run('maxPoolGrad2x2', simd.maxThreads, args);
