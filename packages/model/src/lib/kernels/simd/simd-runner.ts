@@ -9,7 +9,10 @@ import { FILTER_GRAD_ARGS, GATHER_ARGS, INPUT_GRAD_ARGS, MAX_POOL_GRAD_ARGS, SUM
  * memory, with as many threads as the backend uses. With the threaded build that memory is
  * shared: each extra thread is a worker holding its own instance of the kernels on the same
  * memory, parked on an `Atomics.wait` between jobs (a job costs a few microseconds to hand
- * out). Thread t runs parts t, t + threads, ... of a job; the main thread is thread 0 and waits
+ * out). The threads of a job claim its parts one by one from a shared counter, so a worker that
+ * the OS runs late (XNNPACK's own pool threads spin for a while after each of its operators)
+ * leaves its parts to the others instead of holding the job up. Each part writes only its own
+ * output, so the result does not depend on who ran it. The main thread takes part too and waits
  * for every worker to report before it returns.
  */
 
@@ -27,7 +30,9 @@ const FAILED = 4;
 const DONE = 5;
 const READY = 6;
 const THREADS = 7;
-const ARGS = 8;
+/** The next part of the job to claim: threads take parts as they get to them. */
+const NEXT = 8;
+const ARGS = 9;
 const CONTROL_WORDS = ARGS + 32;
 
 const WORKER_SOURCE = `
@@ -52,7 +57,7 @@ while (kernels !== undefined) {
   if (index < threads) {
     const args = Array.from(ctrl.subarray(${ARGS}, ${ARGS} + ctrl[${ARG_COUNT}]));
     try {
-      for (let part = index; part < parts; part += threads) kernels[names[job]](part, parts, ...args);
+      for (let part = Atomics.add(ctrl, ${NEXT}, 1); part < parts; part = Atomics.add(ctrl, ${NEXT}, 1)) kernels[names[job]](part, parts, ...args);
     } catch {
       Atomics.store(ctrl, ${FAILED}, 1);
     }
@@ -166,8 +171,8 @@ export class SimdKernels {
   }
 
   /**
-   * Runs kernel `name` split into `parts` (any count: thread t runs parts t, t + threads, ...) on
-   * up to `maxThreads` threads, and returns when all parts are done. The split, not the number of
+   * Runs kernel `name` split into `parts` (any count; each thread claims the next unclaimed part
+   * until none is left) on up to `maxThreads` threads, and returns when all parts are done. The split, not the number of
    * threads, decides the result: a kernel whose parts add up (filterGrad) gives the same bits on
    * any number of threads for the same `parts`.
    */
@@ -188,13 +193,16 @@ export class SimdKernels {
     control[THREADS] = threads;
     control[JOB] = NAMES.indexOf(name);
     Atomics.store(control, DONE, 0);
+    Atomics.store(control, NEXT, 0);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
     let failure: unknown;
     try {
-      for (let part = 0; part < parts; part += threads) kernel(part, parts, ...values);
+      for (let part = Atomics.add(control, NEXT, 1); part < parts; part = Atomics.add(control, NEXT, 1)) kernel(part, parts, ...values);
     } catch (error) {
       failure = error;
+      // Leave no part for the workers to start after this.
+      Atomics.store(control, NEXT, parts);
     }
     // Wait for every worker, also those without a part, so none is still reading this job's
     // control words when the next job writes them.
