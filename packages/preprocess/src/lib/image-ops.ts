@@ -231,7 +231,8 @@ export function standardizeImage(image: tf.Tensor3D, stdFloor?: number): tf.Tens
 }
 
 /**
- * Mirrors images left-right where `flips` says so (one boolean per image, or one for all).
+ * Mirrors images left-right where `flips` says so (one boolean per image, or one for all). The
+ * result has the input's dtype and exactly its pixel values.
  *
  * @example
  * const mirrored = flipImages(batch, [true, false]);
