@@ -13,8 +13,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, initBackend, weightedBinaryCrossEntropy } from '@cxr/model';
+import { buildModel, initBackend } from '@cxr/model';
 import { writeResults } from '../results-file.js';
+import { stepFunctions } from './steps.js';
 
 interface Measure {
   readonly label: string;
@@ -65,18 +66,8 @@ function data(): { x: tf.Tensor4D; y: tf.Tensor2D } {
 async function child(backend: 'wasm' | 'cpu', threads: number | undefined, steps: number): Promise<Measure> {
   const choice = await initBackend({ backend, ...(threads === undefined ? {} : { threads }) });
   const model = buildModel({ architecture: 'bench-cnn', imageSize: size, seed: 7 });
-  const optimizer = tf.train.adam(1e-3);
   const { x, y } = data();
-  const trainStep = (): void => {
-    const cost = optimizer.minimize(() => tf.tidy(() => weightedBinaryCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor)), true);
-    cost?.dataSync();
-    cost?.dispose();
-  };
-  const infer = (): void => {
-    const out = model.predict(x) as tf.Tensor;
-    out.dataSync();
-    out.dispose();
-  };
+  const { trainStep, infer } = stepFunctions(model, x, y);
   // One warm-up step (XNNPACK operator set-up) on wasm; cpu has nothing to warm and is slow.
   if (backend === 'wasm') {
     trainStep();
