@@ -52,7 +52,6 @@ const SIMD = {
   store: 0x0b,
   f32x4Splat: 0x13,
   f32x4Gt: 0x44,
-  not: 0x4d,
   and: 0x4e,
   andnot: 0x4f,
   or: 0x50,
@@ -151,17 +150,11 @@ export class FunctionBody {
   and(): this {
     return this.op(0x71);
   }
-  or(): this {
-    return this.op(0x72);
-  }
   eqz(): this {
     return this.op(0x45);
   }
   eq(): this {
     return this.op(0x46);
-  }
-  ne(): this {
-    return this.op(0x47);
   }
   ltS(): this {
     return this.op(0x48);
@@ -178,9 +171,6 @@ export class FunctionBody {
   /** `select`: [a, b, condition] -> condition ? a : b. */
   select(): this {
     return this.op(0x1b);
-  }
-  drop(): this {
-    return this.op(0x1a);
   }
 
   /** `block ... end`; `br 0` inside jumps past the end. */
