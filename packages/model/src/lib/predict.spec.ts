@@ -33,6 +33,7 @@ describe('predict', () => {
     out.forEach((p, i) => {
       const z = logits[i] as number;
       expect(p.probability).toBeCloseTo(1 / (1 + Math.exp(-z)), 6);
+      expect(p.logit).toBeCloseTo(z, 5);
       expect(p.predictedLabel).toBe(p.probability >= threshold ? 1 : 0);
     });
     model.dispose();

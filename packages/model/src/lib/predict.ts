@@ -19,7 +19,8 @@ export interface PredictOptions {
 /**
  * Runs the model on each batch (inference mode: augmentation off, batch norm on its moving
  * statistics) and emits one {@link Prediction} per image, in batch order: the image's id, the
- * probability of PNEUMONIA (the sigmoid of the model's logit) and the label when the batch
+ * probability of PNEUMONIA (the sigmoid of the model's logit), the logit itself (for calibration:
+ * `sigmoid(logit / temperature)`), and the label when the batch
  * carries one (`y` 0 or 1; any other value, e.g. NaN for unlabelled images, gives `undefined`),
  * and `predictedLabel` (probability >= threshold) when `metadata.threshold` is set.
  *
@@ -47,12 +48,18 @@ export function predict(options: PredictOptions): OperatorFunction<Batch, Predic
   }
   const run = async (batch: Batch): Promise<Prediction[]> => {
     checkBatchShape('predict', options.model, batch);
-    const probabilities = tf.tidy(() => tf.sigmoid(tf.reshape(options.model.predict(batchImages(batch)) as tf.Tensor, [-1])));
+    const [logitTensor, probabilities] = tf.tidy(() => {
+      const z = tf.reshape(options.model.predict(batchImages(batch)) as tf.Tensor, [-1]);
+      return [z, tf.sigmoid(z)];
+    });
     let values: Float32Array;
+    let logits: Float32Array;
     try {
       values = (await probabilities.data()) as Float32Array;
+      logits = (await logitTensor.data()) as Float32Array;
     } finally {
       probabilities.dispose();
+      logitTensor.dispose();
     }
     const predictions: Prediction[] = [];
     for (let i = 0; i < batch.shape[0]; i += 1) {
@@ -61,6 +68,7 @@ export function predict(options: PredictOptions): OperatorFunction<Batch, Predic
       predictions.push({
         id: batch.ids[i] as string,
         probability,
+        logit: logits[i] as number,
         label: y === 0 || y === 1 ? y : undefined,
         ...(threshold === undefined ? {} : { predictedLabel: probability >= threshold ? 1 : 0 }),
       });

@@ -28,6 +28,11 @@ export interface Prediction {
   readonly id: string;
   /** Probability of the positive class (PNEUMONIA). */
   readonly probability: number;
+  /**
+   * The model's raw output before the sigmoid (`probability = sigmoid(logit)`), when the producer
+   * has it (`predict` always sets it). Calibration rescales it: `sigmoid(logit / temperature)`.
+   */
+  readonly logit?: number;
   /** The true label when known. */
   readonly label: 0 | 1 | undefined;
   /** The decision at the model's saved threshold (present when the model's metadata has one). */
