@@ -164,7 +164,7 @@ export async function pixelHistogramSection(
 
   const where = `layer “${layer.name}” (${layerClassName(layer)})`;
   const chart = await renderChart({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     hconcat: [
       histogramChartSpec('Before standardization', `pixel value into ${layer.name}`, series(beforeValues, bLo, bHi)),
       histogramChartSpec('After standardization', `pixel value out of ${layer.name}`, series(afterValues, aLo, aHi)),

@@ -9,7 +9,7 @@ export type ClassNames = readonly [string, string];
 /** NORMAL (0) and PNEUMONIA (1). */
 export const DEFAULT_CLASS_NAMES: ClassNames = ['NORMAL', 'PNEUMONIA'];
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
 const CONFIG: Config = {
   font: PLOT_FONT,

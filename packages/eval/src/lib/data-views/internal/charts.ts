@@ -27,7 +27,7 @@ export function histogramChartSpec(
     });
   });
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     width: size.width,
     height: size.height,
@@ -55,7 +55,7 @@ export function groupedBarSpec(options: {
   const format = options.valueFormat ?? ',d';
   const seriesDomain = options.seriesDomain ?? [...new Set(options.values.map((v) => v.series))];
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title,
     data: { values: options.values.map((v) => ({ ...v })) },
     width: { step: 28 },
@@ -102,7 +102,7 @@ export function rangeChartSpec(options: {
   const groupDomain = options.groupDomain ?? [...new Set(options.rows.map((r) => r.group))];
   const format = options.format ?? ',.0f';
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: options.title, subtitle: options.subtitle },
     width: 420,
     height: { step: 30 },
@@ -131,7 +131,7 @@ export function shareBarSpec(options: {
   readonly categoryTitle: string;
 }): ChartSpec {
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title,
     width: 420,
     height: { step: 34 },
@@ -159,7 +159,7 @@ export function commonValuesSpec(options: {
   for (const v of options.values) best.set(v.value, Math.max(best.get(v.value) ?? 0, v.share));
   const order = [...best.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([value]) => value);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title,
     width: 420,
     height: { step: 14 },
