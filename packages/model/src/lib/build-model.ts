@@ -2,7 +2,10 @@ import {
   AUGMENT_DEFAULTS,
   deriveSeed,
   randomFlipLayer,
+  randomGammaLayer,
+  randomIntensityLayer,
   randomRotationLayer,
+  randomShiftLayer,
   randomZoomLayer,
   standardizeLayer,
   type AugmentOptions,
@@ -80,8 +83,9 @@ function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 
 
 /**
  * Builds an untrained classifier: input images (pixel values 0-255) go through the
- * augmentation layers of `@cxr/preprocess` (random flip, rotation in degrees, zoom; active
- * only in training), its per-image standardization layer, then the chosen network, which
+ * augmentation layers of `@cxr/preprocess` (random flip, rotation in degrees, zoom, shift, gamma;
+ * active only in training), its per-image standardization layer, the random contrast/brightness/noise
+ * layer (training only; after standardization, which would otherwise undo it), then the chosen network, which
  * ends in ONE LOGIT (a linear unit; apply a sigmoid for the probability of PNEUMONIA, as
  * {@link predict} does). The preprocessing layers are serializable, so a saved model
  * preprocesses exactly as in training.
@@ -112,8 +116,20 @@ export function buildModel(options: BuildModelOptions): tfl.LayersModel {
     if (degrees > 0) x = randomRotationLayer({ name: 'augment_rotation', seed: deriveSeed(o.seed, 'augment', 'rotation'), degrees }).apply(x) as tfl.SymbolicTensor;
     const zoom = a.zoom ?? AUGMENT_DEFAULTS.zoom;
     if (zoom > 0) x = randomZoomLayer({ name: 'augment_zoom', seed: deriveSeed(o.seed, 'augment', 'zoom'), factor: zoom }).apply(x) as tfl.SymbolicTensor;
+    const shift = a.shift ?? AUGMENT_DEFAULTS.shift;
+    if (shift > 0) x = randomShiftLayer({ name: 'augment_shift', seed: deriveSeed(o.seed, 'augment', 'shift'), shift }).apply(x) as tfl.SymbolicTensor;
+    const gamma = a.gamma ?? AUGMENT_DEFAULTS.gamma;
+    if (gamma > 0) x = randomGammaLayer({ name: 'augment_gamma', seed: deriveSeed(o.seed, 'augment', 'gamma'), gamma }).apply(x) as tfl.SymbolicTensor;
   }
   x = standardizeLayer({ name: 'standardize' }).apply(x) as tfl.SymbolicTensor;
+  if (o.augment !== false) {
+    const contrast = o.augment.contrast ?? AUGMENT_DEFAULTS.contrast;
+    const brightness = o.augment.brightness ?? AUGMENT_DEFAULTS.brightness;
+    const noise = o.augment.noise ?? AUGMENT_DEFAULTS.noise;
+    if (contrast > 0 || brightness > 0 || noise > 0) {
+      x = randomIntensityLayer({ name: 'augment_intensity', seed: deriveSeed(o.seed, 'augment', 'intensity'), contrast, brightness, noise }).apply(x) as tfl.SymbolicTensor;
+    }
+  }
   const factory = new LayerFactory(o.seed);
   let output: tfl.SymbolicTensor;
   switch (o.architecture) {

@@ -1,3 +1,4 @@
+import type { AugmentOptions } from '@cxr/preprocess';
 import { COMPACT_CNN_DEFAULTS, type Architecture, type CompactCnnShape } from './build-model.js';
 
 /** The settings `cxr train` uses by default (see {@link DEFAULT_TRAINING}). */
@@ -11,7 +12,7 @@ export interface TrainingDefaults {
   readonly reduceLrPatience: number;
   readonly reduceLrFactor: number;
   readonly minLearningRate: number;
-  readonly augment: { readonly flip: boolean; readonly rotationDegrees: number; readonly zoom: number };
+  readonly augment: Readonly<AugmentOptions>;
   readonly compact: CompactCnnShape;
   /** Share of the pooled train+val images held out for validation. */
   readonly valFraction: number;

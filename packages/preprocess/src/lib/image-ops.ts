@@ -23,6 +23,20 @@ export interface AugmentParams {
   readonly rotationDegrees: number;
   /** Scale factor: above 1 zooms in (content larger), below 1 zooms out. */
   readonly zoom: number;
+  /** Horizontal shift of the content, as a fraction of the width (positive moves it right); 0 when off. */
+  readonly shiftX: number;
+  /** Vertical shift of the content, as a fraction of the height (positive moves it down); 0 when off. */
+  readonly shiftY: number;
+  /** Gamma exponent applied to pixel values scaled to [0, 1] (`255 * (x / 255) ** gamma`); 1 when off. */
+  readonly gamma: number;
+  /** Contrast factor about the image's own mean; 1 when off. */
+  readonly contrast: number;
+  /** Brightness offset in units of the image's own standard deviation; 0 when off. */
+  readonly brightness: number;
+  /** Standard deviation of added Gaussian noise, in units of the image's own standard deviation; 0 when off. */
+  readonly noise: number;
+  /** Seed of the noise pixels (drawn whatever the options, so the other draws never move). */
+  readonly noiseSeed: number;
 }
 
 /** Ranges the augmentation parameters are drawn from. */
@@ -33,10 +47,23 @@ export interface AugmentOptions {
   readonly rotationDegrees?: number;
   /** Largest zoom fraction (factor uniform in [1 - z, 1 + z]), 0..0.9. Default 0.1. */
   readonly zoom?: number;
+  /** Largest shift as a fraction of the side (each of x and y uniform in [-s, s]), 0..0.5. Default 0 (off). */
+  readonly shift?: number;
+  /** Gamma range g, 0..2: the exponent is `exp(u * ln(1 + g))` with u uniform in [-1, 1] (1/(1+g) to 1+g). Default 0 (off). */
+  readonly gamma?: number;
+  /** Largest contrast change c, 0..0.9: factor uniform in [1 - c, 1 + c] about the image's mean. Default 0 (off). */
+  readonly contrast?: number;
+  /** Largest brightness offset b, 0..2, in the image's standard deviations (uniform in [-b, b]). Default 0 (off). */
+  readonly brightness?: number;
+  /** Largest noise level n, 0..1: Gaussian noise with a standard deviation uniform in [0, n] image standard deviations. Default 0 (off). */
+  readonly noise?: number;
 }
 
 /** Defaults of {@link AugmentOptions}, filled in one place. */
-export const AUGMENT_DEFAULTS: Required<AugmentOptions> = Object.freeze({ flip: true, rotationDegrees: 10, zoom: 0.1 });
+export const AUGMENT_DEFAULTS: Required<AugmentOptions> = Object.freeze({ flip: true, rotationDegrees: 10, zoom: 0.1, shift: 0, gamma: 0, contrast: 0, brightness: 0, noise: 0 });
+
+/** Every augmentation off: the base of a single layer's own options. */
+export const AUGMENT_NONE: Required<AugmentOptions> = Object.freeze({ flip: false, rotationDegrees: 0, zoom: 0, shift: 0, gamma: 0, contrast: 0, brightness: 0, noise: 0 });
 
 /** Validates augmentation ranges for `stage` and fills the defaults. */
 export function resolveAugmentOptions(stage: string, options: AugmentOptions = {}): Required<AugmentOptions> {
@@ -45,15 +72,21 @@ export function resolveAugmentOptions(stage: string, options: AugmentOptions = {
     flip: requireBoolean(stage, 'flip', options.flip ?? AUGMENT_DEFAULTS.flip),
     rotationDegrees: requireNumber(stage, 'rotationDegrees', options.rotationDegrees ?? AUGMENT_DEFAULTS.rotationDegrees, 0, 180),
     zoom: requireNumber(stage, 'zoom', options.zoom ?? AUGMENT_DEFAULTS.zoom, 0, 0.9),
+    shift: requireNumber(stage, 'shift', options.shift ?? AUGMENT_DEFAULTS.shift, 0, 0.5),
+    gamma: requireNumber(stage, 'gamma', options.gamma ?? AUGMENT_DEFAULTS.gamma, 0, 2),
+    contrast: requireNumber(stage, 'contrast', options.contrast ?? AUGMENT_DEFAULTS.contrast, 0, 0.9),
+    brightness: requireNumber(stage, 'brightness', options.brightness ?? AUGMENT_DEFAULTS.brightness, 0, 2),
+    noise: requireNumber(stage, 'noise', options.noise ?? AUGMENT_DEFAULTS.noise, 0, 1),
   };
 }
 
 /**
  * Draws one image's augmentation parameters from a seed (the random half of augmentation).
  *
- * Three numbers are always drawn in the same order (flip, angle, zoom), so each parameter depends
- * only on the seed and its own range: the separate flip, rotation and zoom layers, given the same
- * seed, draw exactly the parameters this function returns for their combined options.
+ * Ten numbers are always drawn in the same order (flip, angle, zoom, shift x, shift y, gamma,
+ * contrast, brightness, noise level, noise seed), so each parameter depends only on the seed and
+ * its own range: the separate layers, given the same seed, draw exactly the parameters this
+ * function returns for their combined options.
  *
  * @example
  * const p = drawAugmentParams(7, { rotationDegrees: 10, zoom: 0.1 });
@@ -68,10 +101,21 @@ export function drawAugmentParams(seed: number, options: AugmentOptions = {}): A
   const flipDraw = rng.next();
   const angleDraw = rng.next();
   const zoomDraw = rng.next();
+  const [shiftXDraw, shiftYDraw, gammaDraw, contrastDraw, brightnessDraw, noiseDraw, noiseSeedDraw] = Array.from({ length: 7 }, () => rng.next()) as [
+    number, number, number, number, number, number, number,
+  ];
+  const symmetric = (range: number, draw: number): number => (range === 0 ? 0 : range * (2 * draw - 1));
   return {
     flip: o.flip && flipDraw < 0.5,
-    rotationDegrees: o.rotationDegrees === 0 ? 0 : o.rotationDegrees * (2 * angleDraw - 1),
-    zoom: o.zoom === 0 ? 1 : 1 + o.zoom * (2 * zoomDraw - 1),
+    rotationDegrees: symmetric(o.rotationDegrees, angleDraw),
+    zoom: 1 + symmetric(o.zoom, zoomDraw),
+    shiftX: symmetric(o.shift, shiftXDraw),
+    shiftY: symmetric(o.shift, shiftYDraw),
+    gamma: o.gamma === 0 ? 1 : Math.exp(symmetric(Math.log1p(o.gamma), gammaDraw)),
+    contrast: 1 + symmetric(o.contrast, contrastDraw),
+    brightness: symmetric(o.brightness, brightnessDraw),
+    noise: o.noise * noiseDraw,
+    noiseSeed: Math.floor(noiseSeedDraw * 0x7fffffff),
   };
 }
 
@@ -99,6 +143,11 @@ export function rotationMatrix(degrees: number, height: number, width: number): 
   const xOffset = (width - 1 - (cos * (width - 1) - sin * (height - 1))) / 2;
   const yOffset = (height - 1 - (sin * (width - 1) + cos * (height - 1))) / 2;
   return [cos, -sin, xOffset, sin, cos, yOffset, 0, 0];
+}
+
+/** `tf.image.transform` matrix moving content by `dx`, `dy` pixels (positive: right, down). */
+export function shiftMatrix(dx: number, dy: number): number[] {
+  return [1, 0, -dx, 0, 1, -dy, 0, 0];
 }
 
 /** `tf.image.transform` matrix scaling content by `zoom` about the centre (zoom > 1 enlarges). */
@@ -333,8 +382,119 @@ export function zoomImage(image: tf.Tensor3D, zoom: number, fillMode: FillMode =
 }
 
 /**
- * Applies drawn parameters: flip, then rotation, then zoom, exactly as the three layers
- * (RandomFlip, RandomRotation, RandomZoom) do when stacked in that order.
+ * Moves images by a fraction of their size (per image `[dx, dy]` pairs, or one pair for all;
+ * positive moves the content right and down), bilinear, filling the uncovered border by
+ * `fillMode` (default reflect).
+ *
+ * @example
+ * const moved = shiftImages(batch, [[0.05, 0], [-0.02, 0.03]]);
+ * @throws RangeError for a shift that is not a finite number.
+ */
+export function shiftImages<R extends tf.Rank>(
+  images: tf.Tensor<R>,
+  shifts: readonly (readonly [number, number])[] | readonly [number, number],
+  fillMode: FillMode = 'reflect',
+): tf.Tensor<R> {
+  return tf.tidy(() => {
+    const x = asBatch(images, 'shiftImages');
+    const [n, h, w] = x.shape;
+    const list = typeof shifts[0] === 'number' ? Array.from({ length: n }, () => shifts as readonly [number, number]) : [...(shifts as readonly (readonly [number, number])[])];
+    if (list.length !== n) throw new RangeError(`shiftImages: expected ${n} shifts (one per image), got ${list.length}.`);
+    for (const [dx, dy] of list) {
+      requireNumber('shiftImages', 'shift', dx, -Number.MAX_VALUE, Number.MAX_VALUE);
+      requireNumber('shiftImages', 'shift', dy, -Number.MAX_VALUE, Number.MAX_VALUE);
+    }
+    return sameRank(transformEach(x, list.map(([dx, dy]) => shiftMatrix(dx * w, dy * h)), fillMode), images);
+  });
+}
+
+/**
+ * Applies a gamma curve to byte-range pixels: `255 * (clip(x, 0, 255) / 255) ** gamma` (per image,
+ * or one exponent for all). Above 1 darkens the mid-tones, below 1 brightens them; 0 and 255 stay.
+ *
+ * @example
+ * const darker = gammaImages(batch, [1.3, 0.8]);
+ * @throws RangeError for an exponent that is not positive.
+ */
+export function gammaImages<R extends tf.Rank>(images: tf.Tensor<R>, gammas: readonly number[] | number): tf.Tensor<R> {
+  return tf.tidy(() => {
+    const x = asBatch(images, 'gammaImages');
+    const n = x.shape[0];
+    const list = perImage(gammas, n, 'gammaImages');
+    for (const g of list) requireNumber('gammaImages', 'gamma', g, Number.MIN_VALUE, Number.MAX_VALUE);
+    if (list.every((g) => g === 1)) return sameRank(x.clone(), images);
+    const exponent = tf.tensor4d(list, [n, 1, 1, 1]);
+    return sameRank(x.clipByValue(0, 255).div(255).pow(exponent).mul(255), images);
+  });
+}
+
+/** Per-image intensity changes drawn by augmentation: see {@link intensityImages}. */
+export interface IntensityParams {
+  /** Contrast factor about the image's mean (1: unchanged). */
+  readonly contrast: number;
+  /** Offset in the image's standard deviations (0: unchanged). */
+  readonly brightness: number;
+  /** Standard deviation of Gaussian noise, in the image's standard deviations (0: none). */
+  readonly noise: number;
+  /** Seed of the noise pixels. */
+  readonly noiseSeed: number;
+}
+
+/**
+ * Changes contrast and brightness and adds Gaussian noise, each measured against the image's own
+ * mean `m` and standard deviation `s`: `m + (x - m) * contrast + (brightness + noise * e) * s` with
+ * `e` standard normal per pixel (from `noiseSeed`). On a standardized image (m = 0, s = 1) this is
+ * `x * contrast + brightness + noise * e`, which is how the model applies it (after its
+ * standardization layer, where a plain linear change would otherwise be undone).
+ *
+ * @example
+ * const out = intensityImages(z, [{ contrast: 1.2, brightness: -0.1, noise: 0.05, noiseSeed: 7 }]);
+ * @throws RangeError for a wrong number of parameters or a negative noise level.
+ */
+export function intensityImages<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly IntensityParams[]): tf.Tensor<R> {
+  return tf.tidy(() => {
+    const x = asBatch(images, 'intensityImages');
+    const [n, h, w, c] = x.shape;
+    if (params.length !== n) throw new RangeError(`intensityImages: expected ${n} parameters (one per image), got ${params.length}.`);
+    for (const p of params) {
+      requireNumber('intensityImages', 'contrast', p.contrast, -Number.MAX_VALUE, Number.MAX_VALUE);
+      requireNumber('intensityImages', 'brightness', p.brightness, -Number.MAX_VALUE, Number.MAX_VALUE);
+      requireNumber('intensityImages', 'noise', p.noise, 0, Number.MAX_VALUE);
+    }
+    const { mean, variance } = tf.moments(x, [1, 2, 3], true);
+    const std = tf.sqrt(variance);
+    const contrast = tf.tensor4d(params.map((p) => p.contrast), [n, 1, 1, 1]);
+    const brightness = tf.tensor4d(params.map((p) => p.brightness), [n, 1, 1, 1]);
+    let shift: tf.Tensor4D = brightness;
+    if (params.some((p) => p.noise > 0)) {
+      const size = h * w * c;
+      const values = new Float32Array(n * size);
+      params.forEach((p, b) => {
+        if (p.noise > 0) fillGaussian(values.subarray(b * size, (b + 1) * size), p.noiseSeed, p.noise);
+      });
+      shift = brightness.add(tf.tensor4d(values, [n, h, w, c]));
+    }
+    return sameRank(mean.add(x.sub(mean).mul(contrast)).add(shift.mul(std)), images);
+  });
+}
+
+/** Fills `out` with Gaussian values of standard deviation `sigma` from `seed` (Box-Muller). */
+function fillGaussian(out: Float32Array, seed: number, sigma: number): void {
+  const rng = createRng(seed);
+  for (let i = 0; i < out.length; i += 2) {
+    const u = 1 - rng.next();
+    const v = rng.next();
+    const r = sigma * Math.sqrt(-2 * Math.log(u));
+    out[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+}
+
+/**
+ * Applies drawn parameters: flip, rotation, zoom, shift, gamma, then contrast/brightness/noise,
+ * exactly as the layers (RandomFlip, RandomRotation, RandomZoom, RandomShift, RandomGamma,
+ * RandomIntensity) do when stacked in that order with nothing between them. (In a model built by
+ * `buildModel` the intensity layer comes after the standardization layer.)
  *
  * @example
  * const out = augmentImages(batch, [drawAugmentParams(1), drawAugmentParams(2)]);
@@ -347,7 +507,10 @@ export function augmentImages<R extends tf.Rank>(
   return tf.tidy(() => {
     const flipped = flipImages(images, params.map((p) => p.flip));
     const rotated = rotateImages(flipped, params.map((p) => p.rotationDegrees), fillMode);
-    return zoomImages(rotated, params.map((p) => p.zoom), fillMode);
+    const zoomed = zoomImages(rotated, params.map((p) => p.zoom), fillMode);
+    const geometric = params.some((p) => p.shiftX !== 0 || p.shiftY !== 0) ? shiftImages(zoomed, params.map((p) => [p.shiftX, p.shiftY] as const), fillMode) : zoomed;
+    const curved = gammaImages(geometric, params.map((p) => p.gamma));
+    return params.some((p) => p.contrast !== 1 || p.brightness !== 0 || p.noise > 0) ? intensityImages(curved, params) : curved;
   });
 }
 

@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   AUGMENT_DEFAULTS,
+  AUGMENT_NONE,
   drawAugmentParams,
   flipImages,
+  gammaImages,
+  intensityImages,
+  shiftImages,
   rescaleImages,
   rotateImages,
   standardizeImages,
@@ -198,7 +202,7 @@ export class RandomFlipLayer extends RandomAugmentLayer {
   }
 
   augmentOptions(): Required<AugmentOptions> {
-    return { flip: true, rotationDegrees: 0, zoom: 0 };
+    return { ...AUGMENT_NONE, flip: true };
   }
 
   applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
@@ -234,7 +238,7 @@ export class RandomRotationLayer extends RandomAugmentLayer {
   }
 
   augmentOptions(): Required<AugmentOptions> {
-    return { flip: false, rotationDegrees: this.degrees, zoom: 0 };
+    return { ...AUGMENT_NONE, rotationDegrees: this.degrees };
   }
 
   applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
@@ -274,7 +278,7 @@ export class RandomZoomLayer extends RandomAugmentLayer {
   }
 
   augmentOptions(): Required<AugmentOptions> {
-    return { flip: false, rotationDegrees: 0, zoom: this.factor };
+    return { ...AUGMENT_NONE, zoom: this.factor };
   }
 
   applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
@@ -286,11 +290,137 @@ export class RandomZoomLayer extends RandomAugmentLayer {
   }
 }
 
+/** Options of {@link RandomShiftLayer}. */
+export interface RandomShiftLayerArgs extends RandomLayerArgs {
+  /** Largest shift as a fraction of the side, 0..0.5 (default 0.1: x and y each uniform in [-0.1, 0.1]). */
+  readonly shift?: number;
+  /** Fill for the uncovered border (default `reflect`). */
+  readonly fillMode?: FillMode;
+}
+
+/**
+ * Model layer moving each training image by a random fraction of its width and height.
+ * Serializable as `CxrRandomShift`.
+ *
+ * @example
+ * model.add(randomShiftLayer({ seed, shift: 0.08 }));
+ * @throws TypeError / RangeError for a bad seed, shift or fill mode.
+ */
+export class RandomShiftLayer extends RandomAugmentLayer {
+  static readonly className = 'CxrRandomShift';
+  readonly shift: number;
+  readonly fillMode: FillMode;
+
+  constructor(args: RandomShiftLayerArgs) {
+    super('RandomShiftLayer', args);
+    this.shift = requireNumber('RandomShiftLayer', 'shift', args.shift ?? 0.1, 0, 0.5);
+    this.fillMode = requireFillMode('RandomShiftLayer', args.fillMode ?? 'reflect');
+  }
+
+  augmentOptions(): Required<AugmentOptions> {
+    return { ...AUGMENT_NONE, shift: this.shift };
+  }
+
+  applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
+    return shiftImages(images, params.map((p) => [p.shiftX, p.shiftY] as const), this.fillMode);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), shift: this.shift, fillMode: this.fillMode };
+  }
+}
+
+/** Options of {@link RandomGammaLayer}. */
+export interface RandomGammaLayerArgs extends RandomLayerArgs {
+  /** Gamma range g, 0..2 (default 0.3: exponents from 1/1.3 to 1.3, log-uniform). */
+  readonly gamma?: number;
+}
+
+/**
+ * Model layer applying a random gamma curve to each training image's byte-range pixels (a
+ * non-linear contrast change that per-image standardization does not undo). Place it before the
+ * standardization layer. Serializable as `CxrRandomGamma`.
+ *
+ * @example
+ * model.add(randomGammaLayer({ seed, gamma: 0.3 }));
+ * @throws TypeError / RangeError for a bad seed or range.
+ */
+export class RandomGammaLayer extends RandomAugmentLayer {
+  static readonly className = 'CxrRandomGamma';
+  readonly gamma: number;
+
+  constructor(args: RandomGammaLayerArgs) {
+    super('RandomGammaLayer', args);
+    this.gamma = requireNumber('RandomGammaLayer', 'gamma', args.gamma ?? 0.3, 0, 2);
+  }
+
+  augmentOptions(): Required<AugmentOptions> {
+    return { ...AUGMENT_NONE, gamma: this.gamma };
+  }
+
+  applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
+    return gammaImages(images, params.map((p) => p.gamma));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), gamma: this.gamma };
+  }
+}
+
+/** Options of {@link RandomIntensityLayer}. */
+export interface RandomIntensityLayerArgs extends RandomLayerArgs {
+  /** Largest contrast change, 0..0.9 (factor uniform in [1 - c, 1 + c]); default 0. */
+  readonly contrast?: number;
+  /** Largest brightness offset in image standard deviations, 0..2; default 0. */
+  readonly brightness?: number;
+  /** Largest noise standard deviation in image standard deviations, 0..1; default 0. */
+  readonly noise?: number;
+}
+
+/**
+ * Model layer changing each training image's contrast and brightness and adding Gaussian noise,
+ * relative to the image's own mean and standard deviation ({@link intensityImages}). `buildModel`
+ * puts it after the standardization layer, where it is `x * contrast + brightness + noise`.
+ * Serializable as `CxrRandomIntensity`.
+ *
+ * @example
+ * model.add(randomIntensityLayer({ seed, contrast: 0.2, brightness: 0.2, noise: 0.05 }));
+ * @throws TypeError / RangeError for a bad seed or range.
+ */
+export class RandomIntensityLayer extends RandomAugmentLayer {
+  static readonly className = 'CxrRandomIntensity';
+  readonly contrast: number;
+  readonly brightness: number;
+  readonly noise: number;
+
+  constructor(args: RandomIntensityLayerArgs) {
+    super('RandomIntensityLayer', args);
+    this.contrast = requireNumber('RandomIntensityLayer', 'contrast', args.contrast ?? 0, 0, 0.9);
+    this.brightness = requireNumber('RandomIntensityLayer', 'brightness', args.brightness ?? 0, 0, 2);
+    this.noise = requireNumber('RandomIntensityLayer', 'noise', args.noise ?? 0, 0, 1);
+  }
+
+  augmentOptions(): Required<AugmentOptions> {
+    return { ...AUGMENT_NONE, contrast: this.contrast, brightness: this.brightness, noise: this.noise };
+  }
+
+  applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
+    return intensityImages(images, params);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), contrast: this.contrast, brightness: this.brightness, noise: this.noise };
+  }
+}
+
 tf.serialization.registerClass(RescaleLayer);
 tf.serialization.registerClass(StandardizeLayer);
 tf.serialization.registerClass(RandomFlipLayer);
 tf.serialization.registerClass(RandomRotationLayer);
 tf.serialization.registerClass(RandomZoomLayer);
+tf.serialization.registerClass(RandomShiftLayer);
+tf.serialization.registerClass(RandomGammaLayer);
+tf.serialization.registerClass(RandomIntensityLayer);
 
 /**
  * Creates a {@link RescaleLayer} (`x * scale + offset`, default bytes to [0, 1]).
@@ -347,6 +477,39 @@ export function randomZoomLayer(args: RandomZoomLayerArgs): RandomZoomLayer {
   return new RandomZoomLayer(args);
 }
 
+/**
+ * Creates a {@link RandomShiftLayer} (x and y shifts uniform in [-shift, shift] of the side, default 0.1).
+ *
+ * @example
+ * model.add(randomShiftLayer({ seed: deriveSeed(root, 'augment', 'shift'), shift: 0.08 }));
+ * @throws TypeError / RangeError for a bad seed, shift or fill mode.
+ */
+export function randomShiftLayer(args: RandomShiftLayerArgs): RandomShiftLayer {
+  return new RandomShiftLayer(args);
+}
+
+/**
+ * Creates a {@link RandomGammaLayer} (gamma exponent log-uniform in [1/(1+g), 1+g], default g = 0.3).
+ *
+ * @example
+ * model.add(randomGammaLayer({ seed: deriveSeed(root, 'augment', 'gamma'), gamma: 0.3 }));
+ * @throws TypeError / RangeError for a bad seed or range.
+ */
+export function randomGammaLayer(args: RandomGammaLayerArgs): RandomGammaLayer {
+  return new RandomGammaLayer(args);
+}
+
+/**
+ * Creates a {@link RandomIntensityLayer} (contrast, brightness and noise relative to each image's own statistics).
+ *
+ * @example
+ * model.add(randomIntensityLayer({ seed: deriveSeed(root, 'augment', 'intensity'), contrast: 0.2, brightness: 0.2 }));
+ * @throws TypeError / RangeError for a bad seed or range.
+ */
+export function randomIntensityLayer(args: RandomIntensityLayerArgs): RandomIntensityLayer {
+  return new RandomIntensityLayer(args);
+}
+
 /** What {@link previewAugmentation} returns: the augmented image and the parameters drawn. */
 export interface AugmentationPreview<R extends tf.Rank> {
   readonly image: tf.Tensor<R>;
@@ -373,17 +536,19 @@ export function previewAugmentation<R extends tf.Rank>(
 ): AugmentationPreview<R> {
   requireSeed('previewAugmentation', seed);
   const random = layers.filter((l): l is RandomAugmentLayer => l instanceof RandomAugmentLayer);
-  const combined = random.reduce<Required<AugmentOptions>>(
-    (acc, layer) => {
-      const o = layer.augmentOptions();
-      return {
-        flip: acc.flip || o.flip,
-        rotationDegrees: Math.max(acc.rotationDegrees, o.rotationDegrees),
-        zoom: Math.max(acc.zoom, o.zoom),
-      };
-    },
-    { flip: false, rotationDegrees: 0, zoom: 0 },
-  );
+  const combined = random.reduce<Required<AugmentOptions>>((acc, layer) => {
+    const o = layer.augmentOptions();
+    return {
+      flip: acc.flip || o.flip,
+      rotationDegrees: Math.max(acc.rotationDegrees, o.rotationDegrees),
+      zoom: Math.max(acc.zoom, o.zoom),
+      shift: Math.max(acc.shift, o.shift),
+      gamma: Math.max(acc.gamma, o.gamma),
+      contrast: Math.max(acc.contrast, o.contrast),
+      brightness: Math.max(acc.brightness, o.brightness),
+      noise: Math.max(acc.noise, o.noise),
+    };
+  }, AUGMENT_NONE);
   const params = drawAugmentParams(seed, combined);
   const out = tf.tidy(() => random.reduce<tf.Tensor<R>>((x, layer) => layer.applyParams(x, [params]), image.clone()));
   return { image: out, params };

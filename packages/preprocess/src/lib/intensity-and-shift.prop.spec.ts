@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import { fc, test } from '@fast-check/vitest';
+import { beforeAll, expect } from 'vitest';
+import { AUGMENT_NONE, drawAugmentParams, gammaImages, intensityImages, shiftImages, standardizeImages } from './image-ops.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const image = fc
+  .record({ h: fc.integer({ min: 2, max: 8 }), w: fc.integer({ min: 2, max: 8 }) })
+  .chain(({ h, w }) => fc.tuple(fc.constant([h, w, 1] as [number, number, number]), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: h * w, maxLength: h * w })));
+
+const ranges = fc.record({
+  flip: fc.boolean(),
+  rotationDegrees: fc.double({ min: 0, max: 180, noNaN: true }),
+  zoom: fc.double({ min: 0, max: 0.9, noNaN: true }),
+  shift: fc.double({ min: 0, max: 0.5, noNaN: true }),
+  gamma: fc.double({ min: 0, max: 2, noNaN: true }),
+  contrast: fc.double({ min: 0, max: 0.9, noNaN: true }),
+  brightness: fc.double({ min: 0, max: 2, noNaN: true }),
+  noise: fc.double({ min: 0, max: 1, noNaN: true }),
+});
+
+test.prop([fc.integer(), ranges], { numRuns: 100 })('new ranges never move the flip, angle and zoom drawn from a seed, and every draw stays in its range', (seed, o) => {
+  const p = drawAugmentParams(seed, o);
+  const old = drawAugmentParams(seed, { flip: o.flip, rotationDegrees: o.rotationDegrees, zoom: o.zoom });
+  expect([p.flip, p.rotationDegrees, p.zoom]).toEqual([old.flip, old.rotationDegrees, old.zoom]);
+  expect(Math.abs(p.shiftX)).toBeLessThanOrEqual(o.shift);
+  expect(Math.abs(p.shiftY)).toBeLessThanOrEqual(o.shift);
+  expect(Math.abs(Math.log(p.gamma))).toBeLessThanOrEqual(Math.log1p(o.gamma) + 1e-12);
+  expect(Math.abs(p.contrast - 1)).toBeLessThanOrEqual(o.contrast);
+  expect(Math.abs(p.brightness)).toBeLessThanOrEqual(o.brightness);
+  expect(p.noise).toBeGreaterThanOrEqual(0);
+  expect(p.noise).toBeLessThanOrEqual(o.noise);
+  const off = drawAugmentParams(seed, AUGMENT_NONE);
+  expect(off).toMatchObject({ flip: false, rotationDegrees: 0, zoom: 1, shiftX: 0, shiftY: 0, gamma: 1, contrast: 1, brightness: 0, noise: 0 });
+});
+
+test.prop([image, fc.integer({ min: -3, max: 3 }), fc.integer({ min: -3, max: 3 })], { numRuns: 50 })(
+  'a shift by whole pixels moves every pixel by that many pixels (constant fill outside)',
+  ([shape, pixels], dx, dy) => {
+    const [h, w] = shape;
+    const out = tf.tidy(() => Array.from(shiftImages(tf.tensor3d(pixels, shape), [dx / w, dy / h], 'constant').dataSync()));
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const sy = y - dy;
+        const sx = x - dx;
+        const expected = sy >= 0 && sy < h && sx >= 0 && sx < w ? (pixels[sy * w + sx] as number) : 0;
+        expect(out[y * w + x]).toBeCloseTo(expected, 3);
+      }
+    }
+  },
+);
+
+test.prop([image, fc.double({ min: 0.2, max: 3, noNaN: true })], { numRuns: 50 })('gamma keeps 0 and 255, keeps pixel order, stays in [0, 255], and 1 is the identity', ([shape, pixels], gamma) => {
+  const out = tf.tidy(() => Array.from(gammaImages(tf.tensor3d(pixels, shape), gamma).dataSync()));
+  const same = tf.tidy(() => Array.from(gammaImages(tf.tensor3d(pixels, shape), 1).dataSync()));
+  expect(same).toEqual(pixels);
+  pixels.forEach((p, i) => {
+    const v = out[i] as number;
+    expect(v).toBeGreaterThanOrEqual(-1e-3);
+    expect(v).toBeLessThanOrEqual(255 + 1e-3);
+    if (p === 0 || p === 255) expect(v).toBeCloseTo(p, 2);
+    pixels.forEach((q, j) => {
+      if (p < q) expect(v).toBeLessThanOrEqual((out[j] as number) + 1e-3);
+    });
+  });
+});
+
+test.prop([image, fc.double({ min: 0.1, max: 1.9, noNaN: true }), fc.double({ min: -2, max: 2, noNaN: true })], { numRuns: 50 })(
+  'contrast and brightness move the mean by brightness standard deviations and scale the spread by the contrast; on a standardized image they are x * c + b',
+  ([shape, pixels], contrast, brightness) => {
+    const p = { contrast, brightness, noise: 0, noiseSeed: 1 };
+    tf.tidy(() => {
+      const x = tf.tensor4d(pixels, [1, ...shape]);
+      const out = intensityImages(x, [p]);
+      const before = tf.moments(x);
+      const after = tf.moments(out);
+      const m = before.mean.dataSync()[0] as number;
+      const s = Math.sqrt(before.variance.dataSync()[0] as number);
+      expect(after.mean.dataSync()[0]).toBeCloseTo(m + brightness * s, 1);
+      expect(Math.sqrt(after.variance.dataSync()[0] as number)).toBeCloseTo(contrast * s, 1);
+      const z = standardizeImages(x);
+      const expected = z.mul(contrast).add(brightness).dataSync();
+      const got = intensityImages(z, [p]).dataSync();
+      got.forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 3));
+    });
+  },
+);
+
+test.prop([image, fc.double({ min: 0.01, max: 1, noNaN: true }), fc.integer({ min: 0, max: 2 ** 31 - 1 })], { numRuns: 30 })(
+  'noise is reproducible from its seed, keeps the shape and stays finite',
+  ([shape, pixels], noise, noiseSeed) => {
+    const p = { contrast: 1, brightness: 0, noise, noiseSeed };
+    tf.tidy(() => {
+      const x = tf.tensor4d(pixels, [1, ...shape]);
+      const a = intensityImages(x, [p]);
+      const b = intensityImages(x, [p]);
+      expect(a.shape).toEqual(x.shape);
+      expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+      expect(Array.from(a.dataSync()).every(Number.isFinite)).toBe(true);
+    });
+  },
+);
