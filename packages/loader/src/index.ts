@@ -24,3 +24,4 @@ export {
 } from './lib/audit-dataset.js';
 export { scanAndAudit, type ScanAndAuditOptions } from './lib/scan-and-audit.js';
 export { formatAudit } from './lib/format-audit.js';
+export { findImageFiles, type FindImageFilesOptions } from './lib/find-image-files.js';

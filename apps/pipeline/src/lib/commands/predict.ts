@@ -1,6 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
-import { decodeImages } from '@cxr/loader';
+import { statSync } from 'node:fs';
+import { basename, extname, relative } from 'node:path';
+import { decodeImages, findImageFiles } from '@cxr/loader';
 import type { ImageRecord, Rejection, Sample } from '@cxr/loader';
 import { initBackend, loadModel } from '@cxr/model';
 import type { BackendRequest } from '@cxr/model';
@@ -14,20 +14,9 @@ import { batchesOf, predictBatches } from '../predictions.js';
 import { backendLines } from './shared.js';
 import { writeCams } from './cams.js';
 
-const IMAGE = /\.(jpe?g|png)$/i;
-
-/** The image files named on the command line: files as given, folders searched recursively (sorted). */
-export function collectImages(cwd: string, args: readonly string[]): string[] {
+/** The image files named on the command line: files as given, folders searched recursively (sorted; symlinks followed, each folder once). */
+export async function collectImages(cwd: string, args: readonly string[]): Promise<string[]> {
   const files: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    if (depth > 32) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (entry.name.startsWith('.') || entry.name === '__MACOSX') continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path, depth + 1);
-      else if (entry.isFile() && IMAGE.test(entry.name)) files.push(path);
-    }
-  };
   for (const arg of args) {
     const path = absolute(cwd, arg);
     let stat;
@@ -37,9 +26,9 @@ export function collectImages(cwd: string, args: readonly string[]): string[] {
       throw usageError(`${path} does not exist; give image files (.jpeg, .jpg, .png) or folders of them.`);
     }
     if (stat.isDirectory()) {
-      const before = files.length;
-      walk(path, 0);
-      if (files.length === before) throw usageError(`The folder ${path} holds no .jpeg, .jpg or .png file; give images or folders of images.`);
+      const found = await findImageFiles(path);
+      if (found.length === 0) throw usageError(`The folder ${path} holds no .jpeg, .jpg or .png file; give images or folders of images.`);
+      files.push(...found);
     } else files.push(path);
   }
   return [...new Set(files)];
@@ -50,7 +39,7 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
   const v = parsed.values;
   if (typeof v['model'] !== 'string') throw usageError('cxr predict needs a model: add --model DIR (the model/ folder of a run).');
   const modelDir = existingDir(absolute(io.cwd, v['model']), '--model');
-  const files = collectImages(io.cwd, parsed.positionals);
+  const files = await collectImages(io.cwd, parsed.positionals);
   const backend = await initBackend({ backend: (v['backend'] ?? 'auto') as BackendRequest });
   for (const line of backendLines(backend)) logger.detail(line);
   const { model, metadata } = await loadModel(modelDir);
