@@ -6,6 +6,7 @@ export type {
   BinaryMetrics,
   Calibration,
   CalibrationBin,
+  CalibrationFigures,
   Confusion,
   EvaluationReport,
   LabelledPrediction,
@@ -25,7 +26,10 @@ export { auc, rocCurve } from './lib/roc-curve.js';
 export { averagePrecision, precisionRecallCurve } from './lib/precision-recall-curve.js';
 export { aucConfidenceInterval, type AucConfidenceIntervalOptions, type AucIntervalResult } from './lib/auc-confidence-interval.js';
 export { calibration, type CalibrationOptions } from './lib/calibration.js';
+export { DEFAULT_ECE_BINS, expectedCalibrationError, type ExpectedCalibrationErrorOptions } from './lib/expected-calibration-error.js';
+export { binaryNll, FIT_TEMPERATURE_DEFAULTS, fitTemperature, temperatureScale, type FitTemperatureOptions, type TemperatureFit } from './lib/fit-temperature.js';
 export { chooseThreshold } from './lib/choose-threshold.js';
+export { describeThresholdRule, formatThresholdRule, parseThresholdRule } from './lib/threshold-rule.js';
 export { DEFAULT_COMPARISON_THRESHOLDS, evaluate, evaluatePredictions, type EvaluateOptions, type NamedThreshold } from './lib/evaluate.js';
 // Plots (issue 5)
 export { PLOT_FONT, renderPlot, renderSvg, svgToPng, type RenderedPlot } from './lib/plots/render-plot.js';
@@ -51,5 +55,5 @@ export { pixelHistogramSection, type PixelHistogramOptions, type PixelHistogramS
 export { augmentationGridSection, type AugmentationDraw, type AugmentationGridOptions } from './lib/data-views/augmentation-grid-section.js';
 export { writeSectionFiles } from './lib/data-views/write-section-files.js';
 // Report (issue 5)
-export type { CamExample, ReportData, ReportFiles, ReportSection, ReportThreshold, RunInfo } from './lib/report-types.js';
+export type { CamExample, ReportCalibration, ReportData, ReportFiles, ReportSection, ReportThreshold, RunInfo } from './lib/report-types.js';
 export { REPORT_SCHEMA_VERSION, reportJson, writeReport } from './lib/write-report.js';

@@ -1,7 +1,9 @@
 import type { Prediction } from '@cxr/model';
 import { firstValueFrom, from, lastValueFrom, of, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { evaluate } from './evaluate.js';
+import { evaluate, evaluatePredictions } from './evaluate.js';
+import { expectedCalibrationError } from './expected-calibration-error.js';
+import { temperatureScale } from './fit-temperature.js';
 
 const preds: Prediction[] = [
   { id: 'a', probability: 0.9, label: 1 },
@@ -59,6 +61,37 @@ describe('evaluate', () => {
     expect(() => evaluate({ threshold: 0.5, ciLevel: 0 })).toThrow(/ciLevel/);
     expect(() => evaluate({ threshold: 0.5, compareAt: [{ name: 'x', threshold: -1 }] })).toThrow(/compareAt/);
     expect(() => evaluate(undefined as never)).toThrow(TypeError);
+  });
+  it('reports the ECE over 15 bins by default (eceBins to change it), and no temperature', async () => {
+    const r = await firstValueFrom(from(preds).pipe(evaluate({ threshold: 0.5 })));
+    const labelled = preds.filter((p) => p.label !== undefined);
+    expect(r.eceBins).toBe(15);
+    expect(r.ece).toBe(expectedCalibrationError(labelled.map((p) => p.probability), labelled.map((p) => p.label as number)));
+    expect(r.temperature).toBeNull();
+    expect(r.uncalibrated).toBeNull();
+    const coarse = await firstValueFrom(from(preds).pipe(evaluate({ threshold: 0.5, eceBins: 2 })));
+    expect(coarse.eceBins).toBe(2);
+    expect(coarse.ece).not.toBe(r.ece);
+  });
+  it('with a temperature, probabilities are sigmoid(logit / T) and the raw Brier and ECE are kept', async () => {
+    const logits = [3, 2.5, 1, -0.5, -2, -4];
+    const labels: (0 | 1)[] = [1, 0, 1, 0, 1, 0];
+    const withLogits: Prediction[] = logits.map((logit, i) => ({ id: `p${i}`, probability: 0.123, logit, label: labels[i] }));
+    const r = evaluatePredictions(withLogits, { threshold: 0.5, temperature: 2 });
+    expect(r.temperature).toBe(2);
+    expect(r.predictions.map((p) => p.probability)).toEqual(logits.map((z) => temperatureScale(z, 2)));
+    expect(r.predictions.map((p) => p.logit)).toEqual(logits);
+    const raw = logits.map((z) => temperatureScale(z, 1));
+    expect(r.uncalibrated?.brier).toBeCloseTo(raw.reduce((s, p, i) => s + (p - (labels[i] as number)) ** 2, 0) / raw.length, 12);
+    expect(r.uncalibrated?.ece).toBe(expectedCalibrationError(raw, labels));
+    expect(r.brier).not.toBeCloseTo(r.uncalibrated!.brier!, 6);
+    // Ranking unchanged: the same AUC as the raw probabilities.
+    expect(r.auc).toBe(evaluatePredictions(withLogits.map((p) => ({ ...p, probability: temperatureScale(p.logit!, 1) })), { threshold: 0.5 }).auc);
+  });
+  it('with a temperature, a labelled prediction without a logit errors, naming it', () => {
+    expect(() => evaluatePredictions([{ id: '/x/a.jpeg', probability: 0.4, label: 1 }], { threshold: 0.5, temperature: 1.5 })).toThrow(/a\.jpeg has no finite logit/);
+    expect(() => evaluate({ threshold: 0.5, temperature: 0 })).toThrow(/temperature must be a finite number > 0, got 0/);
+    expect(() => evaluate({ threshold: 0.5, eceBins: 0 })).toThrow(/eceBins/);
   });
   it('a probability outside [0, 1] errors the stream, naming the image', async () => {
     await expect(firstValueFrom(of<Prediction>({ id: '/x/bad.jpeg', probability: 1.2, label: 1 }).pipe(evaluate({ threshold: 0.5 })))).rejects.toThrow(/bad\.jpeg/);

@@ -4,6 +4,8 @@ import { aucConfidenceInterval } from './auc-confidence-interval.js';
 import { binaryMetrics } from './binary-metrics.js';
 import { calibration } from './calibration.js';
 import { countAt } from './confusion-at.js';
+import { DEFAULT_ECE_BINS, expectedCalibrationError } from './expected-calibration-error.js';
+import { temperatureScale } from './fit-temperature.js';
 import { checkScores } from './internal/check-scores.js';
 import { precisionRecallCurve } from './precision-recall-curve.js';
 import { rocCurve } from './roc-curve.js';
@@ -30,6 +32,15 @@ export interface EvaluateOptions {
   readonly calibrationBins?: number;
   /** Coverage of the AUC confidence interval, in (0, 1). Default 0.95. */
   readonly ciLevel?: number;
+  /** Equal-width bins of the expected calibration error, integer in [1, 1000]. Default {@link DEFAULT_ECE_BINS} (15). */
+  readonly eceBins?: number;
+  /**
+   * A calibration temperature (> 0, e.g. from `fitTemperature` on validation). When given, every
+   * labelled prediction must carry its `logit`, its probability is taken as `sigmoid(logit / temperature)`
+   * (its `probability` field is ignored), and the report's `uncalibrated` holds the Brier score and
+   * ECE of `sigmoid(logit)`. Default: none (probabilities used as given).
+   */
+  readonly temperature?: number;
 }
 
 /** The thresholds every report compares: the textbook 0.5 and the seed's fixed 0.75. */
@@ -44,6 +55,8 @@ interface ResolvedOptions {
   readonly compareAt: readonly NamedThreshold[];
   readonly calibrationBins: number;
   readonly ciLevel: number;
+  readonly eceBins: number;
+  readonly temperature: number | undefined;
 }
 
 function inUnit(x: unknown): x is number {
@@ -66,19 +79,37 @@ function resolve(options: EvaluateOptions): ResolvedOptions {
   }
   const ciLevel = options.ciLevel ?? 0.95;
   if (typeof ciLevel !== 'number' || !(ciLevel > 0 && ciLevel < 1)) throw new RangeError(`evaluate: ciLevel must be in (0, 1), got ${String(ciLevel)}.`);
-  return { threshold: options.threshold, split: options.split, compareAt, calibrationBins, ciLevel };
+  const eceBins = options.eceBins ?? DEFAULT_ECE_BINS;
+  if (!Number.isInteger(eceBins) || eceBins < 1 || eceBins > 1000) throw new RangeError(`evaluate: eceBins must be an integer in [1, 1000], got ${String(eceBins)}.`);
+  const temperature = options.temperature;
+  if (temperature !== undefined && (typeof temperature !== 'number' || !Number.isFinite(temperature) || !(temperature > 0))) {
+    throw new RangeError(`evaluate: temperature must be a finite number > 0, got ${String(temperature)}.`);
+  }
+  return { threshold: options.threshold, split: options.split, compareAt, calibrationBins, ciLevel, eceBins, temperature };
 }
 
 /**
  * Computes every metric of one split from a finished list of predictions (the pure core of {@link evaluate}).
  *
- * @throws RangeError when a probability is not a finite number in [0, 1].
+ * @throws RangeError when a probability is not a finite number in [0, 1], or, with a `temperature`,
+ *   when a labelled prediction has no finite `logit`.
  */
 export function evaluatePredictions(predictions: readonly Prediction[], options: EvaluateOptions): EvaluationReport {
   const o = resolve(options);
   const labelled: LabelledPrediction[] = [];
+  const raw: number[] = [];
   for (const p of predictions) {
-    if (p.label === 0 || p.label === 1) labelled.push({ id: p.id, probability: p.probability, label: p.label });
+    if (p.label !== 0 && p.label !== 1) continue;
+    const logit = p.logit;
+    if (o.temperature === undefined) {
+      labelled.push(typeof logit === 'number' ? { id: p.id, probability: p.probability, label: p.label, logit } : { id: p.id, probability: p.probability, label: p.label });
+      continue;
+    }
+    if (typeof logit !== 'number' || !Number.isFinite(logit)) {
+      throw new RangeError(`evaluate: the prediction for ${p.id} has no finite logit (${String(logit)}); a temperature needs every prediction's logit.`);
+    }
+    labelled.push({ id: p.id, probability: temperatureScale(logit, o.temperature), label: p.label, logit });
+    raw.push(temperatureScale(logit, 1));
   }
   const probs = Float64Array.from(labelled, (p) => p.probability);
   const labels = Uint8Array.from(labelled, (p) => p.label);
@@ -93,6 +124,8 @@ export function evaluatePredictions(predictions: readonly Prediction[], options:
   const pr = precisionRecallCurve(probs, labels);
   const cal = calibration(probs, labels, { bins: o.calibrationBins });
   const ci = aucConfidenceInterval(probs, labels, { level: o.ciLevel });
+  const ece = expectedCalibrationError(probs, labels, { bins: o.eceBins });
+  const uncalibrated = o.temperature === undefined ? null : { brier: calibration(raw, labels, { bins: 1 }).brier, ece: expectedCalibrationError(raw, labels, { bins: o.eceBins }) };
   const undefinedReasons: Record<string, string> = {};
   if (roc.undefinedReason !== undefined) undefinedReasons['auc'] = roc.undefinedReason;
   if (ci.undefinedReason !== undefined) undefinedReasons['aucCi'] = ci.undefinedReason;
@@ -114,6 +147,10 @@ export function evaluatePredictions(predictions: readonly Prediction[], options:
     aucCi: ci.interval,
     averagePrecision: pr.averagePrecision,
     brier: cal.brier,
+    ece,
+    eceBins: o.eceBins,
+    temperature: o.temperature ?? null,
+    uncalibrated,
     confusion: chosen.confusion,
     metrics: chosen.metrics,
     operatingPoints: [...o.compareAt.map((t) => at(t.name, t.threshold)), chosen],
@@ -131,7 +168,9 @@ export function evaluatePredictions(predictions: readonly Prediction[], options:
  * The report holds the confusion matrix and metrics at the operating `threshold` (chosen on
  * validation) and at the comparison thresholds (0.5 and the seed's 0.75 by default), the ROC
  * curve with its exact AUC and DeLong 95% interval, the precision-recall curve with average
- * precision, and calibration (reliability bins, Brier score). Predictions without a label are
+ * precision, and calibration (reliability bins, Brier score, expected calibration error over 15
+ * bins). With a `temperature`, probabilities are `sigmoid(logit / temperature)` and the raw
+ * probabilities' Brier score and ECE are kept in `uncalibrated`. Predictions without a label are
  * counted in `unlabeled` and left out. Figures that a one-class split cannot define are `null`,
  * with the reason in `undefinedReasons` (or `metrics.undefinedReasons`). Each subscription
  * collects on its own.
@@ -142,7 +181,8 @@ export function evaluatePredictions(predictions: readonly Prediction[], options:
  * report.auc; report.metrics.sensitivity; report.operatingPoints;
  * ```
  * @param options - `threshold` (required, in [0, 1]); `split`; `compareAt` (default 0.5 and 0.75);
- *   `calibrationBins` (default 10); `ciLevel` (default 0.95).
+ *   `calibrationBins` (reliability diagram, default 10); `ciLevel` (default 0.95); `eceBins`
+ *   (default 15); `temperature` (default none).
  * @throws RangeError/TypeError at creation for invalid options; RangeError in the stream for a
  *   probability outside [0, 1].
  */

@@ -11,6 +11,18 @@ export type ReportThreshold =
     })
   | { readonly threshold: number; readonly method: 'fixed'; /** Where it came from, e.g. `--threshold` or `model metadata`. */ readonly source?: string };
 
+/** How the probabilities were calibrated (temperature scaling fitted on a split, see `fitTemperature`). */
+export interface ReportCalibration {
+  readonly method: 'temperature';
+  /** Calibrated probability = sigmoid(logit / temperature). */
+  readonly temperature: number;
+  /** The split it was fitted on, e.g. `val`. */
+  readonly fittedOn: string;
+  /** Mean negative log-likelihood there before (T = 1) and after. */
+  readonly valNllBefore: number;
+  readonly valNllAfter: number;
+}
+
 /** Facts about the run, shown in the report and copied to report.json. All optional. */
 export interface RunInfo {
   /** The root seed every random stage derived its seed from. */
@@ -61,8 +73,15 @@ export interface ReportData {
   /** `[negative, positive]`; default `['NORMAL', 'PNEUMONIA']`. */
   readonly classNames?: ClassNames;
   readonly threshold: ReportThreshold;
-  /** Evaluation per split, e.g. `{ val, test }` (from `evaluate`), in the order to show them. */
+  /**
+   * Evaluation per split, e.g. `{ val, test, external }` (from `evaluate`), in the order to show
+   * them. Splits named `test` or starting with `external` get headline cards.
+   */
   readonly splits: Readonly<Record<string, EvaluationReport>>;
+  /** A plain-text sentence per split, shown at the top of its section and kept in report.json (e.g. where an external set comes from). */
+  readonly splitNotes?: Readonly<Record<string, string>>;
+  /** The calibration applied to every split's probabilities, when there is one. */
+  readonly calibration?: ReportCalibration;
   /** Training events; the `epoch` ones make the training curves. */
   readonly training?: readonly TrainEvent[];
   /** The loader's data audit (any JSON object, rendered generically). */

@@ -141,8 +141,18 @@ export interface OperatingPoint {
 /** A prediction with its label known, as kept in a report. */
 export interface LabelledPrediction {
   readonly id: string;
+  /** The probability the metrics used (calibrated when the report has a `temperature`). */
   readonly probability: number;
   readonly label: 0 | 1;
+  /** The model's raw output, when the prediction carried it. */
+  readonly logit?: number;
+}
+
+/** Threshold-free calibration figures of one set of probabilities. */
+export interface CalibrationFigures {
+  readonly brier: MaybeNumber;
+  /** Expected calibration error over the report's `eceBins` bins. */
+  readonly ece: MaybeNumber;
 }
 
 /** Everything {@link evaluate} computes for one split. */
@@ -161,6 +171,17 @@ export interface EvaluationReport {
   readonly aucCi: AucInterval | null;
   readonly averagePrecision: MaybeNumber;
   readonly brier: MaybeNumber;
+  /** Expected calibration error over `eceBins` equal-width bins (see `expectedCalibrationError`); `null` without labelled images. */
+  readonly ece: MaybeNumber;
+  /** Bins of `ece` (default 15). */
+  readonly eceBins: number;
+  /** The temperature the probabilities were computed with (`sigmoid(logit / temperature)`), or `null` when they were used as given. */
+  readonly temperature: number | null;
+  /**
+   * With a `temperature`: the Brier score and ECE of the raw probabilities `sigmoid(logit)`, so the
+   * effect of calibration is visible; `null` otherwise.
+   */
+  readonly uncalibrated: CalibrationFigures | null;
   /** Counts and metrics at `threshold`. */
   readonly confusion: Confusion;
   readonly metrics: BinaryMetrics;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sampleReportData } from '../testing/report-data.js';
+import { samplePredictions, sampleReportData } from '../testing/report-data.js';
 import { evaluatePredictions } from './evaluate.js';
 import { writeReport } from './write-report.js';
 
@@ -82,6 +82,48 @@ describe('writeReport', () => {
     expect(await readdir(join(dir, 'plots'))).toContain('extra.png');
     expect(await readFile(join(dir, 'report.html'), 'utf8')).toContain('<section id="extra">');
     await expect(writeReport(dir, { ...base, sections: [{ id: 'x', title: 'x', html: '', files: [{ name: '../evil.png', data: png }] }] })).rejects.toThrow(/plain file name/);
+  });
+
+  it('shows an external set with its note, headline cards, the calibration, the threshold rule in words and Grad-CAM per split', async () => {
+    const base = await sampleReportData();
+    const withLogits = (split: string, seed: number) =>
+      samplePredictions(60, seed, split).map((p) => ({ ...p, logit: Math.log(p.probability / (1 - p.probability)) }));
+    const test = evaluatePredictions(withLogits('test', 3), { threshold: 0.6, split: 'test', temperature: 2 });
+    const external = evaluatePredictions(withLogits('ext', 4), { threshold: 0.6, split: 'external', temperature: 2 });
+    const note = 'External set from /data/other <hospital>: never used to train, to pick a checkpoint, or to choose the threshold.';
+    const cams = [...(base.cams ?? []), ...(base.cams ?? []).slice(0, 2).map((c) => ({ ...c, split: 'external' }))];
+    await writeReport(dir, {
+      ...base,
+      threshold: { threshold: 0.6, method: 'sensitivity', target: 0.95, sensitivity: 0.96, specificity: 0.7, youdenJ: 0.66, n: 80, chosenOn: 'val' },
+      splits: { val: base.splits['val']!, test, external },
+      splitNotes: { external: note },
+      calibration: { method: 'temperature', temperature: 2, fittedOn: 'val', valNllBefore: 0.5, valNllAfter: 0.4 },
+      cams,
+    });
+    const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
+    expect(json.calibration).toEqual({ method: 'temperature', temperature: 2, fittedOn: 'val', valNllBefore: 0.5, valNllAfter: 0.4 });
+    expect(json.splits.external.note).toBe(note);
+    expect(json.splits.external.temperature).toBe(2);
+    expect(json.splits.external.ece).toBe(external.ece);
+    expect(json.splits.external.eceBins).toBe(15);
+    expect(json.splits.external.uncalibrated).toEqual(external.uncalibrated);
+    expect(json.splits.test.note).toBeUndefined();
+    const camFiles = json.cams.map((c: { file: string }) => c.file);
+    expect(camFiles).toContain('plots/cam-external-tp-1.png');
+    expect(camFiles).toContain('plots/cam-test-tp-1.png');
+    expect(new Set(camFiles).size).toBe(camFiles.length);
+    const plots = await readdir(join(dir, 'plots'));
+    expect(plots).toContain('roc-external.svg');
+    expect(plots).toContain('cam-external-tp-1.png');
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('External set from /data/other &lt;hospital&gt;: never used to train, to pick a checkpoint, or to choose the threshold.');
+    expect(html).toMatch(/<div class="label">AUC \(external\)<\/div>/);
+    expect(html).toMatch(/<div class="label">AUC \(test\)<\/div>/);
+    expect(html).toContain('chosen on validation as the most specific point that keeps sensitivity &gt;= 95%');
+    expect(html).toContain('<h2>Calibration</h2>');
+    expect(html).toContain('sigmoid(logit / T) with the temperature T = 2.0000');
+    expect(html).toMatch(/<h3>Split: external<\/h3>/);
+    expect(html).toContain('before calibration the Brier score was');
   });
 
   it('rejects data without a threshold', async () => {

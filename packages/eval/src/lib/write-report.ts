@@ -15,8 +15,9 @@ function slug(name: string): string {
 }
 
 /** The report.json entry of one split: every figure, the curves as point lists, and the predictions. */
-function splitJson(r: EvaluationReport): Record<string, unknown> {
+function splitJson(r: EvaluationReport, note: string | undefined): Record<string, unknown> {
   return {
+    ...(note === undefined ? {} : { note }),
     n: r.n,
     positives: r.positives,
     negatives: r.negatives,
@@ -26,7 +27,10 @@ function splitJson(r: EvaluationReport): Record<string, unknown> {
     aucCi: r.aucCi,
     averagePrecision: r.averagePrecision,
     brier: r.brier,
-    ece: r.calibration.ece,
+    ece: r.ece,
+    eceBins: r.eceBins,
+    temperature: r.temperature,
+    uncalibrated: r.uncalibrated,
     confusion: r.confusion,
     metrics: r.metrics,
     operatingPoints: r.operatingPoints,
@@ -44,13 +48,14 @@ function splitJson(r: EvaluationReport): Record<string, unknown> {
  */
 export function reportJson(data: ReportData, extra: { generatedAt: string; plots: Readonly<Record<string, string>>; cams: readonly Record<string, unknown>[] }): Record<string, unknown> {
   const splits: Record<string, unknown> = {};
-  for (const [name, r] of Object.entries(data.splits)) splits[name] = splitJson(r);
+  for (const [name, r] of Object.entries(data.splits)) splits[name] = splitJson(r, data.splitNotes?.[name]);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     title: data.title ?? 'cxr evaluation report',
     generatedAt: extra.generatedAt,
     threshold: data.threshold.threshold,
     thresholdChoice: data.threshold,
+    calibration: data.calibration ?? null,
     classNames: data.classNames ?? ['NORMAL', 'PNEUMONIA'],
     splits,
     training: (data.training ?? []).filter((e) => e.kind !== 'step'),
@@ -75,20 +80,24 @@ function checkData(data: ReportData): void {
 
 /**
  * Writes a report into `dir`: `report.html` (one self-contained page: plots as inline SVG, Grad-CAM
- * images as inline PNG, tables, threshold, data audit, run facts), `report.json` and `plots/`
+ * images as inline PNG, tables, threshold and its rule, calibration, data audit, run facts), `report.json` and `plots/`
  * (each plot as SVG and PNG, each Grad-CAM overlay and each extra section's files as PNG).
  *
  * Every file is written to a temporary name and renamed into place, the two report files last,
  * so an interrupted write never leaves a half-written report. All text is HTML-escaped.
  *
  * report.json layout (schemaVersion 1):
- * - `threshold`: the operating threshold (number); `thresholdChoice`: how it was set.
+ * - `threshold`: the operating threshold (number); `thresholdChoice`: how it was set;
+ *   `calibration`: {method, temperature, fittedOn, valNllBefore, valNllAfter} or null.
  * - `splits.<name>.auc` (number, or `null` when undefined), `.aucCi` ({lower, upper, level, method,
- *   standardError} or null), `.averagePrecision`, `.brier`, `.ece`, `.confusion` ({threshold, tp, fp, tn, fn}),
+ *   standardError} or null), `.averagePrecision`, `.brier`, `.ece` (over `.eceBins` bins), `.temperature`
+ *   (or null), `.uncalibrated` ({brier, ece} of the raw probabilities, or null), `.note` (when given),
+ *   `.confusion` ({threshold, tp, fp, tn, fn}),
  *   `.metrics` ({accuracy, sensitivity, specificity, precision, npv, f1, undefinedReasons}),
  *   `.operatingPoints` (`default 0.5`, `seed 0.75`, `chosen`), `.undefinedReasons`, `.roc`, `.pr`,
  *   `.calibrationBins`, `.predictions`. So `report.splits.test.auc` and `report.threshold`.
- * - `training` (epoch events), `run`, `audit`, `cams` ({id, outcome, probability, label, split, file}),
+ * - `training` (epoch events), `run`, `audit`, `cams` ({id, outcome, probability, label, split, file:
+ *   `plots/cam-<split>-<outcome>-<k>.png`}),
  *   `plots` (name -> `plots/<name>.svg`), `sections`.
  *
  * @example
@@ -126,9 +135,10 @@ export async function writeReport(dir: string, data: ReportData): Promise<Report
   const cams: Record<string, unknown>[] = [];
   const perOutcome = new Map<string, number>();
   for (const c of data.cams ?? []) {
-    const k = (perOutcome.get(c.outcome) ?? 0) + 1;
-    perOutcome.set(c.outcome, k);
-    const file = `cam-${c.outcome.toLowerCase()}-${k}.png`;
+    const key = `${slug(c.split ?? 'test')}-${c.outcome.toLowerCase()}`;
+    const k = (perOutcome.get(key) ?? 0) + 1;
+    perOutcome.set(key, k);
+    const file = `cam-${key}-${k}.png`;
     await writeFileAtomic(join(plotsDir, file), c.png);
     written.push(join(plotsDir, file));
     cams.push({ id: c.id, outcome: c.outcome, probability: c.probability, label: c.label, split: c.split ?? 'test', layerName: c.layerName ?? null, file: `plots/${file}` });

@@ -1,4 +1,5 @@
-import type { ReportData, ReportThreshold, RunInfo, CamExample, ReportSection } from '../report-types.js';
+import type { ReportCalibration, ReportData, ReportThreshold, RunInfo, CamExample, ReportSection } from '../report-types.js';
+import { describeThresholdRule } from '../threshold-rule.js';
 import type { ClassNames } from '../plots/plot-specs.js';
 import type { EvaluationReport, MaybeNumber, OperatingPoint } from '../types.js';
 import { OUTCOMES, type Outcome } from '../pick-outcome-examples.js';
@@ -47,23 +48,37 @@ function card(label: string, valueHtml: string, detail = ''): string {
   return `<div class="card"><div class="label">${esc(label)}</div><div class="value">${valueHtml}</div>${detail ? `<div class="muted">${detail}</div>` : ''}</div>`;
 }
 
+/** The threshold rule in plain words, e.g. "chosen on validation as the most specific point that keeps sensitivity >= 95%". */
+export function thresholdRuleText(t: ReportThreshold): string {
+  if (t.method === 'fixed') return `fixed at ${t.threshold.toFixed(4)}${t.source ? ` (from ${t.source})` : ''}`;
+  const on = (t.chosenOn ?? 'val') === 'val' ? 'validation' : `the ${t.chosenOn} split`;
+  return describeThresholdRule(t.method === 'sensitivity' ? { method: 'sensitivity', target: t.target ?? 1 } : { method: 'youden' }, on);
+}
+
 function thresholdLine(t: ReportThreshold): string {
-  if (t.method === 'fixed') return `fixed at ${esc(t.threshold.toFixed(4))}${t.source ? ` (from ${esc(t.source)})` : ''}`;
-  const how = t.method === 'youden' ? "Youden's J (max sensitivity + specificity - 1)" : `lowest sensitivity ${esc(t.target)} (the highest threshold reaching it)`;
-  return `${esc(t.threshold.toFixed(4))}, chosen on the ${esc(t.chosenOn ?? 'val')} split (${t.n} images) by ${how}`;
+  if (t.method === 'fixed') return esc(thresholdRuleText(t));
+  return `${esc(t.threshold.toFixed(4))}, ${esc(thresholdRuleText(t))} (${esc(t.n)} images)`;
+}
+
+/** True for the splits that get headline cards: `test` and the external sets. */
+function isHeadline(name: string): boolean {
+  return name === 'test' || name.startsWith('external');
 }
 
 /** The headline cards: test (or last split) AUC, threshold, sensitivity and specificity there. */
 export function summaryCards(data: ReportData): string {
   const names = Object.keys(data.splits);
-  const main = data.splits['test'] !== undefined ? 'test' : names.at(-1);
-  const r = main === undefined ? undefined : data.splits[main];
-  const cards = [card('Operating threshold', esc(data.threshold.threshold.toFixed(3)), esc(data.threshold.method))];
-  if (r !== undefined && main !== undefined) {
-    cards.unshift(card(`AUC (${main})`, num(r.auc, r.undefinedReasons['auc']), ciText(r)));
+  const headline = names.filter(isHeadline);
+  const shown = headline.length > 0 ? headline : names.slice(-1);
+  const cards: string[] = [];
+  for (const [i, main] of shown.entries()) {
+    const r = data.splits[main] as EvaluationReport;
+    cards.push(card(`AUC (${main})`, num(r.auc, r.undefinedReasons['auc']), ciText(r)));
+    if (i === 0) cards.push(card('Operating threshold', esc(data.threshold.threshold.toFixed(3)), esc(data.threshold.method)));
     cards.push(card(`Sensitivity (${main})`, num(r.metrics.sensitivity, r.metrics.undefinedReasons.sensitivity), 'recall of PNEUMONIA at the threshold'));
     cards.push(card(`Specificity (${main})`, num(r.metrics.specificity, r.metrics.undefinedReasons.specificity), 'recall of NORMAL at the threshold'));
   }
+  if (shown.length === 0) cards.push(card('Operating threshold', esc(data.threshold.threshold.toFixed(3)), esc(data.threshold.method)));
   return `<div class="cards">${cards.join('')}</div>`;
 }
 
@@ -77,12 +92,13 @@ export function splitsTable(splits: ReportData['splits']): string {
     `${num(r.auc, r.undefinedReasons['auc'])} <span class="muted">(${ciText(r)})</span>`,
     num(r.averagePrecision, r.undefinedReasons['averagePrecision']),
     num(r.brier, r.undefinedReasons['brier']),
+    num(r.ece, r.undefinedReasons['brier']),
     num(r.metrics.accuracy, r.metrics.undefinedReasons.accuracy),
     num(r.metrics.sensitivity, r.metrics.undefinedReasons.sensitivity),
     num(r.metrics.specificity, r.metrics.undefinedReasons.specificity),
     num(r.metrics.f1, r.metrics.undefinedReasons.f1),
   ]);
-  return table(['split', 'images', 'PNEUMONIA', 'NORMAL', 'AUC', 'avg precision', 'Brier', 'accuracy', 'sensitivity', 'specificity', 'F1'], rows);
+  return table(['split', 'images', 'PNEUMONIA', 'NORMAL', 'AUC', 'avg precision', 'Brier', 'ECE', 'accuracy', 'sensitivity', 'specificity', 'F1'], rows);
 }
 
 /** Metrics at each operating point (0.5, 0.75, chosen) with the four counts. */
@@ -120,20 +136,43 @@ export function plotRow(plots: readonly EmbeddedPlot[]): string {
   return `<div class="plots">${plots.map((p) => figure(dataImg(p.svg, 'image/svg+xml', p.title, p), p.title)).join('')}</div>`;
 }
 
-/** One split: its plots, operating points and notes. */
-export function splitSection(name: string, r: EvaluationReport, plots: readonly EmbeddedPlot[]): string {
-  const intro = `<p>${esc(r.n)} labelled images (${esc(r.positives)} PNEUMONIA, ${esc(r.negatives)} NORMAL)${r.unlabeled > 0 ? `, ${esc(r.unlabeled)} without a label left out` : ''}. AUC ${num(r.auc, r.undefinedReasons['auc'])} (${ciText(r)}), average precision ${num(r.averagePrecision, r.undefinedReasons['averagePrecision'])}, Brier score ${num(r.brier, r.undefinedReasons['brier'])}.</p>`;
-  return section(`split-${name}`, `Split: ${name}`, `${intro}${undefinedNotes(r)}<h3>Metrics at each threshold</h3>${operatingPointsTable(r.operatingPoints)}${plotRow(plots)}`);
+/** One split: its note, plots, operating points and notes on undefined figures. */
+export function splitSection(name: string, r: EvaluationReport, plots: readonly EmbeddedPlot[], note?: string): string {
+  const lead = note === undefined ? '' : `<p class="note">${esc(note)}</p>`;
+  const intro = `<p>${esc(r.n)} labelled images (${esc(r.positives)} PNEUMONIA, ${esc(r.negatives)} NORMAL)${r.unlabeled > 0 ? `, ${esc(r.unlabeled)} without a label left out` : ''}. AUC ${num(r.auc, r.undefinedReasons['auc'])} (${ciText(r)}), average precision ${num(r.averagePrecision, r.undefinedReasons['averagePrecision'])}, Brier score ${num(r.brier, r.undefinedReasons['brier'])}, expected calibration error ${num(r.ece, r.undefinedReasons['brier'])} (${esc(r.eceBins)} bins).</p>`;
+  const calibrated =
+    r.temperature !== null && r.uncalibrated !== null
+      ? `<p>Probabilities calibrated with temperature ${esc(r.temperature.toFixed(3))}; before calibration the Brier score was ${num(r.uncalibrated.brier)} and the ECE ${num(r.uncalibrated.ece)}.</p>`
+      : '';
+  return section(`split-${name}`, `Split: ${name}`, `${lead}${intro}${calibrated}${undefinedNotes(r)}<h3>Metrics at each threshold</h3>${operatingPointsTable(r.operatingPoints)}${plotRow(plots)}`);
+}
+
+/** The calibration: the temperature, where it was fitted, and Brier/ECE before and after on each split. */
+export function calibrationSection(c: ReportCalibration, splits: ReportData['splits']): string {
+  const rows = Object.entries(splits).map(([name, r]) => [
+    esc(name),
+    num(r.uncalibrated?.brier ?? null, r.undefinedReasons['brier']),
+    num(r.brier, r.undefinedReasons['brier']),
+    num(r.uncalibrated?.ece ?? null, r.undefinedReasons['brier']),
+    num(r.ece, r.undefinedReasons['brier']),
+  ]);
+  const on = c.fittedOn === 'val' ? 'the validation split' : `the ${c.fittedOn} split`;
+  const body =
+    `<p>Every probability in this report is sigmoid(logit / T) with the temperature T = ${esc(c.temperature.toFixed(4))}, fitted on ${esc(on)} by minimizing the negative log-likelihood ` +
+    `(${esc(c.valNllBefore.toFixed(4))} before, ${esc(c.valNllAfter.toFixed(4))} after). ${c.temperature > 1 ? 'T above 1 pulls over-confident probabilities towards 0.5.' : c.temperature < 1 ? 'T below 1 pushes under-confident probabilities away from 0.5.' : 'T = 1 leaves the probabilities as they were.'} ` +
+    'Dividing every logit by the same number keeps their order, so the AUC is unchanged; the threshold is chosen on the calibrated probabilities.</p>' +
+    table(['split', 'Brier before', 'Brier after', 'ECE before', 'ECE after'], rows);
+  return section('calibration', 'Calibration', body);
 }
 
 /** The threshold and how it was chosen. */
 export function thresholdSection(t: ReportThreshold): string {
-  const rows: [string, string][] = [['threshold', esc(t.threshold.toFixed(6))], ['method', esc(t.method)]];
+  const rows: [string, string][] = [['threshold', esc(t.threshold.toFixed(6))], ['method', esc(t.method)], ['rule', esc(thresholdRuleText(t))]];
   if (t.method !== 'fixed') {
     rows.push(['chosen on', esc(t.chosenOn ?? 'val')], ['images', esc(t.n)], ['sensitivity there', num(t.sensitivity)], ['specificity there', num(t.specificity)], ["Youden's J there", num(t.youdenJ)]);
     if (t.target !== undefined) rows.push(['target sensitivity', esc(t.target)]);
   }
-  const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split. The tables show the metrics at 0.5, at the seed's fixed 0.75, and at this threshold.</p>${kvTable(rows)}`;
+  const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split or an external set. The tables show the metrics at 0.5, at the seed's fixed 0.75, and at this threshold.</p>${kvTable(rows)}`;
   return section('threshold', 'Operating threshold', body);
 }
 
@@ -146,14 +185,18 @@ function basename(id: string): string {
   return id.split(/[\\/]/).pop() ?? id;
 }
 
-/** The Grad-CAM gallery, grouped by outcome. */
+/** The Grad-CAM gallery, grouped by split (in order of first appearance), then by outcome. */
 export function camSection(cams: readonly CamExample[], classNames: ClassNames): string {
-  const groups = OUTCOMES.map((o) => {
-    const items = cams.filter((c) => c.outcome === o);
-    const figures = items.map((c) =>
-      figure(dataImg(c.png, 'image/png', `Grad-CAM of ${basename(c.id)}`, { width: 224, height: 224 }, 'cam'), `${basename(c.id)} - p(PNEUMONIA) ${c.probability.toFixed(3)}, actual ${classNames[c.label]}`),
-    );
-    return `<h3>${esc(outcomeTitle(o, classNames))}</h3>${figures.length > 0 ? `<div class="gallery">${figures.join('')}</div>` : '<p class="muted">No image with this outcome.</p>'}`;
+  const splits = [...new Set(cams.map((c) => c.split ?? 'test'))];
+  const groups = splits.map((split) => {
+    const outcomes = OUTCOMES.map((o) => {
+      const items = cams.filter((c) => (c.split ?? 'test') === split && c.outcome === o);
+      const figures = items.map((c) =>
+        figure(dataImg(c.png, 'image/png', `Grad-CAM of ${basename(c.id)}`, { width: 224, height: 224 }, 'cam'), `${basename(c.id)} - p(PNEUMONIA) ${c.probability.toFixed(3)}, actual ${classNames[c.label]}`),
+      );
+      return `<h4>${esc(outcomeTitle(o, classNames))}</h4>${figures.length > 0 ? `<div class="gallery">${figures.join('')}</div>` : '<p class="muted">No image with this outcome.</p>'}`;
+    });
+    return `<h3>Split: ${esc(split)}</h3>${outcomes.join('')}`;
   });
   const layer = cams.find((c) => c.layerName !== undefined)?.layerName;
   return section(
@@ -190,7 +233,8 @@ export function reportPage(
   const body: { id: string; title: string; html: string }[] = [];
   body.push({ id: 'summary', title: 'Summary', html: section('summary', 'Summary', splitsTable(data.splits)) });
   body.push({ id: 'threshold', title: 'Threshold', html: thresholdSection(data.threshold) });
-  for (const [name, r] of Object.entries(data.splits)) body.push({ id: `split-${name}`, title: `Split: ${name}`, html: splitSection(name, r, parts.splitPlots.get(name) ?? []) });
+  if (data.calibration) body.push({ id: 'calibration', title: 'Calibration', html: calibrationSection(data.calibration, data.splits) });
+  for (const [name, r] of Object.entries(data.splits)) body.push({ id: `split-${name}`, title: `Split: ${name}`, html: splitSection(name, r, parts.splitPlots.get(name) ?? [], data.splitNotes?.[name]) });
   if (parts.training) body.push({ id: 'training', title: 'Training', html: section('training', 'Training curves', plotRow([parts.training])) });
   if (data.cams && data.cams.length > 0) body.push({ id: 'grad-cam', title: 'Grad-CAM', html: camSection(data.cams, classNames) });
   for (const s of data.sections ?? []) body.push({ id: s.id, title: s.title, html: extraSection(s) });
