@@ -106,6 +106,7 @@ for (const seed of seeds) {
       valBatches: () => batchesOf(valRecords, trainSamples),
       epochs: settings.epochs,
       classWeights: classWeights(counts),
+      labelSmoothing: settings.labelSmoothing,
       learningRate: settings.learningRate,
       patience: settings.patience,
       reduceLrPatience: settings.reduceLrPatience,

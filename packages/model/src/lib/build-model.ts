@@ -74,6 +74,9 @@ function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 
     throw new RangeError(`${stage}: compact.convsPerStage must be an integer from 1 to 4, got ${String(compact.convsPerStage)}`);
   }
   if (compact.stemStride !== 1 && compact.stemStride !== 2) throw new RangeError(`${stage}: compact.stemStride must be 1 or 2, got ${String(compact.stemStride)}`);
+  if (compact.dropout !== undefined && !(typeof compact.dropout === 'number' && compact.dropout >= 0 && compact.dropout < 1)) {
+    throw new RangeError(`${stage}: compact.dropout must be a number in [0, 1), got ${String(compact.dropout)}`);
+  }
   const smallest = compact.stemStride * 2 ** (compact.filters.length - 1);
   if (architecture === 'compact-cnn' && options.imageSize < smallest) {
     throw new RangeError(`${stage}: imageSize ${options.imageSize} is too small for ${compact.filters.length} compact stages (at least ${smallest})`);

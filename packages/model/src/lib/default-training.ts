@@ -16,6 +16,8 @@ export interface TrainingDefaults {
   readonly compact: CompactCnnShape;
   /** Share of the pooled train+val images held out for validation. */
   readonly valFraction: number;
+  /** Label smoothing of the loss, in [0, 0.5). */
+  readonly labelSmoothing: number;
 }
 
 /**
@@ -49,4 +51,5 @@ export const DEFAULT_TRAINING: TrainingDefaults = Object.freeze({
   augment: Object.freeze({ flip: true, rotationDegrees: 10, zoom: 0.1 }),
   compact: COMPACT_CNN_DEFAULTS,
   valFraction: 0.2,
+  labelSmoothing: 0,
 });

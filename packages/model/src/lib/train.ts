@@ -19,7 +19,7 @@ import { restoreWeights, snapshotWeights, assignWeightsInOrder, type WeightsSnap
 import { usageError } from './internal/usage-error.js';
 import { toJsonMetadata } from './save-model.js';
 import type { ClassWeights, ModelMetadata, TrainEvent } from './types.js';
-import { validateClassWeights, weightedBinaryCrossEntropy } from './weighted-binary-cross-entropy.js';
+import { validateClassWeights, validateLabelSmoothing, weightedBinaryCrossEntropy } from './weighted-binary-cross-entropy.js';
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -33,6 +33,8 @@ export interface TrainOptions {
   readonly epochs: number;
   /** Loss weights of class 0 and 1; default `[1, 1]`. */
   readonly classWeights?: ClassWeights;
+  /** Label smoothing of the loss, in [0, 0.5) (targets become `y (1 - s) + s / 2`); default 0. */
+  readonly labelSmoothing?: number;
   /** Initial Adam learning rate; default 1e-3. */
   readonly learningRate?: number;
   /** Early stopping: epochs without a better validation AUC before stopping; default 5; `Infinity` disables it. */
@@ -58,6 +60,7 @@ export interface TrainOptions {
 /** The defaults of {@link train}, filled in one place. */
 export const TRAIN_DEFAULTS = Object.freeze({
   classWeights: Object.freeze([1, 1] as const),
+  labelSmoothing: 0,
   learningRate: 1e-3,
   patience: 5,
   reduceLrPatience: 2,
@@ -76,6 +79,7 @@ function validate(options: TrainOptions): void {
   if (options.valBatches !== undefined && typeof options.valBatches !== 'function') throw new TypeError(`${stage}: valBatches must be a function () => Observable<Batch>`);
   if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new RangeError(`${stage}: epochs must be an integer >= 1, got ${String(options.epochs)}`);
   if (options.classWeights !== undefined) validateClassWeights(stage, options.classWeights);
+  if (options.labelSmoothing !== undefined) validateLabelSmoothing(stage, options.labelSmoothing);
   const positive = (name: string, v: number | undefined, allowInfinity = false) => {
     if (v === undefined) return;
     if (typeof v !== 'number' || Number.isNaN(v) || v <= 0 || (!allowInfinity && !Number.isFinite(v))) {
@@ -168,6 +172,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
   validate(options);
   const model = options.model;
   const classWeights = options.classWeights ?? TRAIN_DEFAULTS.classWeights;
+  const labelSmoothing = options.labelSmoothing ?? TRAIN_DEFAULTS.labelSmoothing;
   const patience = options.patience ?? TRAIN_DEFAULTS.patience;
   const reduceLrPatience = options.reduceLrPatience ?? TRAIN_DEFAULTS.reduceLrPatience;
   const reduceLrFactor = options.reduceLrFactor ?? TRAIN_DEFAULTS.reduceLrFactor;
@@ -274,7 +279,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
               let cost: tf.Scalar | null;
               try {
                 cost = optimizer.minimize(
-                  () => tf.tidy(() => weightedBinaryCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor, classWeights)),
+                  () => tf.tidy(() => weightedBinaryCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor, classWeights, labelSmoothing)),
                   true,
                   variables,
                 );

@@ -35,6 +35,14 @@ describe('weightedBinaryCrossEntropy', () => {
     expect(() => weightedBinaryCrossEntropy(tf.tensor1d([0]), tf.tensor1d([0]), [1, NaN])).toThrow(RangeError);
     expect(() => weightedBinaryCrossEntropy(tf.tensor1d([0, 1]), tf.tensor1d([0]))).toThrow(/2 labels but 1 logits/);
   });
+  it('smooths the targets toward 1/2, keeping the class weight of the true label', () => {
+    const s = 0.1;
+    const z = 2;
+    const bce = (t: number): number => -(t * Math.log(1 / (1 + Math.exp(-z))) + (1 - t) * Math.log(1 - 1 / (1 + Math.exp(-z))));
+    const got = value(weightedBinaryCrossEntropy(tf.tensor1d([1, 0]), tf.tensor1d([z, z]), [0.5, 2], s));
+    expect(got).toBeCloseTo((2 * bce(1 - s / 2) + 0.5 * bce(s / 2)) / 2, 5);
+    expect(() => weightedBinaryCrossEntropy(tf.tensor1d([0]), tf.tensor1d([0]), [1, 1], 0.5)).toThrow(/labelSmoothing/);
+  });
   it('leaves no tensors behind', () => {
     const y = tf.tensor1d([0, 1]);
     const z = tf.tensor1d([0.3, 0.1]);

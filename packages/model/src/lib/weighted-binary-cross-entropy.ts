@@ -19,22 +19,27 @@ import type { ClassWeights } from './types.js';
  * @param labels - 0/1 labels, shape `[n]` or `[n, 1]`.
  * @param logits - raw model outputs (before the sigmoid), the same number of values.
  * @param classWeights - weight of class 0 and of class 1; default `[1, 1]`.
+ * @param labelSmoothing - `s` in [0, 0.5): the target of a label `y` becomes `y (1 - s) + s / 2`
+ *   (the class weight still follows the true label); default 0.
  * @returns A scalar tensor (the caller disposes it, or runs this inside `tf.tidy`).
- * @throws RangeError when the shapes disagree or a weight is negative or not finite.
+ * @throws RangeError when the shapes disagree, a weight is negative or not finite, or the smoothing is outside [0, 0.5).
  */
 export function weightedBinaryCrossEntropy(
   labels: tf.Tensor,
   logits: tf.Tensor,
   classWeights: ClassWeights = [1, 1],
+  labelSmoothing = 0,
 ): tf.Scalar {
   validateClassWeights('weightedBinaryCrossEntropy', classWeights);
+  validateLabelSmoothing('weightedBinaryCrossEntropy', labelSmoothing);
   if (labels.size !== logits.size) {
     throw new RangeError(`weightedBinaryCrossEntropy: ${labels.size} labels but ${logits.size} logits`);
   }
   return tf.tidy(() => {
     const y = tf.reshape(tf.cast(labels, 'float32'), [-1]);
     const z = tf.reshape(tf.cast(logits, 'float32'), [-1]);
-    const perImage = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+    const target = labelSmoothing === 0 ? y : tf.add(tf.mul(y, 1 - labelSmoothing), labelSmoothing / 2);
+    const perImage = tf.add(tf.sub(tf.relu(z), tf.mul(z, target)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
     const w0 = classWeights[0];
     const w1 = classWeights[1];
     // y * w1 + (1 - y) * w0 is exact for 0/1 labels; y * (w1 - w0) + w0 is not in float32
@@ -52,5 +57,12 @@ export function validateClassWeights(stage: string, classWeights: ClassWeights):
     if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
       throw new RangeError(`${stage}: classWeights[${key}] must be a finite number >= 0, got ${String(w)}`);
     }
+  }
+}
+
+/** Throws a RangeError naming `stage` when the label smoothing is not a number in [0, 0.5). */
+export function validateLabelSmoothing(stage: string, labelSmoothing: number): void {
+  if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
+    throw new RangeError(`${stage}: labelSmoothing must be a number in [0, 0.5), got ${String(labelSmoothing)}`);
   }
 }

@@ -1,13 +1,19 @@
 import { RandomAugmentLayer } from '@cxr/preprocess';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { SeededDropout } from './architectures/seeded-dropout.js';
 
 /**
  * The random augmentation layers of `@cxr/preprocess` draw, on training call `k`, parameters
  * derived from their seed and `k`: their whole random state is that call counter. These helpers
  * read and restore it so a resumed run draws exactly what the uninterrupted run would have drawn.
+ * The model's seeded dropout layers keep the same kind of counter and are included, after them.
  */
-function randomLayers(model: tfl.LayersModel): RandomAugmentLayer[] {
-  return (model.layers as unknown[]).filter((layer): layer is RandomAugmentLayer => layer instanceof RandomAugmentLayer);
+function randomLayers(model: tfl.LayersModel): (RandomAugmentLayer | SeededDropout)[] {
+  const layers = model.layers as unknown[];
+  return [
+    ...layers.filter((layer): layer is RandomAugmentLayer => layer instanceof RandomAugmentLayer),
+    ...layers.filter((layer): layer is SeededDropout => layer instanceof SeededDropout),
+  ];
 }
 
 /** Training-call counters of the model's random layers, in layer order. */

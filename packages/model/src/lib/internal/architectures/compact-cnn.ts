@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerFactory } from './layer-factory.js';
+import { SeededDropout } from './seeded-dropout.js';
 
 /** Shape of the compact CNN. */
 export interface CompactCnnShape {
@@ -12,12 +13,15 @@ export interface CompactCnnShape {
   readonly convsPerStage: number;
   /** Stride of the first convolution (1 or 2): 2 quarters the cost of everything after it. */
   readonly stemStride: number;
+  /** Dropout rate before the logit, in [0, 1) (a {@link SeededDropout}); 0 or absent: none. */
+  readonly dropout?: number;
 }
 
 /**
  * The compact CPU-friendly CNN: stages of conv 3x3 (no bias) + batch norm + ReLU with
- * max-pooling between them, then global average pooling and one logit. (No dropout: tfjs re-draws the same mask on
- * every step when given a seed, and an unseeded one would not be reproducible.)
+ * max-pooling between them, then global average pooling, optional dropout (counter-seeded: tfjs' own
+ * dropout re-draws the same mask on every step when given a seed, and an unseeded one would not be
+ * reproducible) and one logit.
  */
 export function compactCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: number, shape: CompactCnnShape): tfl.SymbolicTensor {
   let y = x;
@@ -34,5 +38,6 @@ export function compactCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: n
     if (stage < shape.filters.length - 1) y = f.maxPool(`compact_s${stage + 1}_pool`).apply(y) as tfl.SymbolicTensor;
   });
   y = tfl.layers.globalAveragePooling2d({ name: 'compact_gap' }).apply(y) as tfl.SymbolicTensor;
+  if ((shape.dropout ?? 0) > 0) y = new SeededDropout({ name: 'compact_dropout', rate: shape.dropout ?? 0, seed: f.nextSeed() }).apply(y) as tfl.SymbolicTensor;
   return f.logit('compact_logit', outputBias).apply(y) as tfl.SymbolicTensor;
 }
