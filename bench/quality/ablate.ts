@@ -107,6 +107,7 @@ for (const seed of seeds) {
       epochs: settings.epochs,
       classWeights: classWeights(counts),
       labelSmoothing: settings.labelSmoothing,
+      schedule: settings.schedule,
       learningRate: settings.learningRate,
       patience: settings.patience,
       reduceLrPatience: settings.reduceLrPatience,

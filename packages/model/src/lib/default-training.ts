@@ -18,6 +18,8 @@ export interface TrainingDefaults {
   readonly valFraction: number;
   /** Label smoothing of the loss, in [0, 0.5). */
   readonly labelSmoothing: number;
+  /** Learning-rate schedule of `train`: reduce on plateau, or cosine decay over the epochs. */
+  readonly schedule: 'plateau' | 'cosine';
 }
 
 /**
@@ -52,4 +54,5 @@ export const DEFAULT_TRAINING: TrainingDefaults = Object.freeze({
   compact: COMPACT_CNN_DEFAULTS,
   valFraction: 0.2,
   labelSmoothing: 0,
+  schedule: 'plateau',
 });

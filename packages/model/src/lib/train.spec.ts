@@ -176,6 +176,16 @@ describe('train', () => {
     model.dispose();
   });
 
+  it('follows a cosine schedule over the epochs, whatever the validation does', async () => {
+    const model = compact();
+    const events = await run({ model, trainBatches: trainSet, valBatches: valSet, epochs: 4, learningRate: 0.01, minLearningRate: 0.001, patience: Infinity, schedule: 'cosine' });
+    const rates = events.filter((e): e is Extract<TrainEvent, { kind: 'epoch' }> => e.kind === 'epoch').map((e) => e.learningRate);
+    const expected = [1, 2, 3, 4].map((e) => 0.001 + (0.009 * (1 + Math.cos((Math.PI * (e - 1)) / 4))) / 2);
+    rates.forEach((r, i) => expect(r).toBeCloseTo(expected[i] as number, 10));
+    expect(() => train({ model, trainBatches: trainSet, epochs: 1, schedule: 'step' as never })).toThrow(/schedule/);
+    model.dispose();
+  });
+
   it('refuses a resume without checkpoint and batches that do not fit the model', async () => {
     await withTempDir(async (dir) => {
       const model = compact();

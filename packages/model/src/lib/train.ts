@@ -39,6 +39,12 @@ export interface TrainOptions {
   readonly learningRate?: number;
   /** Early stopping: epochs without a better validation AUC before stopping; default 5; `Infinity` disables it. */
   readonly patience?: number;
+  /**
+   * Learning-rate schedule: `'plateau'` (default) multiplies the rate by `reduceLrFactor` after
+   * `reduceLrPatience` epochs without improvement; `'cosine'` sets the rate of epoch `e` (from 1) to
+   * `minLearningRate + (learningRate - minLearningRate) * (1 + cos(pi * (e - 1) / epochs)) / 2`.
+   */
+  readonly schedule?: 'plateau' | 'cosine';
   /** Reduce-LR-on-plateau: epochs without improvement before multiplying the rate by `reduceLrFactor`; default 2. */
   readonly reduceLrPatience?: number;
   /** Factor of each reduction, in (0, 1); default 0.5. */
@@ -61,6 +67,7 @@ export interface TrainOptions {
 export const TRAIN_DEFAULTS = Object.freeze({
   classWeights: Object.freeze([1, 1] as const),
   labelSmoothing: 0,
+  schedule: 'plateau' as 'plateau' | 'cosine',
   learningRate: 1e-3,
   patience: 5,
   reduceLrPatience: 2,
@@ -87,6 +94,9 @@ function validate(options: TrainOptions): void {
     }
   };
   positive('learningRate', options.learningRate);
+  if (options.schedule !== undefined && options.schedule !== 'plateau' && options.schedule !== 'cosine') {
+    throw new RangeError(`${stage}: schedule must be 'plateau' or 'cosine', got ${String(options.schedule)}`);
+  }
   positive('minLearningRate', options.minLearningRate);
   positive('patience', options.patience, true);
   positive('reduceLrPatience', options.reduceLrPatience, true);
@@ -173,6 +183,9 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
   const model = options.model;
   const classWeights = options.classWeights ?? TRAIN_DEFAULTS.classWeights;
   const labelSmoothing = options.labelSmoothing ?? TRAIN_DEFAULTS.labelSmoothing;
+  const schedule = options.schedule ?? TRAIN_DEFAULTS.schedule;
+  const initialRate = options.learningRate ?? TRAIN_DEFAULTS.learningRate;
+  const cosineRate = (epoch: number): number => minLearningRate + ((initialRate - minLearningRate) * (1 + Math.cos((Math.PI * (epoch - 1)) / options.epochs))) / 2;
   const patience = options.patience ?? TRAIN_DEFAULTS.patience;
   const reduceLrPatience = options.reduceLrPatience ?? TRAIN_DEFAULTS.reduceLrPatience;
   const reduceLrFactor = options.reduceLrFactor ?? TRAIN_DEFAULTS.reduceLrFactor;
@@ -368,10 +381,11 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
             if (checkpointDir !== undefined) {
               await writeBestCheckpoint(checkpointDir, model, { ...metadata, epoch, valAuc: valAuc ?? null, valLoss: valLoss ?? null });
             }
-          } else if (plateau >= reduceLrPatience) {
+          } else if (schedule === 'plateau' && plateau >= reduceLrPatience) {
             learningRate = Math.max(minLearningRate, learningRate * reduceLrFactor);
             plateau = 0;
           }
+          if (schedule === 'cosine') learningRate = cosineRate(epoch + 1);
           (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
           const earlyStop = wait >= patience;
           const last = epoch === options.epochs;
