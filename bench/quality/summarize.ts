@@ -5,7 +5,7 @@
  *
  *   npx tsx --conditions=@cxr/source bench/quality/summarize.ts [--runs bench/quality/runs] [--rule sensitivity:0.95] [--json]
  */
-import { auc, chooseThreshold } from '@cxr/eval';
+import { auc, chooseThreshold, expectedCalibrationError, fitTemperature, parseThresholdRule, temperatureScale } from '@cxr/eval';
 import type { ThresholdMethod } from '@cxr/eval';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,47 +37,6 @@ interface Run {
 }
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
-const nll = (logits: readonly number[], labels: readonly number[], t: number): number =>
-  logits.reduce((s, z, i) => {
-    const u = z / t;
-    return s + Math.max(u, 0) - u * (labels[i] as number) + Math.log1p(Math.exp(-Math.abs(u)));
-  }, 0) / logits.length;
-
-/** Temperature minimizing the validation NLL (golden-section search on log T). */
-function fitTemperature(logits: readonly number[], labels: readonly number[]): number {
-  let lo = Math.log(0.05);
-  let hi = Math.log(50);
-  const g = (Math.sqrt(5) - 1) / 2;
-  for (let i = 0; i < 80; i++) {
-    const a = hi - g * (hi - lo);
-    const b = lo + g * (hi - lo);
-    if (nll(logits, labels, Math.exp(a)) < nll(logits, labels, Math.exp(b))) hi = b;
-    else lo = a;
-  }
-  return Math.exp((lo + hi) / 2);
-}
-
-function ece(probs: readonly number[], labels: readonly number[], bins = 15): number {
-  const sum = new Float64Array(bins);
-  const hits = new Float64Array(bins);
-  const count = new Float64Array(bins);
-  probs.forEach((p, i) => {
-    const b = Math.min(bins - 1, Math.floor(p * bins));
-    sum[b] = (sum[b] as number) + p;
-    hits[b] = (hits[b] as number) + (labels[i] as number);
-    count[b] = (count[b] as number) + 1;
-  });
-  let e = 0;
-  for (let b = 0; b < bins; b++) if ((count[b] as number) > 0) e += Math.abs((sum[b] as number) - (hits[b] as number));
-  return e / probs.length;
-}
-
-function parseRule(rule: string): ThresholdMethod {
-  if (rule === 'youden') return { method: 'youden' };
-  const m = /^sensitivity:([0-9.]+)$/.exec(rule);
-  if (m) return { method: 'sensitivity', target: Number(m[1]) };
-  throw new Error(`summarize: --rule must be youden or sensitivity:T, got ${rule}`);
-}
 
 function scores(set: SetLogits, tta: boolean): number[] {
   return tta ? set.logits.map((z, i) => (z + (set.flipLogits[i] as number)) / 2) : set.logits;
@@ -103,8 +62,8 @@ const brier = (probs: readonly number[], labels: readonly number[]): number => p
 
 export function runFigures(run: Run, rule: ThresholdMethod, tta: boolean) {
   const val = scores(run.val, tta);
-  const t = fitTemperature(val, run.val.labels);
-  const calibrated = (z: readonly number[]) => z.map((x) => sigmoid(x / t));
+  const t = fitTemperature(val, run.val.labels).temperature;
+  const calibrated = (z: readonly number[]) => z.map((x) => temperatureScale(x, t));
   const valProbs = calibrated(val);
   const threshold = chooseThreshold(valProbs, run.val.labels, rule).threshold;
   const figures = (set: SetLogits) => {
@@ -115,7 +74,7 @@ export function runFigures(run: Run, rule: ThresholdMethod, tta: boolean) {
       auc: auc(probs, set.labels) as number,
       brierRaw: brier(z.map(sigmoid), set.labels),
       brier: brier(probs, set.labels),
-      ece: ece(probs, set.labels),
+      ece: expectedCalibrationError(probs, set.labels) as number,
       ...at,
       at05: metricsAt(probs, set.labels, 0.5),
     };
@@ -134,7 +93,7 @@ const cell = (xs: readonly number[], digits: number, percent = false): string =>
 const runs: Run[] = readdirSync(args.runs)
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(join(args.runs, f), 'utf8')) as Run);
-const rule = parseRule(args.rule);
+const rule = parseThresholdRule(args.rule);
 const all = runs.map((r) => runFigures(r, rule, args.tta));
 if (args.json) {
   console.log(JSON.stringify(all, null, 2));

@@ -41,9 +41,11 @@ export async function writeRunReport(input: RunReportInput): Promise<{ html: str
         onSkip: (id, reason) => input.logger.detail(`Grad-CAM skipped ${id}: ${reason}`),
       })
     : [];
-  const sections = input.audit
-    ? [await auditSection(input.audit, { seed: input.seed, examplesPerClass: 4, ...(input.records ? { records: input.records } : {}) })]
-    : [];
+  const sections = [
+    ...(input.audit ? [await auditSection(input.audit, { seed: input.seed, examplesPerClass: 4, ...(input.records ? { records: input.records } : {}) })] : []),
+    // A training run's pixel histograms and augmentation grid, from the model's own layers (none for evaluate).
+    ...(await (await import('./data-sections.js')).trainingDataSections(input)),
+  ];
   const data: ReportData = {
     title: input.title,
     classNames: input.classNames,

@@ -15,9 +15,15 @@ export const SCAN: CommandSpec = {
   positional: { name: 'dir', description: 'The dataset folder (default as for --data of train).', required: false, variadic: false },
   flags: {
     json,
-    out: { type: 'string', placeholder: 'DIR', description: 'Also write the audit as DIR/audit.json.' },
+    out: {
+      type: 'string',
+      placeholder: 'DIR',
+      description:
+        'Also write the audit as DIR/audit.json and as a page, DIR/audit.html (counts, size/aspect/mode charts per class, seeded example images per split and class, duplicate, shared-patient and rejected-file tables; self-contained), with its charts and example grids as DIR/audit/*.png.',
+    },
+    seed: { type: 'integer', placeholder: 'N', min: 0, max: 2 ** 32 - 1, default: 42, description: 'Seed choosing the example images of audit.html (same seed, same page).' },
   },
-  examples: ['cxr scan ../shared/datasets/chest-xray', 'cxr scan ~/data/chest_xray --json > audit.json'],
+  examples: ['cxr scan ../shared/datasets/chest-xray', 'cxr scan ~/data/chest_xray --json > audit.json', 'cxr scan ../shared/datasets/chest-xray --out audit/   # audit.json + audit.html'],
 };
 
 export const TRAIN: CommandSpec = {

@@ -83,6 +83,19 @@ describe('augmentationGridSection', () => {
     m.dispose();
   });
 
+  it('shows only the parameters the layers use, read from the layers themselves', async () => {
+    const m = model(16, [randomRotationLayer({ seed: 2, degrees: 20 })]);
+    const section = await augmentationGridSection(m, sample(16, 16), { seed: 5, count: 4 });
+    const header = /<thead>.*?<\/thead>/.exec(section.html)?.[0] ?? '';
+    expect(header).toContain('angle (degrees)');
+    expect(header).not.toMatch(/flipped|zoom/);
+    expect(section.html).toContain('angle ');
+    expect(section.html).not.toMatch(/flip (yes|no)|zoom \d/);
+    expect(section.html).toContain('rotation uniform in ±20°');
+    expect(section.html).not.toContain('Zoom above 1');
+    m.dispose();
+  });
+
   it('accepts a list of layers instead of a model', async () => {
     const layers = [randomRotationLayer({ seed: 2, degrees: 5 })];
     const section = await augmentationGridSection(layers, sample(12, 12), { seed: 1, count: 3 });

@@ -25,6 +25,11 @@ export interface PixelHistogramOptions {
   /** Longest side of the embedded thumbnails, in pixels. Default 128 (16-512). */
   readonly thumbnailSize?: number;
   /**
+   * How many training images the given ones were drawn from, for the note under the title (when the
+   * caller decoded a random few of a larger set). Default: the number of images given.
+   */
+  readonly population?: number;
+  /**
    * Class names that identify the standardization layer in the model.
    * Default: the class name of `@cxr/preprocess`'s standardization layer.
    */
@@ -93,7 +98,8 @@ function statsRow(s: PixelHistogramStats): (string | number)[] {
  * ```
  * @param model a built model containing the standardization layer.
  * @param images decoded training images (any size; one grey channel).
- * @param options `seed` (required), `count` (4), `bins` (64), `thumbnailSize` (128), `layerClassNames`.
+ * @param options `seed` (required), `count` (4), `bins` (64), `thumbnailSize` (128), `population`
+ *   (the number of images given), `layerClassNames`.
  * @returns the section (`id: 'pixel-histograms'`), its measured statistics (`stats`) and the images
  *   shown (`shown`; e.g. pass `shown[0]` to `augmentationGridSection`).
  * @throws TypeError/RangeError for invalid options or no images; a `CXR_USAGE` error when the model
@@ -110,6 +116,7 @@ export async function pixelHistogramSection(
   const thumbnailSize = checkInteger(STAGE, 'thumbnailSize', options.thumbnailSize ?? 128, 16, 512);
   const classNames = options.layerClassNames ?? STANDARDIZE_CLASS_NAMES;
   if (!Array.isArray(images) || images.length === 0) throw new RangeError(`${STAGE}: images must be a non-empty array of samples.`);
+  const population = checkInteger(STAGE, 'population', options.population ?? images.length, images.length, Number.MAX_SAFE_INTEGER);
   images.forEach((s, i) => {
     if (s === null || typeof s !== 'object' || !(s.pixels instanceof Uint8Array) || !(s.height > 0 && s.width > 0) || s.pixels.length !== s.height * s.width) {
       throw new TypeError(`${STAGE}: images[${i}] must be a decoded grey sample (pixels of height * width bytes).`);
@@ -180,7 +187,7 @@ export async function pixelHistogramSection(
   );
 
   const title = 'Pixel values before and after standardization';
-  const body = `<p class="note">${chosen.length} of ${images.length} training images, chosen at random (seed ${seed}). “Before” is what the model's ${escapeHtml(where)} receives, “after” is what it returns, computed by running this model's own layer.</p>
+  const body = `<p class="note">${chosen.length} of ${population.toLocaleString('en-US')} training images, chosen at random (seed ${seed}). “Before” is what the model's ${escapeHtml(where)} receives, “after” is what it returns, computed by running this model's own layer.</p>
 <div class="grid">${thumbs.join('')}</div>
 ${svgImg(chart.svg, 'Histograms of pixel values before and after standardization')}
 ${htmlTable(['image', 'mean before', 'std before', 'min before', 'max before', 'mean after', 'std after', 'min after', 'max after'], stats.map(statsRow))}`;
