@@ -32,6 +32,23 @@ interface SectionView {
   readonly text: string;
 }
 
+/** The parts of a DOM element the page checks read (the tests compile without the DOM library). */
+interface PageElement {
+  readonly id: string;
+  readonly textContent: string | null;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+}
+
+/** The parts of an `<img>` the page checks read. */
+interface PageImage extends PageElement {
+  readonly alt: string;
+  readonly complete: boolean;
+  readonly naturalWidth: number;
+  getBoundingClientRect(): { readonly width: number; readonly height: number };
+  readonly ownerDocument: { readonly defaultView: { getComputedStyle(e: PageImage): { readonly display: string; readonly visibility: string } } | null };
+}
+
 interface PageView {
   readonly problems: readonly string[];
   readonly images: readonly ImageState[];
@@ -50,26 +67,30 @@ async function openPage(file: string): Promise<PageView> {
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url().slice(0, 120)}`));
   try {
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    return await page.evaluate(() => {
-      const state = (img: HTMLImageElement) => {
+    // Runs in the page: every section with its images (their load state), tables and text.
+    const sections = await page.$$eval('body, section[id]', (nodes) => {
+      const state = (img: PageImage): ImageState => {
         const box = img.getBoundingClientRect();
-        const style = getComputedStyle(img);
-        return { alt: img.alt, complete: img.complete, naturalWidth: img.naturalWidth, width: box.width, height: box.height, display: style.display, visibility: style.visibility };
+        const style = img.ownerDocument.defaultView?.getComputedStyle(img);
+        return { alt: img.alt, complete: img.complete, naturalWidth: img.naturalWidth, width: box.width, height: box.height, display: style?.display ?? '', visibility: style?.visibility ?? '' };
       };
-      const sections: Record<string, unknown> = {};
-      for (const s of Array.from(document.querySelectorAll('section[id]'))) {
-        sections[s.id] = {
-          heading: s.querySelector('h2')?.textContent?.trim() ?? '',
-          images: Array.from(s.querySelectorAll('img')).map(state),
+      const text = (e: PageElement): string => e.textContent?.trim() ?? '';
+      return nodes.map((node) => {
+        const s = node as unknown as PageElement;
+        return {
+          id: s.id,
+          heading: s.querySelector('h2') ? text(s.querySelector('h2') as PageElement) : '',
+          images: Array.from(s.querySelectorAll('img') as ArrayLike<PageImage>).map(state),
           tables: Array.from(s.querySelectorAll('table')).map((t) => ({
-            head: Array.from(t.querySelectorAll('thead th')).map((c) => c.textContent?.trim() ?? ''),
-            rows: Array.from(t.querySelectorAll('tbody tr')).map((r) => Array.from(r.querySelectorAll('td, th')).map((c) => c.textContent?.trim() ?? '')),
+            head: Array.from(t.querySelectorAll('thead th')).map(text),
+            rows: Array.from(t.querySelectorAll('tbody tr')).map((r) => Array.from(r.querySelectorAll('td, th')).map(text)),
           })),
-          text: (s as HTMLElement).innerText,
+          text: text(s),
         };
-      }
-      return { problems: [] as string[], images: Array.from(document.querySelectorAll('img')).map(state), sections } as unknown as PageView;
-    }).then((view) => ({ ...view, problems }));
+      });
+    });
+    const [body, ...rest] = sections;
+    return { problems, images: body?.images ?? [], sections: Object.fromEntries(rest.map(({ id, ...view }) => [id, view])) };
   } finally {
     await page.close();
   }
