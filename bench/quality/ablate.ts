@@ -36,12 +36,14 @@ const { values: args } = parseArgs({
 });
 if (args.recipe === undefined) throw new Error('ablate: give --recipe FILE (a JSON object of training settings)');
 const recipeFile = resolve(args.recipe);
-const recipe = JSON.parse(readFileSync(recipeFile, 'utf8')) as Partial<TrainingDefaults> & { tta?: boolean };
+const recipe = JSON.parse(readFileSync(recipeFile, 'utf8')) as Omit<Partial<TrainingDefaults>, 'patience'> & { patience?: number | null };
 const settings: TrainingDefaults = {
   ...DEFAULT_TRAINING,
   ...recipe,
   augment: { ...DEFAULT_TRAINING.augment, ...(recipe.augment ?? {}) },
   compact: { ...DEFAULT_TRAINING.compact, ...(recipe.compact ?? {}) },
+  // as in cxr train's config files, a null patience means no early stopping
+  patience: recipe.patience === null ? Infinity : (recipe.patience ?? DEFAULT_TRAINING.patience),
 };
 const label = args.label ?? basename(recipeFile, '.json');
 const seeds = args.seeds.split(',').map(Number);
