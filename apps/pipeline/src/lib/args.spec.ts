@@ -71,6 +71,21 @@ describe('parseCommand', () => {
     expect(usageMessage(() => parseCommand(TRAIN, ['--config', join(cwd, 'missing.json')], cwd))).toContain('does not exist');
   });
 
+  it('reads a repeatable flag as a list, from the command line or a config array', () => {
+    expect(parseCommand(TRAIN, ['--external', 'a', '--external=b'], cwd).values['external']).toEqual(['a', 'b']);
+    expect(parseCommand(TRAIN, [], cwd).values['external']).toBeUndefined();
+    const file = join(cwd, 'external.json');
+    writeFileSync(file, JSON.stringify({ external: ['x', 'y'] }));
+    expect(parseCommand(TRAIN, ['--config', file], cwd).values['external']).toEqual(['x', 'y']);
+    expect(parseCommand(TRAIN, ['--config', file, '--external', 'z'], cwd).values['external']).toEqual(['z']);
+    writeFileSync(file, JSON.stringify({ external: 'x' }));
+    expect(parseCommand(TRAIN, ['--config', file], cwd).values['external']).toEqual(['x']);
+    writeFileSync(file, JSON.stringify({ external: [3] }));
+    expect(usageMessage(() => parseCommand(TRAIN, ['--config', file], cwd))).toMatch(/Setting "external" in .*external\.json must be a text value or an array of them \(got \[3\]\), e\.g\. "external": \[".*"\]\./);
+    expect(usageMessage(() => parseCommand(TRAIN, ['--external'], cwd))).toContain('The flag --external needs a value');
+    expect(commandHelp(TRAIN)).toMatch(/--external DIR[\s\S]*repeatable/);
+  });
+
   it('checks choices', () => {
     expect(usageMessage(() => parseCommand(COMMANDS.find((c) => c.name === 'evaluate')!, ['--split', 'dev'], cwd))).toContain('--split must be one of train, val, test');
   });

@@ -3,8 +3,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { usageError } from './errors.js';
 
-/** How a flag's value is read. */
-export type FlagType = 'string' | 'boolean' | 'integer' | 'number';
+/**
+ * How a flag's value is read. `multiple`: a text flag that may be given several times
+ * (`--external A --external B`), read as a list; a config file gives it as an array or one text.
+ */
+export type FlagType = 'string' | 'boolean' | 'integer' | 'number' | 'multiple';
 
 export interface FlagSpec {
   readonly type: FlagType;
@@ -38,7 +41,7 @@ export interface CommandSpec {
   readonly examples: readonly string[];
 }
 
-export type FlagValue = string | number | boolean;
+export type FlagValue = string | number | boolean | readonly string[];
 
 export interface ParsedCommand {
   /** Effective values by flag name (kebab-case): flags over config file over defaults. */
@@ -64,8 +67,8 @@ export function allFlags(spec: CommandSpec): Readonly<Record<string, FlagSpec>> 
  */
 export function parseCommand(spec: CommandSpec, argv: readonly string[], cwd: string): ParsedCommand {
   const flags = allFlags(spec);
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, flag] of Object.entries(flags)) options[name] = { type: flag.type === 'boolean' ? 'boolean' : 'string' };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, flag] of Object.entries(flags)) options[name] = flag.type === 'multiple' ? { type: 'string', multiple: true } : { type: flag.type === 'boolean' ? 'boolean' : 'string' };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: spec.positional !== undefined, allowNegative: false });
@@ -90,7 +93,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], cwd: st
     if (name === 'help' || raw === undefined) continue;
     const flag = flags[name];
     if (!flag) continue;
-    if (Array.isArray(raw)) continue;
+    if (Array.isArray(raw) && flag.type !== 'multiple') continue;
     values[name] = convert(spec, name, flag, raw, `--${name}`);
     explicit.add(name);
   }
@@ -140,11 +143,17 @@ function exampleValue(flag: FlagSpec): string {
 
 /** Converts one raw value (from the command line or a config file) to the flag's type, or throws a usage error. */
 function convert(spec: CommandSpec, name: string, flag: FlagSpec, raw: unknown, where: string): FlagValue {
-  const fix = (what: string): Error => usageError(`${where} ${what} (got ${JSON.stringify(raw)}), e.g. ${where.startsWith('--') ? `${where} ${exampleValue(flag)}` : `"${name}": ${flag.type === 'string' ? JSON.stringify(exampleValue(flag)) : exampleValue(flag)}`}.`);
+  const configExample = flag.type === 'string' ? JSON.stringify(exampleValue(flag)) : flag.type === 'multiple' ? `[${JSON.stringify(exampleValue(flag))}]` : exampleValue(flag);
+  const fix = (what: string): Error => usageError(`${where} ${what} (got ${JSON.stringify(raw)}), e.g. ${where.startsWith('--') ? `${where} ${exampleValue(flag)}` : `"${name}": ${configExample}`}.`);
   switch (flag.type) {
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
       throw fix('must be true or false');
+    case 'multiple': {
+      const list: unknown[] = Array.isArray(raw) ? raw : [raw];
+      if (list.some((x) => typeof x !== 'string' || x === '')) throw fix(where.startsWith('--') ? 'must be a non-empty text value' : 'must be a text value or an array of them');
+      return list as string[];
+    }
     case 'string': {
       if (typeof raw !== 'string' || raw === '') throw fix('must be a non-empty text value');
       if (flag.choices && !flag.choices.includes(raw)) {
@@ -239,7 +248,11 @@ export function commandHelp(spec: CommandSpec): string {
   lines.push('Flags:');
   const rows: [string, string][] = Object.entries(flags).map(([name, flag]) => {
     const left = `  --${name}${flag.type === 'boolean' ? '' : ` ${flag.placeholder ?? (flag.type === 'string' ? 'VALUE' : 'N')}`}`;
-    const extras = [flag.choices ? `one of: ${flag.choices.join(', ')}` : undefined, flag.default !== undefined && flag.type !== 'boolean' ? `default: ${String(flag.default)}` : undefined].filter(Boolean);
+    const extras = [
+      flag.choices ? `one of: ${flag.choices.join(', ')}` : undefined,
+      flag.type === 'multiple' ? 'repeatable' : undefined,
+      flag.default !== undefined && flag.type !== 'boolean' ? `default: ${String(flag.default)}` : undefined,
+    ].filter(Boolean);
     return [left, `${flag.description}${extras.length ? ` (${extras.join('; ')})` : ''}`];
   });
   rows.push(['  -h, --help', 'Show this help.']);

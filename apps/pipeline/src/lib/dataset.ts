@@ -23,10 +23,13 @@ export interface LoadedDataset {
   readonly samples: OperatorFunction<ImageRecord, Sample>;
 }
 
-/** Scans `root` (cheap: file names only); fails at once with a usage error when it is missing or has no dataset layout. */
-export async function scanRecords(root: string, splits?: readonly Split[]): Promise<{ records: ImageRecord[]; problems: Rejection[] }> {
+/**
+ * Scans `root` (cheap: file names only); fails at once with a usage error when it is missing or has no dataset layout.
+ * A folder that holds the class folders directly (no split folders) is read as `flatSplit` (default `train`).
+ */
+export async function scanRecords(root: string, splits?: readonly Split[], flatSplit?: Split): Promise<{ records: ImageRecord[]; problems: Rejection[] }> {
   const problems: Rejection[] = [];
-  const records = await lastValueFrom(scanDataset(root, { ...(splits ? { splits } : {}), onReject: (r) => problems.push(r) }).pipe(toArray()));
+  const records = await lastValueFrom(scanDataset(root, { ...(splits ? { splits } : {}), ...(flatSplit ? { flatSplit } : {}), onReject: (r) => problems.push(r) }).pipe(toArray()));
   return { records, problems };
 }
 

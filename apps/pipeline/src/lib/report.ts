@@ -1,7 +1,7 @@
 import type { ImageRecord } from '@cxr/loader';
 import { decodeImage } from '@cxr/loader';
 import { auditSection, camExamples, writeReport } from '@cxr/eval';
-import type { EvaluationReport, ReportData, ReportThreshold, RunInfo } from '@cxr/eval';
+import type { CamExample, EvaluationReport, ReportCalibration, ReportData, ReportThreshold, RunInfo } from '@cxr/eval';
 import type { DatasetAudit } from '@cxr/loader';
 import type { TrainEvent } from '@cxr/model';
 import type { LayersModel } from '@tensorflow/tfjs';
@@ -12,6 +12,9 @@ export interface RunReportInput {
   readonly model: LayersModel;
   readonly threshold: ReportThreshold;
   readonly splits: Readonly<Record<string, EvaluationReport>>;
+  /** A plain sentence per split shown in its section (e.g. where an external set comes from). */
+  readonly splitNotes?: Readonly<Record<string, string>>;
+  readonly calibration?: ReportCalibration;
   readonly classNames: readonly [string, string];
   readonly decode: { readonly size: number; readonly fit: 'fill' | 'contain' };
   readonly training?: readonly TrainEvent[];
@@ -25,22 +28,24 @@ export interface RunReportInput {
 
 /**
  * Writes report.html, report.json and plots/ into `dir` (atomically, by the eval package): metrics
- * and curves per split, training curves, Grad-CAM examples of each outcome on the last split, and
- * the data audit with example images.
+ * and curves per split, calibration, training curves, Grad-CAM examples of each outcome on every
+ * evaluated split, and the data audit with example images.
  */
 export async function writeRunReport(input: RunReportInput): Promise<{ html: string; json: string }> {
-  const last = Object.entries(input.splits).at(-1);
-  const cams = last
-    ? await camExamples({
+  const cams: CamExample[] = [];
+  for (const [split, report] of Object.entries(input.splits)) {
+    cams.push(
+      ...(await camExamples({
         model: input.model,
-        predictions: last[1].predictions,
+        predictions: report.predictions,
         threshold: input.threshold.threshold,
         perOutcome: 2,
-        split: last[0],
+        split,
         loadImage: (id) => decodeImage(id, input.decode),
-        onSkip: (id, reason) => input.logger.detail(`Grad-CAM skipped ${id}: ${reason}`),
-      })
-    : [];
+        onSkip: (id, reason) => input.logger.detail(`Grad-CAM skipped ${id} (${split}): ${reason}`),
+      })),
+    );
+  }
   const sections = [
     ...(input.audit ? [await auditSection(input.audit, { seed: input.seed, examplesPerClass: 4, ...(input.records ? { records: input.records } : {}) })] : []),
     // A training run's pixel histograms and augmentation grid, from the model's own layers (none for evaluate).
@@ -51,6 +56,8 @@ export async function writeRunReport(input: RunReportInput): Promise<{ html: str
     classNames: input.classNames,
     threshold: input.threshold,
     splits: input.splits,
+    ...(input.splitNotes ? { splitNotes: input.splitNotes } : {}),
+    ...(input.calibration ? { calibration: input.calibration } : {}),
     ...(input.training ? { training: input.training } : {}),
     // The audit is shown by its own section (with charts and examples) and saved as audit.json next to the report.
     run: input.run,

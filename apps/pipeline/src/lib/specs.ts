@@ -1,11 +1,20 @@
 import { ARCHITECTURES, BACKEND_NAMES, DEFAULT_TRAINING } from '@cxr/model';
 import type { CommandSpec, FlagSpec } from './args.js';
+import { DEFAULT_THRESHOLD_RULE } from './commands/train.js';
 
 const json: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (messages go to stderr).' };
 const data: FlagSpec = { type: 'string', placeholder: 'DIR', description: 'Dataset folder: DIR/{train,val,test}/{NORMAL,PNEUMONIA}/*.jpeg. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' };
 const backend: FlagSpec = { type: 'string', placeholder: 'NAME', choices: ['auto', ...BACKEND_NAMES], default: 'auto', description: 'TensorFlow.js engine: tensorflow-gpu (tfjs-node-gpu, CUDA), tensorflow (tfjs-node), wasm or cpu; auto takes the first that works, in that order (see `cxr doctor`).', example: 'wasm' };
 const batchSize: FlagSpec = { type: 'integer', placeholder: 'N', min: 1, max: 4096, description: 'Images per batch.', example: '32' };
 const trainBatchSize: FlagSpec = { ...batchSize, default: DEFAULT_TRAINING.batchSize };
+const threshold: FlagSpec = {
+  type: 'number',
+  placeholder: 'P',
+  min: 0,
+  max: 1,
+  description: "Operating threshold to use instead of the model's own (chosen on validation); needed for a model that stores none (one from elsewhere).",
+  example: '0.5',
+};
 
 export const SCAN: CommandSpec = {
   name: 'scan',
@@ -41,25 +50,42 @@ export const TRAIN: CommandSpec = {
     epochs: { type: 'integer', placeholder: 'N', min: 1, max: 1000, default: DEFAULT_TRAINING.epochs, description: 'Maximum number of epochs (early stopping may end sooner).', example: '10' },
     'image-size': { type: 'integer', placeholder: 'N', min: 16, max: 1024, default: DEFAULT_TRAINING.imageSize, description: 'Side of the square input images, in pixels.', example: '128' },
     'batch-size': trainBatchSize,
-    architecture: { type: 'string', placeholder: 'NAME', choices: ARCHITECTURES, default: DEFAULT_TRAINING.architecture, description: 'Model architecture: compact-cnn for CPUs, inception-resnet-v2 (the seed\'s network) for GPUs, bench-cnn the benchmark network.', example: 'compact-cnn' },
+    architecture: { type: 'string', placeholder: 'NAME', choices: ARCHITECTURES, default: DEFAULT_TRAINING.architecture, description: 'Model architecture: compact-cnn for CPUs, inception-resnet-v2 (the network of the original Keras notebook) for GPUs, bench-cnn the benchmark network.', example: 'compact-cnn' },
     weights: { type: 'string', placeholder: 'DIR', description: 'Fine-tune from a local tfjs-layers model (a folder with model.json).' },
     resume: { type: 'boolean', description: 'Continue the interrupted run in --out (default: the newest folder in runs/) from its last checkpoint, with its settings.' },
+    external: {
+      type: 'multiple',
+      placeholder: 'DIR',
+      description:
+        'External test set, evaluated after training at the stored threshold and never used to train, pick a checkpoint or choose the threshold: its test/{NORMAL,PNEUMONIA}/, or its NORMAL/ and PNEUMONIA/ when it has no split folders. Default: $CXR_EXTERNAL (folders separated by the path delimiter), else ../shared/datasets/chest-xray-external next to the repository when it exists; none for no external set.',
+      example: '../shared/datasets/chest-xray-external',
+    },
+    'threshold-rule': {
+      type: 'string',
+      placeholder: 'RULE',
+      default: DEFAULT_THRESHOLD_RULE,
+      description: "How the threshold is chosen on validation (on calibrated probabilities): youden (the highest sensitivity + specificity) or sensitivity:T (the most specific point that keeps sensitivity >= T, e.g. sensitivity:0.95).",
+      example: 'sensitivity:0.95',
+    },
   },
   examples: [
     'cxr train                               # defaults, on $CXR_DATA or the embedded dataset',
     'cxr train --data ~/chest_xray --epochs 8 --image-size 128',
     'cxr train --dry-run --json --seed 7',
     'cxr train --resume --out runs/20261126-140000',
+    'cxr train --external ~/other-hospital --external ~/third-site --threshold-rule sensitivity:0.95',
   ],
 };
 
 export const EVALUATE: CommandSpec = {
   name: 'evaluate',
   summary: 'Evaluate a saved model on one split of a dataset.',
-  description: "Loads a model folder written by `cxr train` (its metadata gives the image size, decode settings and threshold), predicts every image of the split, and prints the metrics at the model's threshold, AUC with its 95% interval. --out writes report.html, report.json and plots/.",
+  description:
+    "Loads a model folder written by `cxr train` (its metadata gives the image size, decode settings, calibration and threshold, and is checked), predicts every image of the split (or of the class folders, for a folder with NORMAL/ and PNEUMONIA/ and no split folders), and prints the metrics at the model's threshold, AUC with its 95% interval, Brier score and ECE. --out writes report.html, report.json and plots/.",
   flags: {
     model: { type: 'string', placeholder: 'DIR', description: 'Model folder (the model/ of a run folder).' },
-    data,
+    data: { ...data, description: 'Dataset folder: DIR/{train,val,test}/{NORMAL,PNEUMONIA}/, or DIR/{NORMAL,PNEUMONIA}/ (taken as the split). Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' },
+    threshold,
     split: { type: 'string', placeholder: 'SPLIT', choices: ['train', 'val', 'test'], default: 'test', description: 'Which split to evaluate.' },
     out: { type: 'string', placeholder: 'DIR', description: 'Write report.html, report.json and plots/ here.' },
     json,
@@ -72,12 +98,13 @@ export const EVALUATE: CommandSpec = {
 export const PREDICT: CommandSpec = {
   name: 'predict',
   summary: 'Predict PNEUMONIA for images or folders of images.',
-  description: "Prints one row per image: file, probability of PNEUMONIA, label at the model's threshold, and the threshold. Folders are searched recursively for .jpeg/.jpg/.png files. --cam DIR writes a Grad-CAM heatmap over each X-ray as a PNG.",
+  description: "Prints one row per image: file, probability of PNEUMONIA (calibrated with the model's temperature), label at the model's threshold, and the threshold. Folders are searched recursively for .jpeg/.jpg/.png files. --cam DIR writes a Grad-CAM heatmap over each X-ray as a PNG.",
   positional: { name: 'file-or-folder', description: 'Images (.jpeg, .jpg, .png) or folders of images.', required: true, variadic: true },
   flags: {
     model: { type: 'string', placeholder: 'DIR', description: 'Model folder (the model/ of a run folder).' },
     json,
     cam: { type: 'string', placeholder: 'DIR', description: 'Write Grad-CAM overlays as DIR/<image>.cam.png.' },
+    threshold,
     backend,
     'batch-size': batchSize,
   },

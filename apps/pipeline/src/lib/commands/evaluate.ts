@@ -10,13 +10,17 @@ import { versions } from '../versions.js';
 import type { CommandContext } from '../context.js';
 import { checkUsable, loadDataset, scanRecords } from '../dataset.js';
 import { usageError } from '../errors.js';
-import { modelSettings } from '../model-metadata.js';
+import { modelSettings, thresholdNote } from '../model-metadata.js';
 import { absolute, existingDir, resolveDataRoot } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
 import { backendLines } from './shared.js';
 import { evaluationLines } from './report-lines.js';
 
-/** `cxr evaluate --model DIR --data DIR [--split test] [--out DIR] [--json]`. */
+/**
+ * `cxr evaluate --model DIR --data DIR [--split test] [--threshold P] [--out DIR] [--json]`: the
+ * model's checked metadata gives the image size, decode settings, calibration and threshold; the
+ * data is the split's folder, or the class folders of a folder without split folders.
+ */
 export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: CommandContext): Promise<number> {
   const started = now();
   const v = parsed.values;
@@ -24,32 +28,37 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
   const modelDir = existingDir(absolute(io.cwd, v['model']), '--model');
   const { root } = resolveDataRoot(typeof v['data'] === 'string' ? v['data'] : undefined, io.env, io.cwd);
   const split = (v['split'] ?? 'test') as Split;
-  const scanned = await scanRecords(root, [split]);
+  const scanned = await scanRecords(root, [split], split);
   const backend = await initBackend({ backend: (v['backend'] ?? 'auto') as BackendRequest });
   for (const line of backendLines(backend)) logger.detail(line);
   const { model, metadata } = await loadModel(modelDir);
   try {
-    const settings = modelSettings(model, metadata);
-    if (settings.thresholdSource === 'default') logger.info(`The model in ${modelDir} stores no threshold; using 0.5.`);
+    const settings = modelSettings(model, metadata, { dir: modelDir, ...(typeof v['threshold'] === 'number' ? { threshold: v['threshold'] } : {}) });
+    const note = thresholdNote(settings, modelDir);
+    if (note) io.stderr.write(`cxr evaluate: ${note}\n`);
+    if (!settings.calibration) logger.detail(`The model in ${modelDir} stores no calibration: probabilities are sigmoid(logit).`);
     const loaded = await loadDataset(root, scanned, { size: settings.imageSize, fit: settings.fit }, { splits: [split] });
     checkUsable(root, loaded, { trainClasses: false, file: undefined });
-    if (loaded.records.length === 0) throw usageError(`${root}/${split} holds no usable image; check --data and --split (the folder needs NORMAL/ and PNEUMONIA/ inside).`);
+    if (loaded.records.length === 0) throw usageError(`${root} holds no usable image in ${split}/ or in its class folders; check --data and --split (the folder needs NORMAL/ and PNEUMONIA/ inside).`);
     const batchSize = typeof v['batch-size'] === 'number' ? v['batch-size'] : 32;
     const predictions = await predictBatches(model, batchesOf(loaded.records, loaded.samples, batchSize));
-    const report: EvaluationReport = evaluatePredictions(predictions, { threshold: settings.threshold, split });
+    const report: EvaluationReport = evaluatePredictions(predictions, { threshold: settings.threshold, split, temperature: settings.temperature });
     if (typeof v['out'] === 'string') {
       const out = absolute(io.cwd, v['out']);
-      const stored = metadata['thresholdChoice'] as ThresholdChoice | undefined;
+      const stored = storedChoice(metadata['thresholdChoice']);
       const threshold: ReportThreshold =
-        stored && typeof stored === 'object' && stored.threshold === settings.threshold
+        stored && settings.thresholdSource === 'model' && stored.threshold === settings.threshold
           ? { ...stored, chosenOn: 'val' }
-          : { threshold: settings.threshold, method: 'fixed', source: settings.thresholdSource === 'model' ? 'model metadata' : 'default 0.5' };
+          : { threshold: settings.threshold, method: 'fixed', source: settings.thresholdSource === 'model' ? 'model metadata' : '--threshold' };
       await writeJsonAtomic(`${out}/audit.json`, loaded.audit);
       const files = await writeRunReport({
         dir: out,
         model,
         threshold,
         splits: { [split]: report },
+        ...(settings.calibration?.valNllBefore !== undefined && settings.calibration.valNllAfter !== undefined
+          ? { calibration: { method: 'temperature' as const, temperature: settings.calibration.temperature, fittedOn: settings.calibration.fittedOn, valNllBefore: settings.calibration.valNllBefore, valNllAfter: settings.calibration.valNllAfter } }
+          : {}),
         classNames: settings.classNames,
         decode: { size: settings.imageSize, fit: settings.fit },
         audit: loaded.audit,
@@ -57,7 +66,14 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
         seed: 42,
         title: `cxr evaluation of ${modelDir} on ${split}`,
         logger,
-        run: { command: 'cxr evaluate', backend: backend.name, startedAt: new Date(started).toISOString(), finishedAt: new Date(now()).toISOString(), config: { model: modelDir, data: root, split }, versions: versions() },
+        run: {
+          command: 'cxr evaluate',
+          backend: backend.name,
+          startedAt: new Date(started).toISOString(),
+          finishedAt: new Date(now()).toISOString(),
+          config: { model: modelDir, data: root, split, threshold: settings.threshold, thresholdSource: settings.thresholdSource, temperature: settings.temperature },
+          versions: versions(),
+        },
       });
       logger.info(`Report written to ${files.html}.`);
     }
@@ -67,4 +83,21 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
   } finally {
     model.dispose();
   }
+}
+
+/** The stored threshold choice, when it is well-formed (it only describes the threshold in the report). */
+function storedChoice(value: unknown): ThresholdChoice | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const c = value as Partial<ThresholdChoice>;
+  const ok = (c.method === 'youden' || c.method === 'sensitivity') && typeof c.threshold === 'number' && typeof c.sensitivity === 'number' && typeof c.n === 'number';
+  if (!ok) return undefined;
+  return {
+    threshold: c.threshold as number,
+    method: c.method as 'youden' | 'sensitivity',
+    ...(typeof c.target === 'number' ? { target: c.target } : {}),
+    sensitivity: c.sensitivity as number,
+    specificity: typeof c.specificity === 'number' ? c.specificity : null,
+    youdenJ: typeof c.youdenJ === 'number' ? c.youdenJ : null,
+    n: c.n as number,
+  };
 }

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { basename, extname, relative } from 'node:path';
+import { temperatureScale } from '@cxr/eval';
 import { decodeImages, findImageFiles } from '@cxr/loader';
 import type { ImageRecord, Rejection, Sample } from '@cxr/loader';
 import { initBackend, loadModel } from '@cxr/model';
@@ -8,7 +9,7 @@ import { map } from 'rxjs';
 import type { ParsedCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../errors.js';
-import { modelSettings } from '../model-metadata.js';
+import { modelSettings, thresholdNote } from '../model-metadata.js';
 import { absolute, existingDir } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
 import { backendLines } from './shared.js';
@@ -44,7 +45,9 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
   for (const line of backendLines(backend)) logger.detail(line);
   const { model, metadata } = await loadModel(modelDir);
   try {
-    const settings = modelSettings(model, metadata);
+    const settings = modelSettings(model, metadata, { dir: modelDir, ...(typeof v['threshold'] === 'number' ? { threshold: v['threshold'] } : {}) });
+    const note = thresholdNote(settings, modelDir);
+    if (note) io.stderr.write(`cxr predict: ${note}\n`);
     const rejected: Rejection[] = [];
     const records: ImageRecord[] = files.map((path) => ({ path, split: 'test', label: 0, className: '', groupId: basename(path, extname(path)) }));
     const decode = decodeImages({ size: settings.imageSize, fit: settings.fit, onReject: (r) => rejected.push(r) });
@@ -56,15 +59,14 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
     const batchSize = typeof v['batch-size'] === 'number' ? v['batch-size'] : 32;
     // Unknown labels: y is NaN, so predictions carry no label.
     const unlabelled = batchesOf(records, (s) => s.pipe(decode, keep), batchSize).pipe(map((b) => ({ ...b, y: new Float32Array(b.y.length).fill(Number.NaN) })));
-    const predictions = await predictBatches(model, unlabelled, { ...metadata, threshold: settings.threshold });
-    const rows = predictions.map((p) => ({
-      file: p.id,
-      probability: p.probability,
-      label: settings.classNames[p.probability >= settings.threshold ? 1 : 0],
-      threshold: settings.threshold,
-    }));
+    const predictions = await predictBatches(model, unlabelled);
+    // The model's calibration: probability = sigmoid(logit / temperature) (temperature 1 without one).
+    const rows = predictions.map((p) => {
+      const probability = typeof p.logit === 'number' ? temperatureScale(p.logit, settings.temperature) : p.probability;
+      return { file: p.id, probability, label: settings.classNames[probability >= settings.threshold ? 1 : 0], threshold: settings.threshold };
+    });
     if (v['json'] === true) {
-      io.stdout.write(`${JSON.stringify({ model: modelDir, threshold: settings.threshold, predictions: rows, rejected }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ model: modelDir, threshold: settings.threshold, thresholdSource: settings.thresholdSource, temperature: settings.temperature, predictions: rows, rejected }, null, 2)}\n`);
     } else {
       const shown = rows.map((r) => ({ ...r, file: displayPath(io.cwd, r.file) }));
       const width = Math.max(4, ...shown.map((r) => r.file.length));

@@ -1,25 +1,36 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { DEFAULT_CLASS_MAP, decodeSettingsKey } from '@cxr/loader';
+import type { ImageRecord } from '@cxr/loader';
 import { ARCHITECTURES, buildModel, DEFAULT_TRAINING, initBackend, loadWeightsFrom, saveModel, train } from '@cxr/model';
 import type { Architecture, BackendChoice, BackendRequest, TrainEvent, TrainingDefaults } from '@cxr/model';
 import { classWeights, deriveSeed, outputBiasInit, resplitRecords } from '@cxr/preprocess';
 import type { ResplitReport } from '@cxr/preprocess';
-import { chooseThreshold, evaluatePredictions } from '@cxr/eval';
-import type { EvaluationReport, ThresholdChoice } from '@cxr/eval';
+import { chooseThreshold, describeThresholdRule, evaluatePredictions, fitTemperature, formatThresholdRule, parseThresholdRule, temperatureScale } from '@cxr/eval';
+import type { EvaluationReport, ReportCalibration, ThresholdChoice, ThresholdMethod } from '@cxr/eval';
+import type { Prediction } from '@cxr/model';
 import type { ParsedCommand, FlagValue } from '../args.js';
-import { writeJsonAtomic } from '../atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../atomic.js';
 import type { CommandContext } from '../context.js';
 import { checkUsable, countBySplit, loadDataset, scanRecords } from '../dataset.js';
+import type { LoadedDataset } from '../dataset.js';
 import { usageError } from '../errors.js';
-import { absolute, existingDir, resolveDataRoot } from '../paths.js';
-import { batchesOf, predictBatches, scores } from '../predictions.js';
+import { absolute, existingDir, resolveDataRoot, resolveExternalDirs } from '../paths.js';
+import { batchesOf, predictBatches } from '../predictions.js';
 import { duration, Progress } from '../progress.js';
 import { latestRunDir, newRunDir, prepareRunDir, writeSplitCsv } from '../run-folder.js';
 import { versions } from '../versions.js';
 import { writeRunReport } from '../report.js';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { backendLines, modelSummary } from './shared.js';
 import { evaluationLines, num, pct } from './report-lines.js';
+
+/**
+ * The threshold rule `cxr train` uses unless `--threshold-rule` says otherwise: `youden` (the
+ * highest sensitivity + specificity on validation) or `sensitivity:T` (the most specific point on
+ * validation that keeps sensitivity >= T). The one place this default is set.
+ */
+export const DEFAULT_THRESHOLD_RULE = 'youden';
 
 /** Every effective setting of a training run, as recorded in run.json. */
 export interface TrainSettings extends TrainingDefaults {
@@ -30,7 +41,12 @@ export interface TrainSettings extends TrainingDefaults {
   readonly backend: BackendRequest;
   readonly weights: string | null;
   readonly fit: 'fill' | 'contain';
-  readonly thresholdMethod: 'youden';
+  /** How the threshold is chosen on validation: `youden` or `sensitivity:T` (see `--threshold-rule`). */
+  readonly thresholdRule: string;
+  /** External test sets (absolute folders), evaluated after training; empty for none. */
+  readonly external: readonly string[];
+  /** Where the external sets came from: `--external`, `CXR_EXTERNAL`, `embedded default`, ... */
+  readonly externalSource: string;
   readonly classMap: Readonly<Record<string, 0 | 1>>;
 }
 
@@ -82,6 +98,17 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
   }
   const backend = pick('backend', 'backend', 'auto');
   const weights = typeof v['weights'] === 'string' ? existingDir(absolute(io.cwd, v['weights']), '--weights') : (previous.weights ?? null);
+  const ruleText = pick('threshold-rule', 'thresholdRule', DEFAULT_THRESHOLD_RULE);
+  let rule: ThresholdMethod;
+  try {
+    rule = parseThresholdRule(ruleText);
+  } catch {
+    throw usageError(`--threshold-rule must be youden or sensitivity:T with T above 0 and at most 1, e.g. --threshold-rule sensitivity:0.95 (got ${JSON.stringify(ruleText)}).`);
+  }
+  // A resumed run keeps its external sets unless --external is given again.
+  const keepExternal = resume && !parsed.explicit.has('external') && Array.isArray(previous.external);
+  const externalFlag = keepExternal ? (previous.external as readonly string[]) : Array.isArray(v['external']) ? (v['external'] as readonly string[]) : undefined;
+  const external = keepExternal && previous.external?.length === 0 ? { dirs: [], source: previous.externalSource ?? 'none' } : resolveExternalDirs(externalFlag, io.env, io.cwd);
   const settings: TrainSettings = {
     data: root,
     dataSource: resume ? (previous.dataSource ?? source) : source,
@@ -102,7 +129,9 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     minLearningRate: kept('minLearningRate', DEFAULT_TRAINING.minLearningRate),
     augment: kept('augment', DEFAULT_TRAINING.augment),
     compact: kept('compact', DEFAULT_TRAINING.compact),
-    thresholdMethod: 'youden',
+    thresholdRule: formatThresholdRule(rule),
+    external: external.dirs,
+    externalSource: keepExternal ? (previous.externalSource ?? external.source) : external.source,
     classMap: DEFAULT_CLASS_MAP,
   };
   return { settings, resumed: resume };
@@ -119,6 +148,44 @@ interface Plan {
   readonly findings: readonly string[];
   readonly model: { readonly architecture: string; readonly parameters: number; readonly summary: readonly string[] };
   readonly runFolder: string;
+  readonly external: readonly ExternalSet[];
+}
+
+/** An external test set: its name in the report (`external`, or `external:<folder>` for several), folder and images. */
+interface ExternalSet {
+  readonly name: string;
+  readonly dir: string;
+  readonly scanned: Awaited<ReturnType<typeof scanRecords>>;
+  loaded?: LoadedDataset;
+}
+
+/** Names the external sets: `external` for one, `external:<folder name>` for several (made unique). */
+function externalNames(dirs: readonly string[]): string[] {
+  if (dirs.length === 1) return ['external'];
+  const used = new Set<string>();
+  return dirs.map((dir) => {
+    const base = `external:${basename(dir) || 'set'}`;
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
+    used.add(name);
+    return name;
+  });
+}
+
+/** Scans an external set's test/ split, or its class folders when it has no split folders; a usage error naming --external when it holds no image. */
+async function scanExternal(dir: string, source: string): Promise<ExternalSet['scanned']> {
+  const from = source === 'CXR_EXTERNAL' ? 'CXR_EXTERNAL' : source === 'embedded default' ? 'the embedded default' : '--external';
+  const empty = (): Error =>
+    usageError(`The external set ${dir} (from ${from}) holds no images: it needs test/NORMAL/ and test/PNEUMONIA/, or NORMAL/ and PNEUMONIA/, with .jpeg, .jpg or .png files; fix the folder, or give --external none to skip external evaluation.`);
+  let scanned: ExternalSet['scanned'];
+  try {
+    scanned = await scanRecords(dir, ['test'], 'test');
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'CXR_USAGE') throw empty();
+    throw error;
+  }
+  if (scanned.records.length === 0) throw empty();
+  return scanned;
 }
 
 /** `cxr train`: the whole flow (see the command's help). */
@@ -129,6 +196,11 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const dryRun = parsed.values['dry-run'] === true;
   const { settings, resumed } = resolveSettings(parsed, context);
   const scanned = await scanRecords(settings.data);
+  const externalSets: ExternalSet[] = [];
+  for (const [i, name] of externalNames(settings.external).entries()) {
+    const dir = settings.external[i] as string;
+    externalSets.push({ name, dir, scanned: await scanExternal(dir, settings.externalSource) });
+  }
   const layout = prepareRunDir(settings.out, resumed, dryRun);
   logger.attach(layout.log);
   logger.detail(`cxr train ${context.argv.join(' ')}`);
@@ -151,6 +223,15 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const decodeSeconds = (now() - t0) / 1000;
   logger.info(`Decoded ${loaded.records.length} images at ${settings.imageSize}x${settings.imageSize} in ${duration((now() - t0) / 1000)}${loaded.rejected.length ? `; ${loaded.rejected.length} files rejected (listed in audit.json)` : ''}.`);
   for (const finding of loaded.audit.findings) logger.info(`  audit: ${finding}`);
+  for (const set of externalSets) {
+    set.loaded = await loadDataset(set.dir, set.scanned, { size: settings.imageSize, fit: settings.fit }, { splits: ['test'] });
+    checkUsable(set.dir, set.loaded, { trainClasses: false, file: undefined });
+    const n = (label: 0 | 1): number => (set.loaded?.records ?? []).filter((r) => r.label === label).length;
+    logger.info(
+      `External set ${set.name}: ${set.dir} (${settings.externalSource}): ${set.loaded.records.length} images (${n(0)} NORMAL, ${n(1)} PNEUMONIA)${set.loaded.rejected.length ? `, ${set.loaded.rejected.length} rejected` : ''}; evaluated after training only.`,
+    );
+  }
+  if (externalSets.length === 0) logger.info(`External sets: none (${settings.externalSource}); add --external DIR to evaluate on X-rays from elsewhere.`);
 
   const { records, report: resplit } = resplitRecords(loaded.records, { seed: settings.seed, valFraction: settings.valFraction });
   const classNames = Object.keys(settings.classMap).sort((a, b) => (settings.classMap[a] ?? 0) - (settings.classMap[b] ?? 0));
@@ -190,6 +271,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     findings: loaded.audit.findings,
     model: { architecture: settings.architecture, parameters: model.countParams(), summary },
     runFolder: layout.dir,
+    external: externalSets,
   };
   const runInfo = {
     command: 'train',
@@ -282,26 +364,51 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const trainEnd = now();
   const trainSeconds = (trainEnd - trainStart) / 1000;
 
-  // Threshold on validation, then test.
+  // Calibration and threshold on validation, then test and the external sets.
   const valPredictions = await predictBatches(model, batchesOf(valRecords, loaded.samples, settings.batchSize));
-  const val = scores(valPredictions);
-  const choice: ThresholdChoice = chooseThreshold(val.probs, val.labels, { method: 'youden' });
-  logger.info(`Threshold ${choice.threshold.toFixed(4)} chosen on validation (Youden's J; sensitivity ${pct(choice.sensitivity)}, specificity ${pct(choice.specificity)}).`);
-  const valReport = evaluatePredictions(valPredictions, { threshold: choice.threshold, split: 'val' });
+  const val = logitsOf(valPredictions);
+  const fit = fitTemperature(val.logits, val.labels);
+  const calibration: ReportCalibration = { method: 'temperature', temperature: fit.temperature, fittedOn: 'val', valNllBefore: fit.nllBefore, valNllAfter: fit.nllAfter };
+  logger.info(`Calibration: temperature ${fit.temperature.toFixed(4)} fitted on validation (negative log-likelihood ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}); every probability from here on is sigmoid(logit / ${fit.temperature.toFixed(4)}).`);
+  const rule = parseThresholdRule(settings.thresholdRule);
+  const choice: ThresholdChoice = chooseThreshold(
+    Float64Array.from(val.logits, (z) => temperatureScale(z, fit.temperature)),
+    val.labels,
+    rule,
+  );
+  logger.info(`Threshold ${choice.threshold.toFixed(4)}, ${describeThresholdRule(rule)} (rule ${settings.thresholdRule}): validation sensitivity ${pct(choice.sensitivity)}, specificity ${pct(choice.specificity)}.`);
+  const evaluateOn = (predictions: readonly Prediction[], split: string): EvaluationReport => evaluatePredictions(predictions, { threshold: choice.threshold, split, temperature: fit.temperature });
+  const valReport = evaluateOn(valPredictions, 'val');
   let testReport: EvaluationReport | undefined;
   if (testRecords.length > 0) {
-    const testPredictions = await predictBatches(model, batchesOf(testRecords, loaded.samples, settings.batchSize));
-    testReport = evaluatePredictions(testPredictions, { threshold: choice.threshold, split: 'test' });
+    testReport = evaluateOn(await predictBatches(model, batchesOf(testRecords, loaded.samples, settings.batchSize)), 'test');
     for (const line of evaluationLines(testReport)) logger.info(line);
   } else logger.info('No test images: the test evaluation is skipped.');
+  const externalReports: Record<string, EvaluationReport> = {};
+  const splitNotes: Record<string, string> = {};
+  for (const set of externalSets) {
+    const records: readonly ImageRecord[] = set.loaded?.records ?? [];
+    const samples = set.loaded?.samples;
+    if (!samples) continue;
+    const report = evaluateOn(await predictBatches(model, batchesOf(records, samples, settings.batchSize)), set.name);
+    externalReports[set.name] = report;
+    splitNotes[set.name] = `External set ${set.dir}: never used to train, to pick a checkpoint, or to choose the threshold or the calibration; evaluated at the threshold chosen on validation.`;
+    logger.info(`External set ${set.name} (${set.dir}; never used to train, pick a checkpoint or choose the threshold):`);
+    for (const line of evaluationLines(report)) logger.info(`  ${line}`);
+  }
 
-  await saveModel(model, layout.model, { ...modelMetadata, threshold: choice.threshold, thresholdChoice: choice, trainedAt: new Date(now()).toISOString() });
+  const thresholdChoice = { ...choice, rule: settings.thresholdRule, chosenOn: 'val' };
+  await saveModel(model, layout.model, { ...modelMetadata, threshold: choice.threshold, thresholdChoice, calibration, trainedAt: new Date(now()).toISOString() });
+  // The best checkpoint holds the same weights as the final model: give it the same threshold and calibration.
+  await stampCheckpoint(join(layout.checkpoints, 'best'), { threshold: choice.threshold, thresholdChoice, calibration });
   const reportStart = now();
   await writeRunReport({
     dir: layout.dir,
     model,
     threshold: { ...choice, chosenOn: 'val' },
-    splits: testReport ? { val: valReport, test: testReport } : { val: valReport },
+    splits: { val: valReport, ...(testReport ? { test: testReport } : {}), ...externalReports },
+    splitNotes,
+    calibration,
     classNames: [classNames[0] ?? 'NORMAL', classNames[1] ?? 'PNEUMONIA'],
     decode: { size: settings.imageSize, fit: settings.fit },
     training: events,
@@ -324,9 +431,12 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const totalSeconds = (now() - started) / 1000;
   const results = {
     threshold: choice.threshold,
-    thresholdChoice: choice,
+    thresholdRule: settings.thresholdRule,
+    thresholdChoice,
+    calibration,
     test: testReport ? summaryOf(testReport) : null,
     val: summaryOf(valReport),
+    external: Object.fromEntries(externalSets.flatMap((set) => (externalReports[set.name] ? [[set.name, { dir: set.dir, ...summaryOf(externalReports[set.name] as EvaluationReport) }]] : []))),
     epochs: events.filter((e) => e.kind === 'epoch').length,
     stopped: events.find((e) => e.kind === 'stopped'),
     timings: { decodeSeconds, trainSeconds, totalSeconds },
@@ -365,6 +475,7 @@ function printPlan(plan: Plan, info: (line: string) => void): void {
   info(`Class weights: NORMAL ${plan.classWeights.NORMAL.toFixed(4)}, PNEUMONIA ${plan.classWeights.PNEUMONIA.toFixed(4)}; output bias ${plan.outputBias.toFixed(4)}.`);
   info(`Model: ${plan.model.architecture}, ${plan.model.parameters.toLocaleString('en-US')} parameters, ${plan.settings.imageSize}x${plan.settings.imageSize} px, batch ${plan.settings.batchSize}, up to ${plan.settings.epochs} epochs.`);
   for (const line of plan.model.summary) info(`  ${line}`);
+  info(`Threshold rule ${plan.settings.thresholdRule}: ${describeThresholdRule(parseThresholdRule(plan.settings.thresholdRule))}, after calibrating the probabilities there (temperature scaling).`);
 }
 
 function planJson(plan: Plan): Record<string, unknown> {
@@ -380,7 +491,28 @@ function planJson(plan: Plan): Record<string, unknown> {
     rejected: plan.rejected,
     findings: plan.findings,
     model: plan.model,
+    thresholdRule: plan.settings.thresholdRule,
+    external: plan.external.map((set) => ({ name: set.name, dir: set.dir, images: set.loaded?.records.length ?? set.scanned.records.length })),
   };
+}
+
+/** Logits and labels of the labelled predictions. */
+function logitsOf(predictions: readonly Prediction[]): { logits: Float64Array; labels: Uint8Array } {
+  const labelled = predictions.filter((p) => p.label === 0 || p.label === 1);
+  const logits = Float64Array.from(labelled, (p) => {
+    if (typeof p.logit !== 'number') throw new Error(`the prediction for ${p.id} carries no logit`);
+    return p.logit;
+  });
+  return { logits, labels: Uint8Array.from(labelled, (p) => p.label ?? 0) };
+}
+
+/** Adds fields to the metadata of a saved model folder (its model.json), atomically; nothing when the folder has no model. */
+async function stampCheckpoint(dir: string, fields: Record<string, unknown>): Promise<void> {
+  const file = join(dir, 'model.json');
+  if (!existsSync(file)) return;
+  const json = JSON.parse(await readFile(file, 'utf8')) as { userDefinedMetadata?: Record<string, unknown> };
+  json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), ...fields };
+  await writeFileAtomic(file, `${JSON.stringify(json)}\n`);
 }
 
 function summaryOf(report: EvaluationReport): Record<string, unknown> {
@@ -390,6 +522,8 @@ function summaryOf(report: EvaluationReport): Record<string, unknown> {
     aucCi: report.aucCi ? [report.aucCi.lower, report.aucCi.upper] : null,
     averagePrecision: report.averagePrecision,
     brier: report.brier,
+    ece: report.ece,
+    uncalibrated: report.uncalibrated,
     threshold: report.threshold,
     accuracy: report.metrics.accuracy,
     sensitivity: report.metrics.sensitivity,
