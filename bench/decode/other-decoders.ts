@@ -1,14 +1,17 @@
 /**
  * Exploration: single-thread JPEG decode speed of decoders other than sharp, on the same files,
  * against sharp on one thread (decode only, and the full cxr recipe), in the same run.
- * The other decoders are not dependencies of cxr: install them into a scratch folder first,
- *   mkdir -p /tmp/dec && (cd /tmp/dec && npm init -y && npm install --ignore-scripts jpeg-js@0.4.4 @cornerstonejs/codec-libjpeg-turbo-8bit@1.2.8)
- * then, from the repository root:
- *   npx tsx --conditions=@cxr/source bench/decode/other-decoders.ts --from /tmp/dec [--files 1000]
+ * The other decoders are not dependencies of cxr: install them into a scratch folder first (by
+ * default `cxr-other-decoders` in the system's temporary folder, `os.tmpdir()`), from the repository root:
+ *   D=$(node -p "require('path').join(require('os').tmpdir(), 'cxr-other-decoders')")
+ *   mkdir -p "$D" && (cd "$D" && npm init -y && npm install --ignore-scripts jpeg-js@0.4.4 @cornerstonejs/codec-libjpeg-turbo-8bit@1.2.8)
+ * then:
+ *   npx tsx --conditions=@cxr/source bench/decode/other-decoders.ts [--from "$D"] [--files 1000]
  * A decoder that is not installed there is skipped.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -19,7 +22,7 @@ const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const datasets = resolve(repoRoot, '../shared/datasets');
 const args = process.argv.slice(2);
 const fromArg = args.indexOf('--from');
-const scratch = fromArg >= 0 ? resolve(args[fromArg + 1]!) : '/tmp/dec';
+const scratch = fromArg >= 0 ? resolve(args[fromArg + 1]!) : join(tmpdir(), 'cxr-other-decoders');
 const filesArg = args.indexOf('--files');
 const limit = filesArg >= 0 ? Number(args[filesArg + 1]) : 1000;
 const load = createRequire(join(scratch, 'package.json'));

@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { count, firstValueFrom, pipe, take, type Observable, type OperatorFunction } from 'rxjs';
@@ -180,7 +180,7 @@ npx tsx --conditions=@cxr/source bench/pipeline/run.ts${process.argv.slice(2).le
 
 Run ${new Date().toISOString()} on ${availableParallelism()} cores (${cpu}), Node ${process.version}, shared with other
 work (load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}): compare ratios, not absolute figures.
-Data: \`${values.data}/train\` (${scanRow.samples} images), decoded to ${size}x${size} grey, batch ${batchSize},
+Data: \`${relative(repoRoot, values.data as string)}/train\` (${scanRow.samples} images), decoded to ${size}x${size} grey, batch ${batchSize},
 prefetch buffer ${bufferSize} batches, 2 batches in the works at once. Each epoch row times scan -> shuffle -> prefetch(cache -> decode -> batch),
 pulled with \`for await\` through \`toAsyncIterable\`, as the trainer consumes it. Decode alone runs first, so
 every row reads files from a warm OS page cache: "cold" means no decoded samples cached.

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from './index.js';
 import { cli, copySubset, isOneSentence } from './testing/cli.js';
 
-// Every bad input gives one clear sentence on stderr, a non-zero exit and no stack trace (issue 6).
+// Every bad input gives one clear sentence on stderr, a non-zero exit and no stack trace.
 
 const work = mkdtempSync(join(tmpdir(), 'cxr-errors-'));
 const missing = join(work, 'no-such-folder');

@@ -24,7 +24,7 @@ describe('evaluate', () => {
     expect(r.auc).toBeCloseTo(6 / 9);
     expect(r.operatingPoints.map((p) => [p.name, p.threshold])).toEqual([
       ['default 0.5', 0.5],
-      ['seed 0.75', 0.75],
+      ['notebook 0.75', 0.75],
       ['chosen', 0.25],
     ]);
     expect(r.confusion).toEqual({ threshold: 0.25, tp: 2, fp: 2, tn: 1, fn: 1 });

@@ -25,7 +25,7 @@ export interface EvaluateOptions {
   readonly split?: string;
   /**
    * Further thresholds to report metrics at, before the chosen one.
-   * Default {@link DEFAULT_COMPARISON_THRESHOLDS}: `default 0.5` and the seed's `seed 0.75`.
+   * Default {@link DEFAULT_COMPARISON_THRESHOLDS}: `default 0.5` and `notebook 0.75` (the fixed threshold of the original Keras notebook).
    */
   readonly compareAt?: readonly NamedThreshold[];
   /** Reliability bins for calibration, integer in [1, 1000]. Default 10. */
@@ -43,10 +43,10 @@ export interface EvaluateOptions {
   readonly temperature?: number;
 }
 
-/** The thresholds every report compares: the textbook 0.5 and the seed's fixed 0.75. */
+/** The thresholds every report compares: the textbook 0.5 and the fixed 0.75 of the original Keras notebook. */
 export const DEFAULT_COMPARISON_THRESHOLDS: readonly NamedThreshold[] = Object.freeze([
   { name: 'default 0.5', threshold: 0.5 },
-  { name: 'seed 0.75', threshold: 0.75 },
+  { name: 'notebook 0.75', threshold: 0.75 },
 ]);
 
 interface ResolvedOptions {
@@ -166,7 +166,7 @@ export function evaluatePredictions(predictions: readonly Prediction[], options:
  * Evaluates a stream of predictions: collects them, then emits one report when the stream completes.
  *
  * The report holds the confusion matrix and metrics at the operating `threshold` (chosen on
- * validation) and at the comparison thresholds (0.5 and the seed's 0.75 by default), the ROC
+ * validation) and at the comparison thresholds (0.5 and the original Keras notebook's 0.75 by default), the ROC
  * curve with its exact AUC and DeLong 95% interval, the precision-recall curve with average
  * precision, and calibration (reliability bins, Brier score, expected calibration error over 15
  * bins). With a `temperature`, probabilities are `sigmoid(logit / temperature)` and the raw

@@ -56,7 +56,7 @@ export interface CamExample {
 }
 
 /**
- * An extra part of the report built elsewhere in this package (e.g. the data views of issue 7):
+ * An extra part of the report built elsewhere in this package (e.g. the data views: pixel histograms, augmentation grid):
  * an already-escaped HTML fragment, inserted as is, and the files that go with it (written to `plots/`).
  */
 export interface ReportSection {

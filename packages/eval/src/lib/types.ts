@@ -131,7 +131,7 @@ export interface ThresholdChoice {
 
 /** Metrics at one named threshold. */
 export interface OperatingPoint {
-  /** e.g. `default 0.5`, `seed 0.75`, `chosen`. */
+  /** e.g. `default 0.5`, `notebook 0.75`, `chosen`. */
   readonly name: string;
   readonly threshold: number;
   readonly confusion: Confusion;
@@ -185,7 +185,7 @@ export interface EvaluationReport {
   /** Counts and metrics at `threshold`. */
   readonly confusion: Confusion;
   readonly metrics: BinaryMetrics;
-  /** Metrics at each named threshold: by default `default 0.5`, `seed 0.75`, then `chosen`. */
+  /** Metrics at each named threshold: by default `default 0.5`, `notebook 0.75` (the original Keras notebook's threshold), then `chosen`. */
   readonly operatingPoints: readonly OperatingPoint[];
   readonly roc: RocCurve;
   readonly pr: PrCurve;

@@ -26,7 +26,7 @@ describe('writeReport', () => {
     expect(typeof json.splits.test.auc).toBe('number');
     expect(json.threshold).toBe(data.threshold.threshold);
     expect(json.thresholdChoice.method).toBe('youden');
-    expect(json.splits.test.operatingPoints.map((p: { name: string }) => p.name)).toEqual(['default 0.5', 'seed 0.75', 'chosen']);
+    expect(json.splits.test.operatingPoints.map((p: { name: string }) => p.name)).toEqual(['default 0.5', 'notebook 0.75', 'chosen']);
     expect(json.splits.test.roc[0].threshold).toBeNull(); // Infinity in JSON
     expect(json.cams.length).toBeGreaterThan(0);
     const plots = (await readdir(join(dir, 'plots'))).sort();
@@ -40,7 +40,8 @@ describe('writeReport', () => {
     expect(png.width).toBeGreaterThan(300);
     const html = await readFile(files.html, 'utf8');
     expect(html).toMatch(/<h2>Split: test<\/h2>/);
-    expect(html).toContain('seed 0.75');
+    expect(html).toContain('notebook 0.75');
+    expect(html).not.toContain('seed 0.75');
     expect(html).toContain('Data audit');
     expect(html).toContain('truncated JPEG');
     expect(html).not.toMatch(/<(script|link)\b|src="(?!data:)/); // self-contained

@@ -94,7 +94,7 @@ function checkData(data: ReportData): void {
  *   (or null), `.uncalibrated` ({brier, ece} of the raw probabilities, or null), `.note` (when given),
  *   `.confusion` ({threshold, tp, fp, tn, fn}),
  *   `.metrics` ({accuracy, sensitivity, specificity, precision, npv, f1, undefinedReasons}),
- *   `.operatingPoints` (`default 0.5`, `seed 0.75`, `chosen`), `.undefinedReasons`, `.roc`, `.pr`,
+ *   `.operatingPoints` (`default 0.5`, `notebook 0.75`, `chosen`), `.undefinedReasons`, `.roc`, `.pr`,
  *   `.calibrationBins`, `.predictions`. So `report.splits.test.auc` and `report.threshold`.
  * - `training` (epoch events), `run`, `audit`, `cams` ({id, outcome, probability, label, split, file:
  *   `plots/cam-<split>-<outcome>-<k>.png`}),

@@ -1,5 +1,5 @@
 
-// Metric test helpers (issue 5)
+// Metric test helpers
 export { arbScored, bruteForceAuc, bruteForceConfusion, type ScoredSample } from './metrics.js';
 export { tinyCamModel, type TinyCamModel } from './cam-models.js';
 export { samplePredictions, sampleReportData, sampleXray } from './report-data.js';

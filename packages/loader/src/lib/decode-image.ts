@@ -10,7 +10,7 @@ import { usageError, type UsageError } from './internal/usage-error.js';
 export interface DecodeSettings {
   /** Side of the square output in pixels. Default 224. */
   readonly size: number;
-  /** `fill` stretches to the square (default, as the seed did); `contain` keeps the aspect ratio and pads with black. */
+  /** `fill` stretches to the square (default, as the original Keras notebook did); `contain` keeps the aspect ratio and pads with black. */
   readonly fit: 'fill' | 'contain';
   /** Largest accepted `width * height` of a source image (a decompression-bomb guard). Default 100 megapixels. */
   readonly maxPixels: number;

@@ -95,7 +95,7 @@ function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 
  *
  * - `compact-cnn` (default, for CPU training): a conv 3x3 stem (stride 2), stages of conv 3x3 + batch
  *   norm + ReLU with max-pooling, global average pooling, one logit; about 0.4 M parameters with the defaults.
- * - `inception-resnet-v2`: the seed's network (keras.applications layout, 54.3 M parameters),
+ * - `inception-resnet-v2`: the network of the original Keras notebook (keras.applications layout, 54.3 M parameters),
  *   for GPU users.
  * - `bench-cnn`: the benchmark network (conv 16/32/64 + pools, conv 128, average pool, dense 1).
  *

@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -96,7 +97,7 @@ describe('saveModel / loadModel', () => {
 
   it('refuses metadata that is not a JSON object', async () => {
     const model = tiny();
-    await expect(saveModel(model, '/tmp/never', [1, 2] as never)).rejects.toThrow(/metadata must be a JSON object/);
+    await expect(saveModel(model, join(tmpdir(), 'cxr-never-written'), [1, 2] as never)).rejects.toThrow(/metadata must be a JSON object/);
     model.dispose();
   });
 });

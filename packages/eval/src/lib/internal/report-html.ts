@@ -172,7 +172,7 @@ export function thresholdSection(t: ReportThreshold): string {
     rows.push(['chosen on', esc(t.chosenOn ?? 'val')], ['images', esc(t.n)], ['sensitivity there', num(t.sensitivity)], ['specificity there', num(t.specificity)], ["Youden's J there", num(t.youdenJ)]);
     if (t.target !== undefined) rows.push(['target sensitivity', esc(t.target)]);
   }
-  const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split or an external set. The tables show the metrics at 0.5, at the seed's fixed 0.75, and at this threshold.</p>${kvTable(rows)}`;
+  const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split or an external set. The tables show the metrics at 0.5, at 0.75 (the fixed threshold of the original Keras notebook), and at this threshold.</p>${kvTable(rows)}`;
   return section('threshold', 'Operating threshold', body);
 }
 

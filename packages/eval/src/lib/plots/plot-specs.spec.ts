@@ -28,7 +28,7 @@ describe('plots', async () => {
   it('the ROC curve names its AUC and marks each operating point', async () => {
     const svg = await renderSvg(rocCurveSpec(test.roc, { aucCi: test.aucCi, operatingPoints: test.operatingPoints, split: 'test' }));
     expect(svg).toContain(`AUC ${test.auc!.toFixed(3)}`);
-    for (const name of ['default 0.5', 'seed 0.75', 'chosen']) expect(svg).toContain(name);
+    for (const name of ['default 0.5', 'notebook 0.75', 'chosen']) expect(svg).toContain(name);
     expect(svg).toContain('False positive rate');
     expect(svg).toContain('chance (AUC 0.5)');
   });

@@ -5,7 +5,7 @@ import { ScaledSum } from './scaled-sum.js';
 type ST = tfl.SymbolicTensor;
 
 /**
- * InceptionResNetV2 (Szegedy et al. 2016, as in keras.applications, the seed's network):
+ * InceptionResNetV2 (Szegedy et al. 2016, as in keras.applications, the original Keras notebook's network):
  * stem, mixed_5b, 10 x block35, mixed_6a, 20 x block17, mixed_7a, 10 x block8, conv_7b
  * (1536), then global average pooling and one logit. Needs inputs of at least 75 x 75.
  * Layer names follow Keras where Keras names them (block35_1_conv, mixed_6a, conv_7b, ...).
