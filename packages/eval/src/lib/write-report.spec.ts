@@ -123,6 +123,9 @@ describe('writeReport', () => {
     expect(html).toContain('chosen on validation as the most specific point that keeps sensitivity &gt;= 95%');
     expect(html).toContain('<h2>Calibration</h2>');
     expect(html).toContain('sigmoid(logit / T) with the temperature T = 2.0000');
+    expect(html).toContain('<h3>Does the promise hold?</h3>');
+    const missed = (r: { metrics: { sensitivity: number | null } }) => (r.metrics.sensitivity as number) < 0.95;
+    expect(html.includes('missed by')).toBe([base.splits['val']!, test, external].some(missed));
     expect(html).toMatch(/<h3>Split: external<\/h3>/);
     expect(html).toContain('before calibration the Brier score was');
   });

@@ -166,14 +166,26 @@ export function calibrationSection(c: ReportCalibration, splits: ReportData['spl
 }
 
 /** The threshold and how it was chosen. */
-export function thresholdSection(t: ReportThreshold): string {
+export function thresholdSection(t: ReportThreshold, splits: ReportData['splits'] = {}): string {
   const rows: [string, string][] = [['threshold', esc(t.threshold.toFixed(6))], ['method', esc(t.method)], ['rule', esc(thresholdRuleText(t))]];
   if (t.method !== 'fixed') {
     rows.push(['chosen on', esc(t.chosenOn ?? 'val')], ['images', esc(t.n)], ['sensitivity there', num(t.sensitivity)], ['specificity there', num(t.specificity)], ["Youden's J there", num(t.youdenJ)]);
     if (t.target !== undefined) rows.push(['target sensitivity', esc(t.target)]);
   }
-  const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split or an external set. The tables show the metrics at 0.5, at 0.75 (the fixed threshold of the original Keras notebook), and at this threshold.</p>${kvTable(rows)}`;
+  const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split or an external set. The tables show the metrics at 0.5, at 0.75 (the fixed threshold of the original Keras notebook), and at this threshold.</p>${kvTable(rows)}${promiseTable(t, splits)}`;
   return section('threshold', 'Operating threshold', body);
+}
+
+/** For a sensitivity rule: whether each split keeps the promised sensitivity at the threshold. */
+function promiseTable(t: ReportThreshold, splits: ReportData['splits']): string {
+  if (t.method !== 'sensitivity' || t.target === undefined || Object.keys(splits).length === 0) return '';
+  const target = t.target;
+  const rows = Object.entries(splits).map(([name, r]) => {
+    const s = r.metrics.sensitivity;
+    const verdict = s === null ? '<span class="muted">no PNEUMONIA image</span>' : s >= target ? 'kept' : `<strong>missed by ${esc((100 * (target - s)).toFixed(1))} points</strong>`;
+    return [esc(name), num(s, r.metrics.undefinedReasons.sensitivity), num(r.metrics.specificity, r.metrics.undefinedReasons.specificity), verdict];
+  });
+  return `<h3>Does the promise hold?</h3><p>Sensitivity at this threshold on each split, against the promised ${esc(target)}:</p>${table(['split', 'sensitivity', 'specificity', `sensitivity >= ${target}`], rows)}`;
 }
 
 function outcomeTitle(o: Outcome, classNames: ClassNames): string {
@@ -232,7 +244,7 @@ export function reportPage(
   const title = data.title ?? 'cxr evaluation report';
   const body: { id: string; title: string; html: string }[] = [];
   body.push({ id: 'summary', title: 'Summary', html: section('summary', 'Summary', splitsTable(data.splits)) });
-  body.push({ id: 'threshold', title: 'Threshold', html: thresholdSection(data.threshold) });
+  body.push({ id: 'threshold', title: 'Threshold', html: thresholdSection(data.threshold, data.splits) });
   if (data.calibration) body.push({ id: 'calibration', title: 'Calibration', html: calibrationSection(data.calibration, data.splits) });
   for (const [name, r] of Object.entries(data.splits)) body.push({ id: `split-${name}`, title: `Split: ${name}`, html: splitSection(name, r, parts.splitPlots.get(name) ?? [], data.splitNotes?.[name]) });
   if (parts.training) body.push({ id: 'training', title: 'Training', html: section('training', 'Training curves', plotRow([parts.training])) });
