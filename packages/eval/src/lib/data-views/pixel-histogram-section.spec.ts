@@ -119,6 +119,16 @@ describe('pixelHistogramSection', () => {
     m.dispose();
   });
 
+  it('says how many training images the shown ones were drawn from (population), and refuses fewer than given', async () => {
+    const m = model(16);
+    const drawn = await pixelHistogramSection(m, images.slice(0, 2), { seed: 1, count: 2, population: 4172 });
+    expect(drawn.html).toContain('2 of 4,172 training images, chosen at random (seed 1)');
+    const plain = await pixelHistogramSection(m, images.slice(0, 2), { seed: 1, count: 2 });
+    expect(plain.html).toContain('2 of 2 training images');
+    await expect(pixelHistogramSection(m, images.slice(0, 2), { seed: 1, population: 1 })).rejects.toThrow(/population must be between 2/);
+    m.dispose();
+  });
+
   it('says clearly when the model has no standardization layer', async () => {
     const input = tf.input({ shape: [16, 16, 1] });
     const out = tf.layers.dense({ units: 1 }).apply(tf.layers.flatten().apply(input)) as tf.SymbolicTensor;
