@@ -1,0 +1,56 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { ImageRecord } from '@cxr/loader';
+import { writeTinyDataset } from '@cxr/loader/testing';
+import { buildModel } from '@cxr/model';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { trainingDataSections } from './data-sections.js';
+import { Logger } from './logger.js';
+
+let records: ImageRecord[] = [];
+const logged: string[] = [];
+const logger = new Logger({ write: (t: string) => void logged.push(t) });
+const decode = { size: 32, fit: 'fill' as const };
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const data = await writeTinyDataset(mkdtempSync(join(tmpdir(), 'cxr-data-sections-')), { perClass: 4, size: 40, seed: 3 });
+  records = data.images.map((f) => ({ path: f.path, split: f.split, label: f.label, className: f.className, groupId: f.path }));
+});
+
+const model = (augment: false | { rotationDegrees: number }): tf.LayersModel => buildModel({ imageSize: 32, seed: 1, augment, compact: { filters: [4, 8] } });
+
+describe('trainingDataSections', () => {
+  it('builds the pixel histograms and the augmentation grid from training images only, the same for the same seed', async () => {
+    const m = model({ rotationDegrees: 10 });
+    const a = await trainingDataSections({ model: m, records, decode, seed: 9, training: [], logger });
+    expect(a.map((s) => s.id)).toEqual(['pixel-histograms', 'augmentation-grid']);
+    expect(a.map((s) => s.files.map((f) => f.name))).toEqual([['pixel-histograms.png'], ['augmentation-grid.png']]);
+    const trainNames = records.filter((r) => r.split === 'train').map((r) => r.path.split('/').pop() as string);
+    const shown = [...(a[0]?.html ?? '').matchAll(/<figcaption>([^<]+)<\/figcaption>/g)].map((x) => x[1]);
+    expect(shown).toHaveLength(4);
+    for (const name of shown) expect(trainNames).toContain(name);
+    expect(a[0]?.html).toContain(`4 of ${trainNames.length} training images`);
+    const b = await trainingDataSections({ model: m, records, decode, seed: 9, training: [], logger });
+    expect(b.map((s) => s.html)).toEqual(a.map((s) => s.html));
+    m.dispose();
+  });
+
+  it('says so in one line when the model has no augmentation layer, instead of leaving the view out', async () => {
+    const m = model(false);
+    const sections = await trainingDataSections({ model: m, records, decode, seed: 9, training: [], logger });
+    expect(sections.map((s) => s.id)).toEqual(['pixel-histograms', 'augmentation-grid']);
+    expect(sections[1]?.html).toContain('this model has no augmentation layer');
+    expect(sections[1]?.files).toEqual([]);
+    m.dispose();
+  });
+
+  it('returns no section outside a training run or without training images', async () => {
+    const m = model({ rotationDegrees: 10 });
+    expect(await trainingDataSections({ model: m, records, decode, seed: 9, logger })).toEqual([]);
+    expect(await trainingDataSections({ model: m, records: records.filter((r) => r.split === 'test'), decode, seed: 9, training: [], logger })).toEqual([]);
+    m.dispose();
+  });
+});
