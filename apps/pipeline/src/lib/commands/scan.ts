@@ -1,6 +1,5 @@
 import { formatAudit, scanAndAudit } from '@cxr/loader';
 import { writeAuditReport } from '@cxr/eval';
-import { deriveSeed } from '@cxr/preprocess';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedCommand } from '../args.js';
@@ -31,7 +30,7 @@ export async function runScan(parsed: ParsedCommand, { io, logger }: CommandCont
     const file = join(dir, 'audit.json');
     await writeJsonAtomic(file, audit);
     const seed = typeof parsed.values['seed'] === 'number' ? parsed.values['seed'] : 42;
-    const page = await writeAuditReport(dir, { audit, seed: deriveSeed(seed, 'audit') });
+    const page = await writeAuditReport(dir, { audit, seed });
     written = `Wrote ${file} and ${page.htmlPath} (${kilobytes(page.htmlBytes)}; its ${page.pngPaths.length} charts and example grids also as PNGs in ${join(dir, 'audit')}).`;
   }
   if (parsed.values['json'] === true) io.stdout.write(`${JSON.stringify(audit, null, 2)}\n`);
