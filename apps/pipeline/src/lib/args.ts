@@ -39,6 +39,12 @@ export interface CommandSpec {
   readonly positional?: PositionalSpec;
   readonly flags: Readonly<Record<string, FlagSpec>>;
   readonly examples: readonly string[];
+  /**
+   * Settings a config file may hold besides the flags (camelCase name -> description), read as
+   * raw JSON into {@link ParsedCommand.settings} and validated by the command (e.g. train's
+   * `augment` object).
+   */
+  readonly configSettings?: Readonly<Record<string, string>>;
 }
 
 export type FlagValue = string | number | boolean | readonly string[];
@@ -52,6 +58,8 @@ export interface ParsedCommand {
   readonly configFile: string | undefined;
   /** Flag names given explicitly on the command line. */
   readonly explicit: ReadonlySet<string>;
+  /** Config-only settings from the config file (see {@link CommandSpec.configSettings}), raw JSON by name. */
+  readonly settings?: Readonly<Record<string, unknown>>;
 }
 
 const CONFIG_FLAG: FlagSpec = { type: 'string', placeholder: 'FILE', description: 'JSON file of settings (keys as the flags, e.g. {"epochs": 12}); flags given on the command line win.', configurable: false };
@@ -85,9 +93,10 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], cwd: st
   }
   const configArg = parsed.values['config'];
   let configFile: string | undefined;
+  const settings: Record<string, unknown> = {};
   if (typeof configArg === 'string') {
     configFile = resolve(cwd, configArg);
-    Object.assign(values, readConfig(spec, flags, configFile));
+    Object.assign(values, readConfig(spec, flags, configFile, settings));
   }
   for (const [name, raw] of Object.entries(parsed.values)) {
     if (name === 'help' || raw === undefined) continue;
@@ -106,7 +115,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], cwd: st
   if (pos && !pos.variadic && positionals.length > 1) {
     throw usageError(`cxr ${spec.name} takes one ${pos.name} but got ${positionals.length} (${positionals.map((p) => `"${p}"`).join(', ')}); quote a path that contains spaces.`);
   }
-  return { values, positionals, help, configFile, explicit };
+  return { values, positionals, help, configFile, explicit, settings };
 }
 
 function translateParseError(spec: CommandSpec, flags: Readonly<Record<string, FlagSpec>>, error: unknown): Error {
@@ -178,7 +187,7 @@ function convert(spec: CommandSpec, name: string, flag: FlagSpec, raw: unknown, 
   }
 }
 
-function readConfig(spec: CommandSpec, flags: Readonly<Record<string, FlagSpec>>, file: string): Record<string, FlagValue> {
+function readConfig(spec: CommandSpec, flags: Readonly<Record<string, FlagSpec>>, file: string, settings: Record<string, unknown>): Record<string, FlagValue> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -199,8 +208,13 @@ function readConfig(spec: CommandSpec, flags: Readonly<Record<string, FlagSpec>>
   for (const [key, raw] of Object.entries(data as Record<string, unknown>)) {
     const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const flag = flags[name];
+    const setting = key.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    if (!flag && spec.configSettings?.[setting] !== undefined) {
+      if (raw !== null) settings[setting] = raw;
+      continue;
+    }
     if (!flag || flag.configurable === false) {
-      const guess = closest(name, Object.keys(flags));
+      const guess = closest(name, [...Object.keys(flags), ...Object.keys(spec.configSettings ?? {})]);
       throw usageError(`The config file ${file} has an unknown setting "${key}" for \`cxr ${spec.name}\`; ${guess ? `did you mean "${guess}"? Or ` : ''}remove it.`);
     }
     if (raw === null) continue;
@@ -261,6 +275,14 @@ export function commandHelp(spec: CommandSpec): string {
     const text = wrap(right, 80 - width);
     lines.push(left.length >= width ? `${left}\n${' '.repeat(width)}${text[0] ?? ''}` : left.padEnd(width) + (text[0] ?? ''));
     for (const more of text.slice(1)) lines.push(' '.repeat(width) + more);
+  }
+  if (spec.configSettings) {
+    lines.push('', 'Config-file settings (in the --config JSON only):');
+    for (const [name, description] of Object.entries(spec.configSettings)) {
+      const text = wrap(description, 80 - 20);
+      lines.push(`  ${name}`.padEnd(20) + (text[0] ?? ''));
+      for (const more of text.slice(1)) lines.push(' '.repeat(20) + more);
+    }
   }
   lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`), '');
   return lines.join('\n');

@@ -74,7 +74,20 @@ export const TRAIN: CommandSpec = {
     'cxr train --dry-run --json --seed 7',
     'cxr train --resume --out runs/20261126-140000',
     'cxr train --external ~/other-hospital --external ~/third-site --threshold-rule sensitivity:0.95',
+    'cxr train --config recipe.json         # {"epochs": 12, "augment": {"shift": 0.08, "gamma": 0.3}, "schedule": "cosine"}',
   ],
+  configSettings: {
+    augment: 'Augmentation ranges over the defaults: {"flip", "rotationDegrees", "zoom", "shift", "gamma", "contrast", "brightness", "noise"}.',
+    compact: 'Shape of compact-cnn over the defaults: {"filters": [16, 32, 64, 128, 256], "convsPerStage", "stemStride", "dropout"}.',
+    learningRate: 'Initial Adam learning rate.',
+    schedule: 'Learning-rate schedule: "plateau" (halve after reduceLrPatience epochs without a better validation AUC) or "cosine".',
+    patience: 'Epochs without a better validation AUC before early stopping (a number, or null for none).',
+    reduceLrPatience: 'Epochs without improvement before the plateau schedule lowers the rate.',
+    reduceLrFactor: 'Factor of each plateau reduction, in (0, 1).',
+    minLearningRate: 'Lowest learning rate of either schedule.',
+    labelSmoothing: 'Label smoothing of the loss, in [0, 0.5).',
+    valFraction: 'Share of train+val held out for validation, in (0, 1).',
+  },
 };
 
 export const EVALUATE: CommandSpec = {

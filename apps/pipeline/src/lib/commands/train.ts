@@ -20,6 +20,7 @@ import { batchesOf, predictBatches } from '../predictions.js';
 import { duration, Progress } from '../progress.js';
 import { latestRunDir, newRunDir, prepareRunDir, writeSplitCsv } from '../run-folder.js';
 import { versions } from '../versions.js';
+import { readRecipe } from '../recipe.js';
 import { writeRunReport } from '../report.js';
 import { basename, join } from 'node:path';
 import { backendLines, modelSummary } from './shared.js';
@@ -88,7 +89,10 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
   };
 
   // Settings without a flag: a resumed run keeps its own, a new run takes the defaults.
-  const kept = <K extends keyof TrainSettings>(key: K, fallback: TrainSettings[K]): TrainSettings[K] => (resume ? (previous[key] as TrainSettings[K] | undefined) : undefined) ?? fallback;
+  // The recipe of the config file (augment, compact, schedule, ...) wins over the defaults and, on --resume, over the run's own.
+  const recipe = readRecipe(parsed.settings ?? {}, parsed.configFile);
+  const kept = <K extends keyof TrainSettings>(key: K, fallback: TrainSettings[K]): TrainSettings[K] =>
+    (recipe[key as keyof typeof recipe] as TrainSettings[K] | undefined) ?? (resume ? (previous[key] as TrainSettings[K] | undefined) : undefined) ?? fallback;
 
   const dataFlag = resume && previous.data !== undefined && !parsed.explicit.has('data') ? previous.data : typeof v['data'] === 'string' ? v['data'] : undefined;
   const { root, source } = resolveDataRoot(dataFlag, io.env, io.cwd);
@@ -129,6 +133,8 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     minLearningRate: kept('minLearningRate', DEFAULT_TRAINING.minLearningRate),
     augment: kept('augment', DEFAULT_TRAINING.augment),
     compact: kept('compact', DEFAULT_TRAINING.compact),
+    labelSmoothing: kept('labelSmoothing', DEFAULT_TRAINING.labelSmoothing),
+    schedule: kept('schedule', DEFAULT_TRAINING.schedule),
     thresholdRule: formatThresholdRule(rule),
     external: external.dirs,
     externalSource: keepExternal ? (previous.externalSource ?? external.source) : external.source,
@@ -325,6 +331,8 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
       valBatches: () => batchesOf(valRecords, loaded.samples, settings.batchSize),
       epochs: settings.epochs,
       classWeights: weights,
+      labelSmoothing: settings.labelSmoothing,
+      schedule: settings.schedule,
       learningRate: settings.learningRate,
       patience: settings.patience,
       reduceLrPatience: settings.reduceLrPatience,
