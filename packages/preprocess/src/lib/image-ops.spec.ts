@@ -84,7 +84,7 @@ describe('image ops', () => {
     expect(drawAugmentParams(11, { rotationDegrees: 10, zoom: 0.1 })).toEqual(p);
     expect(Math.abs(p.rotationDegrees)).toBeLessThanOrEqual(10);
     expect(Math.abs(p.zoom - 1)).toBeLessThanOrEqual(0.1);
-    expect(drawAugmentParams(11, { flip: false, rotationDegrees: 0, zoom: 0 })).toEqual({ flip: false, rotationDegrees: 0, zoom: 1 });
+    expect(drawAugmentParams(11, { flip: false, rotationDegrees: 0, zoom: 0 })).toMatchObject({ flip: false, rotationDegrees: 0, zoom: 1, shiftX: 0, shiftY: 0, gamma: 1, contrast: 1, brightness: 0, noise: 0 });
     expect(drawAugmentParams(11, { rotationDegrees: 20 }).rotationDegrees).toBeCloseTo(2 * drawAugmentParams(11).rotationDegrees, 9);
   });
 
