@@ -13,3 +13,4 @@ export { registerWasmTrainingKernels } from './lib/kernels/register-wasm-trainin
 export { doctor, formatDoctor, type DoctorBackend, type DoctorReport } from './lib/backend/doctor.js';
 export type { CudaReport } from './lib/backend/cuda-probe.js';
 export type { NativeBindingReport } from './lib/backend/native-probe.js';
+export { inspectCheckpoint, type CheckpointStatus, type ResumePoint } from './lib/internal/checkpoint.js';

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { readFile } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable} from 'rxjs';
 import { lastValueFrom, map, of, toArray } from 'rxjs';
@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '@cxr/preprocess';
 import { toyBatches, withTempDir } from '../testing/index.js';
 import { buildModel } from './build-model.js';
+import { inspectCheckpoint } from './internal/checkpoint.js';
 import { loadModel } from './load-model.js';
 import { train, type TrainOptions } from './train.js';
 import type { TrainEvent } from './types.js';
@@ -116,6 +117,42 @@ describe('train', () => {
       const rest = await run({ ...options, model: resumed, checkpointDir: dir, resume: true });
       expect(rest.filter((e) => e.kind === 'step').map((e) => (e as { step: number }).step)).toEqual([2, 3]);
       expect(weights(resumed)).toEqual(weights(straight));
+      straight.dispose();
+      resumed.dispose();
+    });
+  });
+
+  it('keeps the resume point before last as previous; a damaged last is named, and resuming from previous gives the uninterrupted result', async () => {
+    await withTempDir(async (dir) => {
+      const options = { trainBatches: trainSet, valBatches: valSet, learningRate: 0.01, patience: Infinity };
+      const straight = compact();
+      await run({ ...options, model: straight, epochs: 3 });
+      const first = compact();
+      await run({ ...options, model: first, epochs: 2, checkpointDir: dir });
+      first.dispose();
+      expect(await inspectCheckpoint(dir, 'last')).toMatchObject({ status: 'ok', epochsDone: 2, stepInEpoch: 0 });
+      expect(await inspectCheckpoint(dir, 'previous')).toMatchObject({ status: 'ok', epochsDone: 1, stepInEpoch: 0 });
+      expect(await inspectCheckpoint(dir, 'best')).toMatchObject({ status: 'ok' });
+
+      await truncate(join(dir, 'last', 'weights.bin'), 100);
+      const damaged = await inspectCheckpoint(dir, 'last');
+      expect(damaged).toMatchObject({ status: 'damaged', dir: join(dir, 'last') });
+      expect((damaged as { reason: string }).reason).toMatch(/weights\.bin holds 100 bytes but model\.json describes \d+/);
+      const refused = (await run({ ...options, model: compact(), epochs: 3, checkpointDir: dir, resume: true }).catch((e: unknown) => e)) as { code?: string; message: string };
+      expect(refused.code).toBe('CXR_USAGE');
+      expect(refused.message).toContain(`The checkpoint ${join(dir, 'last')} is damaged (weights.bin holds 100 bytes`);
+
+      const resumed = compact();
+      const events = await run({ ...options, model: resumed, epochs: 3, checkpointDir: dir, resume: true, resumeFrom: 'previous' });
+      expect(events.filter((e) => e.kind === 'epoch').map((e) => e.epoch)).toEqual([2, 3]);
+      expect(weights(resumed)).toEqual(weights(straight));
+      // The damaged last was replaced; previous is still the good point it was (a damaged last never becomes previous).
+      expect(await inspectCheckpoint(dir, 'last')).toMatchObject({ status: 'ok', epochsDone: 3 });
+      expect(await inspectCheckpoint(dir, 'previous')).toMatchObject({ status: 'ok', epochsDone: 2 });
+
+      await writeFile(join(dir, 'previous', 'state.json'), '{"version": 1, "epochs');
+      expect(await inspectCheckpoint(dir, 'previous')).toMatchObject({ status: 'damaged', reason: expect.stringMatching(/state\.json is not valid JSON/) });
+      expect(await inspectCheckpoint(join(dir, 'nothing-here'), 'last')).toMatchObject({ status: 'missing' });
       straight.dispose();
       resumed.dispose();
     });

@@ -5,16 +5,8 @@ import { Observable } from 'rxjs';
 import { rocAuc } from './internal/auc.js';
 import { augmentationState, restoreAugmentationState } from './internal/augmentation-state.js';
 import { batchImages, batchToTensors, checkBatchShape } from './internal/batch-tensors.js';
-import {
-  bestDir,
-  hasLastCheckpoint,
-  lastDir,
-  readBestWeights,
-  readLastCheckpoint,
-  writeBestCheckpoint,
-  writeLastCheckpoint,
-  type TrainState,
-} from './internal/checkpoint.js';
+import { bestDir, lastDir, readBestWeights, readResumePoint, writeBestCheckpoint, writeLastCheckpoint, type ResumePoint, type TrainState } from './internal/checkpoint.js';
+import { restoreAdamPowers } from './internal/optimizer-powers.js';
 import { restoreWeights, snapshotWeights, assignWeightsInOrder, type WeightsSnapshot } from './internal/weights-snapshot.js';
 import { usageError } from './internal/usage-error.js';
 import { toJsonMetadata } from './save-model.js';
@@ -55,6 +47,8 @@ export interface TrainOptions {
   readonly checkpointDir?: string;
   /** Continue from `<checkpointDir>/last` (model, optimizer, epoch, step, schedule, augmentation draws); needs `checkpointDir`. */
   readonly resume?: boolean;
+  /** Which resume point `resume` reads: `'last'` (default) or `'previous'`, the one written before it (kept in case `last` is damaged). */
+  readonly resumeFrom?: ResumePoint;
   /** Known number of steps per epoch, for progress; learned from the first epoch when omitted. */
   readonly stepsPerEpoch?: number;
   /** Aborting stops after the current step, writes `last/`, emits `stopped` and completes. */
@@ -108,6 +102,9 @@ function validate(options: TrainOptions): void {
     throw new TypeError(`${stage}: checkpointDir must be a non-empty path, got ${String(options.checkpointDir)}`);
   }
   if (options.resume === true && options.checkpointDir === undefined) throw new TypeError(`${stage}: resume needs a checkpointDir`);
+  if (options.resumeFrom !== undefined && options.resumeFrom !== 'last' && options.resumeFrom !== 'previous') {
+    throw new RangeError(`${stage}: resumeFrom must be 'last' or 'previous', got ${String(options.resumeFrom)}`);
+  }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError(`${stage}: signal must be an AbortSignal`);
   toJsonMetadata(stage, options.metadata);
 }
@@ -141,25 +138,30 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * - after `reduceLrPatience` epochs without improvement, multiplies the learning rate by
  *   `reduceLrFactor` (not below `minLearningRate`);
  * - after `patience` epochs without improvement, stops early;
- * - writes `<checkpointDir>/last` (model, optimizer slots, epoch, step, schedule, augmentation draw counters).
+ * - writes `<checkpointDir>/last` (model, optimizer slots and Adam's running products, epoch, step,
+ *   schedule, augmentation and dropout draw counters); the `last` it replaces is kept as `previous`.
  * At the end (all epochs, or early stop) the best weights are put back into the model and a
  * `stopped` event says why; then the Observable completes.
  *
- * The random state (the draw counters of the model's augmentation layers) is checkpointed, so
- * a resumed run draws what the uninterrupted run would have drawn.
+ * Everything the rest of a run depends on is checkpointed: the weights, the optimizer's slots and
+ * exact running products, the position in the epoch (the epoch's order comes from `trainBatches(epoch)`;
+ * the batches already trained on are skipped), the learning-rate schedule, and the draw counters of
+ * the model's augmentation and seeded dropout layers. So stopping anywhere and resuming gives the
+ * same weights, byte for byte, as the uninterrupted run.
  *
  * Cancellation: abort `signal` (the app does it on Ctrl-C): training stops after the current
  * step, writes `<checkpointDir>/last` (including the step reached, so `resume` skips the batches
  * already trained on), emits `stopped` and completes. Unsubscribing does the same but
  * without the event, and the checkpoint write finishes in the background — prefer the signal when
- * the process is about to exit. `resume: true` continues from `last/`.
+ * the process is about to exit. `resume: true` continues from `last/` (or `previous/`, see `resumeFrom`).
  *
  * A NaN or infinite loss stops training: the model gets its best weights back, the checkpoints
  * are left as they were (the last good ones), a `stopped` event says what happened, and the
  * Observable errors with a `CXR_USAGE` error carrying the same sentence.
  *
  * The Optimizer is created per subscription and disposed at the end; the number of live tensors
- * after training equals the number before.
+ * after training equals the number before, and after each epoch it is back at its level (no batch
+ * of a finished epoch stays reachable).
  *
  * @example
  * ```ts
@@ -175,7 +177,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * events$.subscribe((e) => console.log(e));
  * ```
  * @throws TypeError / RangeError at creation for invalid options (defaults in {@link TRAIN_DEFAULTS}).
- * The stream errors with a `CXR_USAGE` error when `resume` finds no usable checkpoint, a batch
+ * The stream errors with a `CXR_USAGE` error when `resume` finds no checkpoint or a damaged one, a batch
  * does not fit the model's input, or the loss diverges.
  */
 export function train(options: TrainOptions): Observable<TrainEvent> {
@@ -196,13 +198,34 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
   return new Observable<TrainEvent>((subscriber) => {
     let cancelled = false;
     let unsubscribed = false;
-    let wakeCancel: (() => void) | undefined;
-    const cancelPromise = new Promise<'cancelled'>((resolve) => {
-      wakeCancel = () => resolve('cancelled');
-    });
+    // The wait for the current batch, woken at once by a cancel. It is made per step and dropped
+    // when the step's batch arrives: racing every step against one long-lived "cancelled" promise
+    // would leave a reaction per step on it, and with each reaction the settled race, its batch and
+    // that batch's pixels, for the whole run (memory growing by an epoch of batches per epoch).
+    let wake: (() => void) | undefined;
     const cancel = (): void => {
       cancelled = true;
-      wakeCancel?.();
+      wake?.();
+    };
+    const nextOrCancel = <T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T> | 'cancelled'> => {
+      if (cancelled) return Promise.resolve('cancelled');
+      return new Promise((resolve, reject) => {
+        const mine = (): void => resolve('cancelled');
+        wake = mine;
+        const done = (): void => {
+          if (wake === mine) wake = undefined;
+        };
+        iterator.next().then(
+          (result) => {
+            done();
+            resolve(result);
+          },
+          (error: unknown) => {
+            done();
+            reject(error);
+          },
+        );
+      });
     };
     const onAbort = (): void => cancel();
     options.signal?.addEventListener('abort', onAbort);
@@ -232,13 +255,12 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
           augmentCalls: augmentationState(model),
         };
         if (options.resume === true && checkpointDir !== undefined) {
-          if (!(await hasLastCheckpoint(checkpointDir))) {
-            throw usageError(`There is no checkpoint to resume from in ${lastDir(checkpointDir)}; run without --resume to start training.`);
-          }
-          const loaded = await readLastCheckpoint(checkpointDir);
+          const loaded = await readResumePoint(checkpointDir, options.resumeFrom ?? 'last');
           try {
             assignWeightsInOrder(model, loaded.weights, lastDir(checkpointDir));
             await optimizer.setWeights(loaded.optimizerWeights);
+            // setWeights recomputes Adam's running products with pow(), an ulp away from the products of the run it continues.
+            restoreAdamPowers(optimizer, loaded.adamPowers);
           } finally {
             tf.dispose(loaded.weights);
             tf.dispose(loaded.optimizerWeights.map((w) => w.tensor));
@@ -282,7 +304,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
           const iterator = toAsyncIterable(options.trainBatches(epoch));
           try {
             while (!cancelled) {
-              const next = await Promise.race([iterator.next(), cancelPromise]);
+              const next = await nextOrCancel(iterator);
               if (next === 'cancelled' || next.done === true) break;
               const batch = next.value;
               step += 1;

@@ -38,7 +38,8 @@ export function modelFiles(artifacts: tf.io.ModelArtifacts, metadata: ModelMetad
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, uint16: 2 };
 
-function specBytes(spec: tf.io.WeightsManifestEntry): number {
+/** Bytes a weight of the manifest takes in the weight files. @throws Error for a dtype it does not know. */
+export function specBytes(spec: tf.io.WeightsManifestEntry): number {
   const count = spec.shape.reduce((a, b) => a * b, 1);
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const bytes = DTYPE_BYTES[dtype];
@@ -56,8 +57,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * @throws a `CXR_USAGE` error naming the folder when it is not such a model.
  */
 export async function readModelDir(dir: string): Promise<{ artifacts: tf.io.ModelArtifacts; metadata: ModelMetadata }> {
+  // `reason` keeps the cause alone, for callers that explain it in their own words (a damaged checkpoint).
   const notModel = (why: string, cause?: unknown) =>
-    usageError(`${dir} is not a model folder: ${why}. Point to a folder holding model.json and its weights (as written by "cxr train" in <run>/model).`, cause);
+    Object.assign(usageError(`${dir} is not a model folder: ${why}. Point to a folder holding model.json and its weights (as written by "cxr train" in <run>/model).`, cause), { reason: why });
   let text: string;
   await recoverDir(dir);
   try {
