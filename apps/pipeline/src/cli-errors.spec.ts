@@ -35,7 +35,18 @@ describe('cxr usage errors', () => {
   it('a malformed number', async () => {
     await expectUsage(['train', '--epochs', 'ten'], /--epochs must be a whole number \(got "ten"\)/);
     await expectUsage(['train', '--image-size', '12.5'], /--image-size must be a whole number/);
-    await expectUsage(['evaluate', '--model', 'm', '--batch-size', '0'], /--batch-size must be between 1 and 4096/);
+    await expectUsage(['evaluate', '--model', 'm', '--batch-size', '0'], /--batch-size must be a positive whole number, at most 4096 \(got "0"\)/);
+    await expectUsage(['train', '--batch-size', '-1'], /--batch-size must be a positive whole number, at most 4096 \(got "-1"\), e\.g\. --batch-size 32\./);
+  });
+
+  it('scan and doctor help show a config example of their own flags', async () => {
+    for (const command of ['scan', 'doctor']) {
+      const help = await cli([command, '--help'], { cwd: work });
+      expect(help.code).toBe(0);
+      expect(help.stdout, command).not.toContain('"epochs"');
+    }
+    expect((await cli(['scan', '--help'], { cwd: work })).stdout).toContain('{"seed": 42}');
+    expect((await cli(['doctor', '--help'], { cwd: work })).stdout).toContain('{"json": true}');
   });
 
   it('a missing folder, from a flag or CXR_DATA', async () => {
@@ -102,7 +113,7 @@ describe('cxr usage errors', () => {
   it('a bad config file', async () => {
     const file = join(work, 'cfg.json');
     writeFileSync(file, '{"epochs": 0}');
-    await expectUsage(['train', '--config', file], /Setting "epochs" in .*cfg\.json must be between 1 and 1000/);
+    await expectUsage(['train', '--config', file], /Setting "epochs" in .*cfg\.json must be a positive whole number, at most 1000/);
   });
 
   it('an unexpected failure: one line naming the log with the details, exit 1', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closest, commandHelp, parseCommand } from './args.js';
 import { isUsageError } from './errors.js';
-import { COMMANDS, PREDICT, SCAN, TRAIN } from './specs.js';
+import { COMMANDS, DOCTOR, PREDICT, SCAN, TRAIN } from './specs.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'cxr-args-'));
 
@@ -34,8 +34,29 @@ describe('parseCommand', () => {
   it('rejects malformed and out-of-range numbers, naming the flag and an example', () => {
     expect(usageMessage(() => parseCommand(TRAIN, ['--epochs', 'ten'], cwd))).toMatch(/^--epochs must be a whole number \(got "ten"\), e\.g\. --epochs \d+\.$/);
     expect(usageMessage(() => parseCommand(TRAIN, ['--batch-size', '3.5'], cwd))).toContain('--batch-size must be a whole number');
-    expect(usageMessage(() => parseCommand(TRAIN, ['--epochs', '0'], cwd))).toContain('--epochs must be between 1 and 1000');
-    expect(usageMessage(() => parseCommand(TRAIN, ['--seed', '-1'], cwd))).toMatch(/--seed/);
+    expect(usageMessage(() => parseCommand(TRAIN, ['--epochs', '0'], cwd))).toContain('--epochs must be a positive whole number, at most 1000 (got "0")');
+    expect(usageMessage(() => parseCommand(TRAIN, ['--epochs', '2000'], cwd))).toContain('--epochs must be between 1 and 1000 (got "2000")');
+    expect(usageMessage(() => parseCommand(TRAIN, ['--seed', '-1'], cwd))).toMatch(/^--seed must be between 0 and \d+ \(got "-1"\)/);
+  });
+
+  it('reads a negative number given to a number flag as its value (not as a missing value)', () => {
+    expect(usageMessage(() => parseCommand(TRAIN, ['--batch-size', '-1'], cwd))).toBe('--batch-size must be a positive whole number, at most 4096 (got "-1"), e.g. --batch-size 32.');
+    expect(usageMessage(() => parseCommand(PREDICT, ['--model', 'm', 'x.png', '--threshold', '-0.5'], cwd))).toMatch(/^--threshold must be between 0 and 1 \(got "-0\.5"\)/);
+    expect(usageMessage(() => parseCommand(TRAIN, ['--epochs', '-3', '--dry-run'], cwd))).toMatch(/^--epochs must be a positive whole number/);
+    // A text flag still takes nothing that looks like a flag.
+    expect(usageMessage(() => parseCommand(TRAIN, ['--data', '-1'], cwd))).toContain('The flag --data needs a value');
+  });
+
+  it("shows each command's own config example in its help", () => {
+    for (const spec of COMMANDS) {
+      const help = commandHelp(spec);
+      const example = /JSON file of settings \(keys as the flags, e\.g\.\s+(\{[^}]*\})/.exec(help.replace(/\n\s+/g, ' '))?.[1];
+      expect(example, spec.name).toBeDefined();
+      const keys = Object.keys(JSON.parse(example as string) as object).map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
+      for (const key of keys) expect(Object.keys(spec.flags), `${spec.name}: ${key}`).toContain(key);
+    }
+    expect(commandHelp(SCAN)).not.toContain('"epochs"');
+    expect(commandHelp(DOCTOR)).toContain('{"json": true}');
   });
 
   it('asks for a missing value and refuses a value for a switch', () => {

@@ -45,6 +45,8 @@ export interface CommandSpec {
    * `augment` object).
    */
   readonly configSettings?: Readonly<Record<string, string>>;
+  /** An example `--config` file for this command's help and errors, e.g. `{"seed": 7}`; derived from its flags when absent. */
+  readonly configExample?: string;
 }
 
 export type FlagValue = string | number | boolean | readonly string[];
@@ -62,11 +64,53 @@ export interface ParsedCommand {
   readonly settings?: Readonly<Record<string, unknown>>;
 }
 
-const CONFIG_FLAG: FlagSpec = { type: 'string', placeholder: 'FILE', description: 'JSON file of settings (keys as the flags, e.g. {"epochs": 12}); flags given on the command line win.', configurable: false };
+/**
+ * A config file for this command: its own `configExample`, else its first flag with a value (its
+ * example or default) as camelCase JSON, else its first switch set to true.
+ */
+export function configExample(spec: CommandSpec): string {
+  if (spec.configExample !== undefined) return spec.configExample;
+  const entries = Object.entries(spec.flags).filter(([, flag]) => flag.configurable !== false);
+  const key = (name: string): string => name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  const valued = entries.find(([, flag]) => flag.type !== 'boolean' && (flag.example ?? flag.default) !== undefined);
+  if (valued) {
+    const [name, flag] = valued;
+    const raw = flag.example ?? flag.default;
+    const value = flag.type === 'integer' || flag.type === 'number' ? Number(raw) : flag.type === 'multiple' ? [String(raw)] : raw;
+    return JSON.stringify({ [key(name)]: value }).replace(/":/g, '": ');
+  }
+  const toggle = entries.find(([, flag]) => flag.type === 'boolean');
+  return toggle ? `{"${key(toggle[0])}": true}` : '{}';
+}
 
-/** All flags of a command, including the common `--config`. */
+/** All flags of a command, including the common `--config` (its help shows an example for this command). */
 export function allFlags(spec: CommandSpec): Readonly<Record<string, FlagSpec>> {
-  return { ...spec.flags, config: CONFIG_FLAG };
+  const config: FlagSpec = {
+    type: 'string',
+    placeholder: 'FILE',
+    description: `JSON file of settings (keys as the flags, e.g. ${configExample(spec)}); flags given on the command line win.`,
+    configurable: false,
+  };
+  return { ...spec.flags, config };
+}
+
+/**
+ * `--batch-size -1`: node's parser takes `-1` for a flag and reports a missing value. A number-valued
+ * flag followed by a negative number is rewritten as `--batch-size=-1`, so the value is read and
+ * checked like any other (and the error says what the value must be).
+ */
+function attachNegativeNumbers(argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const flag = arg.startsWith('--') && !arg.includes('=') ? flags[arg.slice(2)] : undefined;
+    if (flag !== undefined && (flag.type === 'integer' || flag.type === 'number') && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /**
@@ -79,7 +123,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], cwd: st
   for (const [name, flag] of Object.entries(flags)) options[name] = flag.type === 'multiple' ? { type: 'string', multiple: true } : { type: flag.type === 'boolean' ? 'boolean' : 'string' };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: spec.positional !== undefined, allowNegative: false });
+    parsed = parseArgs({ args: attachNegativeNumbers(argv, flags), options, strict: true, allowPositionals: spec.positional !== undefined, allowNegative: false });
   } catch (error) {
     throw translateParseError(spec, flags, error);
   }
@@ -178,6 +222,9 @@ function convert(spec: CommandSpec, name: string, flag: FlagSpec, raw: unknown, 
       if (!pattern.test(text) || !Number.isFinite(value)) {
         throw fix(flag.type === 'integer' ? 'must be a whole number' : 'must be a number');
       }
+      if (flag.min !== undefined && value < flag.min && flag.min === 1 && flag.type === 'integer') {
+        throw fix(`must be a positive whole number${flag.max === undefined ? '' : `, at most ${flag.max}`}`);
+      }
       if ((flag.min !== undefined && value < flag.min) || (flag.max !== undefined && value > flag.max)) {
         const range = flag.max === undefined ? `at least ${flag.min}` : flag.min === undefined ? `at most ${flag.max}` : `between ${flag.min} and ${flag.max}`;
         throw fix(`must be ${range}`);
@@ -202,7 +249,7 @@ function readConfig(spec: CommandSpec, flags: Readonly<Record<string, FlagSpec>>
     throw usageError(`The config file ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix it or leave out --config.`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw usageError(`The config file ${file} must hold one JSON object of settings, e.g. {"epochs": 12}.`);
+    throw usageError(`The config file ${file} must hold one JSON object of settings, e.g. ${configExample(spec)}.`);
   }
   const out: Record<string, FlagValue> = {};
   for (const [key, raw] of Object.entries(data as Record<string, unknown>)) {

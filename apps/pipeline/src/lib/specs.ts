@@ -76,6 +76,7 @@ export const TRAIN: CommandSpec = {
     'cxr train --external ~/other-hospital --external ~/third-site --threshold-rule sensitivity:0.95',
     'cxr train --config recipe.json         # {"epochs": 12, "augment": {"shift": 0.08, "gamma": 0.3}, "schedule": "cosine"}',
   ],
+  configExample: '{"epochs": 12, "imageSize": 128}',
   configSettings: {
     augment: 'Augmentation ranges over the defaults: {"flip", "rotationDegrees", "zoom", "shift", "gamma", "contrast", "brightness", "noise"}.',
     compact: 'Shape of compact-cnn over the defaults: {"filters": [16, 32, 64, 128, 256], "convsPerStage", "stemStride", "dropout"}.',
