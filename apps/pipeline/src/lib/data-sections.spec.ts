@@ -1,23 +1,29 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageRecord } from '@cxr/loader';
 import { writeTinyDataset } from '@cxr/loader/testing';
 import { buildModel } from '@cxr/model';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainingDataSections } from './data-sections.js';
 import { Logger } from './logger.js';
 
 let records: ImageRecord[] = [];
+let dir = '';
 const logged: string[] = [];
 const logger = new Logger({ write: (t: string) => void logged.push(t) });
 const decode = { size: 32, fit: 'fill' as const };
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  const data = await writeTinyDataset(mkdtempSync(join(tmpdir(), 'cxr-data-sections-')), { perClass: 4, size: 40, seed: 3 });
+  dir = mkdtempSync(join(tmpdir(), 'cxr-data-sections-'));
+  const data = await writeTinyDataset(dir, { perClass: 4, size: 40, seed: 3 });
   records = data.images.map((f) => ({ path: f.path, split: f.split, label: f.label, className: f.className, groupId: f.path }));
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const model = (augment: false | { rotationDegrees: number }): tf.LayersModel => buildModel({ imageSize: 32, seed: 1, augment, compact: { filters: [4, 8] } });
