@@ -18,8 +18,11 @@ import { runDoctor } from './lib/commands/doctor.js';
 
 export type { Io, OutStream } from './lib/io.js';
 
-/** Exit codes: 0 done, 1 unexpected failure, 2 a usage or data error the user can fix, 130 interrupted. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+/**
+ * Exit codes: 0 done, 1 unexpected failure, 2 a usage or data error the user can fix, 130 interrupted
+ * (a first Ctrl-C or SIGTERM, after a clean stop); 143 after a second SIGTERM (quit at once).
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
 
 const RUNNERS: Record<string, (parsed: ParsedCommand, context: CommandContext) => Promise<number>> = {
   scan: runScan,
@@ -35,24 +38,29 @@ const RUNNERS: Record<string, (parsed: ParsedCommand, context: CommandContext) =
  *
  * @param argv The arguments after the program name, e.g. `['scan', 'data', '--json']`.
  * @param io Streams, environment and working folder; the process's own by default. Without `io`,
- *   Ctrl-C is handled: the first stops the command cleanly, a second one ends the process.
+ *   Ctrl-C (SIGINT) and SIGTERM (what `timeout`, `docker stop` and Kubernetes send) are handled
+ *   alike: the first stops the command cleanly (training: after the current step, with a
+ *   checkpoint), a second one of either ends the process at once.
  */
 export async function main(argv: readonly string[], io?: Io): Promise<number> {
   if (io) return run(argv, io);
   const controller = new AbortController();
-  const onSigint = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
     if (controller.signal.aborted) {
-      process.stderr.write('\ncxr: stopped at once (second Ctrl-C).\n');
-      process.exit(EXIT.interrupted);
+      process.stderr.write(`\ncxr: stopped at once (second signal: ${name}).\n`);
+      process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
     }
-    process.stderr.write('\ncxr: stopping after the current step (Ctrl-C again to quit at once)...\n');
-    controller.abort();
+    process.stderr.write(`\ncxr: ${name}: stopping after the current step (Ctrl-C or SIGTERM again to quit at once)...\n`);
+    controller.abort(signal);
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     return await run(argv, processIo(controller.signal));
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -77,6 +85,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
   const now = io.now ?? Date.now;
   const jsonMode = rest.includes('--json');
   const logger = new Logger(jsonMode ? io.stderr : io.stdout, now);
+  const cleanups: (() => void)[] = [];
   try {
     const parsed = parseCommand(spec, rest, io.cwd);
     if (parsed.help) {
@@ -85,7 +94,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     const runner = RUNNERS[spec.name];
     if (!runner) throw new Error(`no runner for ${spec.name}`);
-    return await runner(parsed, { io, logger, now, argv: rest });
+    return await runner(parsed, { io, logger, now, argv: rest, defer: (cleanup) => cleanups.push(cleanup) });
   } catch (error) {
     if (isUsageError(error)) {
       logger.detail(`usage error: ${error.message}`);
@@ -107,6 +116,8 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     io.stderr.write(`cxr ${spec.name}: unexpected error: ${oneSentence(error)}${where ? ` Details are in ${where}.` : ''}\n`);
     return EXIT.failure;
+  } finally {
+    for (const cleanup of cleanups.reverse()) cleanup();
   }
 }
 

@@ -8,4 +8,6 @@ export interface CommandContext {
   readonly now: () => number;
   /** The command's own arguments, as given (for run.json and the log). */
   readonly argv: readonly string[];
+  /** Runs `cleanup` when the command ends, however it ends (e.g. to release the run folder's lock); none when absent. */
+  readonly defer?: (cleanup: () => void) => void;
 }

@@ -53,6 +53,13 @@ export const TRAIN: CommandSpec = {
     architecture: { type: 'string', placeholder: 'NAME', choices: ARCHITECTURES, default: DEFAULT_TRAINING.architecture, description: 'Model architecture: compact-cnn for CPUs, inception-resnet-v2 (the network of the original Keras notebook) for GPUs, bench-cnn the benchmark network.', example: 'compact-cnn' },
     weights: { type: 'string', placeholder: 'DIR', description: 'Fine-tune from a local tfjs-layers model (a folder with model.json).' },
     resume: { type: 'boolean', description: 'Continue the interrupted run in --out (default: the newest folder in runs/) from its last checkpoint, with its settings.' },
+    'resume-from': {
+      type: 'string',
+      placeholder: 'NAME',
+      choices: ['last', 'previous'],
+      default: 'last',
+      description: 'With --resume: continue from checkpoints/last, or from checkpoints/previous (the checkpoint written before it, kept in case last is damaged).',
+    },
     external: {
       type: 'multiple',
       placeholder: 'DIR',

@@ -1,7 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { main } from '../index.js';
 import type { Io } from '../index.js';
 
@@ -59,4 +61,65 @@ export function copySubset(perClass: number, splits: readonly string[] = ['train
 export function isOneSentence(text: string): boolean {
   const lines = text.trim().split('\n');
   return lines.length === 1 && !/\n\s+at |at .*\(.*:\d+:\d+\)/.test(text) && text.trim().length > 10;
+}
+
+/** A `cxr` child process with its output so far, and helpers to wait on it. */
+export interface CxrProcess {
+  readonly child: ChildProcess;
+  /** Everything written so far. */
+  readonly output: () => { stdout: string; stderr: string };
+  /** Resolves when stdout + stderr match `pattern` (rejects when the process ends first, or after `timeoutMs`). */
+  readonly waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  /** Resolves with the exit code (128 + n for a death by signal n) and the whole output. */
+  readonly exited: Promise<CliResult & { signal: NodeJS.Signals | null }>;
+}
+
+const ENTRY = fileURLToPath(new URL('./cxr-process.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+/**
+ * Starts `cxr <argv>` as a real process (node running the sources through tsx, as the built
+ * bin/cxr.js would run them), for what only a process shows: signals, two processes on one folder.
+ */
+export function spawnCxr(argv: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): CxrProcess {
+  const child = spawn(process.execPath, ['--conditions=@cxr/source', '--import', TSX, ENTRY, ...argv], {
+    cwd: options.cwd ?? tmpdir(),
+    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], TMPDIR: process.env['TMPDIR'], ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+    for (const listener of listeners) listener();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+    for (const listener of listeners) listener();
+  });
+  const exited = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolvePromise) => {
+    child.on('close', (code, signal) => {
+      for (const listener of listeners) listener();
+      resolvePromise({ code: code ?? 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0), stdout, stderr, signal });
+    });
+  });
+  const waitFor = (pattern: RegExp, timeoutMs = 120_000): Promise<void> =>
+    new Promise((resolvePromise, reject) => {
+      const check = (): void => {
+        if (pattern.test(stdout + stderr)) done(undefined);
+        else if (child.exitCode !== null || child.signalCode !== null) done(new Error(`cxr ${argv.join(' ')} ended before printing ${String(pattern)}:\n${stdout}${stderr}`));
+      };
+      const timer = setTimeout(() => done(new Error(`cxr ${argv.join(' ')} did not print ${String(pattern)} within ${timeoutMs} ms:\n${stdout}${stderr}`)), timeoutMs);
+      const done = (error: Error | undefined): void => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        if (error) reject(error);
+        else resolvePromise();
+      };
+      listeners.add(check);
+      check();
+    });
+  return { child, output: () => ({ stdout, stderr }), waitFor, exited };
 }

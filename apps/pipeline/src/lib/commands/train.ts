@@ -19,6 +19,8 @@ import { absolute, existingDir, resolveDataRoot, resolveExternalDirs } from '../
 import { batchesOf, predictBatches } from '../predictions.js';
 import { duration, Progress } from '../progress.js';
 import { latestRunDir, newRunDir, prepareRunDir, writeSplitCsv } from '../run-folder.js';
+import { acquireRunLock, checkRunFolderFree } from '../run-lock.js';
+import { checkResumePoint, describePoint } from '../resume-point.js';
 import { versions } from '../versions.js';
 import { readRecipe } from '../recipe.js';
 import { writeRunReport } from '../report.js';
@@ -201,6 +203,9 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const json = parsed.values['json'] === true;
   const dryRun = parsed.values['dry-run'] === true;
   const { settings, resumed } = resolveSettings(parsed, context);
+  if (parsed.explicit.has('resume-from') && !resumed) throw usageError('--resume-from chooses the checkpoint --resume continues from; add --resume, or leave --resume-from out.');
+  // One live process per run folder: refuse at once, before the data is read (the lock itself is taken below).
+  if (existsSync(settings.out)) checkRunFolderFree(settings.out);
   const scanned = await scanRecords(settings.data);
   const externalSets: ExternalSet[] = [];
   for (const [i, name] of externalNames(settings.external).entries()) {
@@ -208,9 +213,14 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     externalSets.push({ name, dir, scanned: await scanExternal(dir, settings.externalSource) });
   }
   const layout = prepareRunDir(settings.out, resumed, dryRun);
+  const lock = acquireRunLock(layout.dir, `cxr train ${context.argv.join(' ')}`);
+  context.defer?.(lock.release);
+  const resumePoint = resumed
+    ? await checkResumePoint(layout.checkpoints, parsed.values['resume-from'] === 'previous' ? 'previous' : 'last', { ...settings, dir: layout.dir, configFile: runConfigFile(layout.runJson) })
+    : undefined;
   logger.attach(layout.log);
   logger.detail(`cxr train ${context.argv.join(' ')}`);
-  logger.info(`${resumed ? 'Resuming' : dryRun ? 'Planning' : 'Training'} run ${layout.dir}`);
+  logger.info(`${resumed ? 'Resuming' : dryRun ? 'Planning' : 'Training'} run ${layout.dir}${resumePoint?.status.status === 'ok' ? ` from ${resumePoint.status.dir} (${describePoint(resumePoint.status)})` : ''}`);
   logger.info(`Data: ${settings.data} (${settings.dataSource}): ${scanned.records.length} image files`);
 
   const backend = await initBackend({ backend: settings.backend });
@@ -340,6 +350,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
       minLearningRate: settings.minLearningRate,
       checkpointDir: layout.checkpoints,
       resume: resumed,
+      ...(resumePoint ? { resumeFrom: resumePoint.point } : {}),
       stepsPerEpoch,
       ...(io.signal ? { signal: io.signal } : {}),
       metadata: modelMetadata,
@@ -512,6 +523,16 @@ function logitsOf(predictions: readonly Prediction[]): { logits: Float64Array; l
     return p.logit;
   });
   return { logits, labels: Uint8Array.from(labelled, (p) => p.label ?? 0) };
+}
+
+/** The config file a run was started with, as its run.json records it (null when none or unreadable). */
+function runConfigFile(runJson: string): string | null {
+  try {
+    const value = (JSON.parse(readFileSync(runJson, 'utf8')) as { configFile?: unknown }).configFile;
+    return typeof value === 'string' ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Adds fields to the metadata of a saved model folder (its model.json), atomically; nothing when the folder has no model. */
