@@ -13,6 +13,7 @@ const AUGMENT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
   contrast: [0, 0.9],
   brightness: [0, 2],
   noise: [0, 1],
+  crop: [0, 0.5],
 };
 
 /**

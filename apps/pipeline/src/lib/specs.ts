@@ -85,7 +85,7 @@ export const TRAIN: CommandSpec = {
   ],
   configExample: '{"epochs": 12, "imageSize": 128}',
   configSettings: {
-    augment: 'Augmentation ranges over the defaults: {"flip", "rotationDegrees", "zoom", "shift", "gamma", "contrast", "brightness", "noise"}.',
+    augment: 'Augmentation ranges over the defaults: {"flip", "rotationDegrees", "zoom", "crop", "shift", "gamma", "contrast", "brightness", "noise"}.',
     compact: 'Shape of compact-cnn over the defaults: {"filters": [16, 32, 64, 128, 256], "convsPerStage", "stemStride", "dropout"}.',
     learningRate: 'Initial Adam learning rate.',
     schedule: 'Learning-rate schedule: "plateau" (halve after reduceLrPatience epochs without a better validation AUC) or "cosine".',

@@ -1,6 +1,7 @@
 import {
   AUGMENT_DEFAULTS,
   deriveSeed,
+  randomCropLayer,
   randomFlipLayer,
   randomGammaLayer,
   randomIntensityLayer,
@@ -86,7 +87,7 @@ function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 
 
 /**
  * Builds an untrained classifier: input images (pixel values 0-255) go through the
- * augmentation layers of `@cxr/preprocess` (random flip, rotation in degrees, zoom, shift, gamma;
+ * augmentation layers of `@cxr/preprocess` (random flip, rotation in degrees, crop, zoom, shift, gamma;
  * active only in training), its per-image standardization layer, the random contrast/brightness/noise
  * layer (training only; after standardization, which would otherwise undo it), then the chosen network, which
  * ends in ONE LOGIT (a linear unit; apply a sigmoid for the probability of PNEUMONIA, as
@@ -117,6 +118,8 @@ export function buildModel(options: BuildModelOptions): tfl.LayersModel {
     if (a.flip ?? AUGMENT_DEFAULTS.flip) x = randomFlipLayer({ name: 'augment_flip', seed: deriveSeed(o.seed, 'augment', 'flip') }).apply(x) as tfl.SymbolicTensor;
     const degrees = a.rotationDegrees ?? AUGMENT_DEFAULTS.rotationDegrees;
     if (degrees > 0) x = randomRotationLayer({ name: 'augment_rotation', seed: deriveSeed(o.seed, 'augment', 'rotation'), degrees }).apply(x) as tfl.SymbolicTensor;
+    const crop = a.crop ?? AUGMENT_DEFAULTS.crop;
+    if (crop > 0) x = randomCropLayer({ name: 'augment_crop', seed: deriveSeed(o.seed, 'augment', 'crop'), crop }).apply(x) as tfl.SymbolicTensor;
     const zoom = a.zoom ?? AUGMENT_DEFAULTS.zoom;
     if (zoom > 0) x = randomZoomLayer({ name: 'augment_zoom', seed: deriveSeed(o.seed, 'augment', 'zoom'), factor: zoom }).apply(x) as tfl.SymbolicTensor;
     const shift = a.shift ?? AUGMENT_DEFAULTS.shift;

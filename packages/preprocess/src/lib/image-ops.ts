@@ -37,6 +37,12 @@ export interface AugmentParams {
   readonly noise: number;
   /** Seed of the noise pixels (drawn whatever the options, so the other draws never move). */
   readonly noiseSeed: number;
+  /** Side of the random crop as a fraction of the image side (the crop is resized back to full size); 1 when off. */
+  readonly cropScale: number;
+  /** Where the crop sits horizontally, from 0 (left edge) to 1 (right edge). */
+  readonly cropX: number;
+  /** Where the crop sits vertically, from 0 (top edge) to 1 (bottom edge). */
+  readonly cropY: number;
 }
 
 /** Ranges the augmentation parameters are drawn from. */
@@ -57,13 +63,18 @@ export interface AugmentOptions {
   readonly brightness?: number;
   /** Largest noise level n, 0..1: Gaussian noise with a standard deviation uniform in [0, n] image standard deviations. Default 0 (off). */
   readonly noise?: number;
+  /**
+   * Random crop c, 0..0.5: a square crop whose side is uniform in [1 - c, 1] of the image side, at a
+   * uniform position inside the image, resized back to full size (a zoom-in that never needs filling). Default 0 (off).
+   */
+  readonly crop?: number;
 }
 
 /** Defaults of {@link AugmentOptions}, filled in one place. */
-export const AUGMENT_DEFAULTS: Required<AugmentOptions> = Object.freeze({ flip: true, rotationDegrees: 10, zoom: 0.1, shift: 0, gamma: 0, contrast: 0, brightness: 0, noise: 0 });
+export const AUGMENT_DEFAULTS: Required<AugmentOptions> = Object.freeze({ flip: true, rotationDegrees: 10, zoom: 0.1, shift: 0, gamma: 0, contrast: 0, brightness: 0, noise: 0, crop: 0 });
 
 /** Every augmentation off: the base of a single layer's own options. */
-export const AUGMENT_NONE: Required<AugmentOptions> = Object.freeze({ flip: false, rotationDegrees: 0, zoom: 0, shift: 0, gamma: 0, contrast: 0, brightness: 0, noise: 0 });
+export const AUGMENT_NONE: Required<AugmentOptions> = Object.freeze({ flip: false, rotationDegrees: 0, zoom: 0, shift: 0, gamma: 0, contrast: 0, brightness: 0, noise: 0, crop: 0 });
 
 /** Validates augmentation ranges for `stage` and fills the defaults. */
 export function resolveAugmentOptions(stage: string, options: AugmentOptions = {}): Required<AugmentOptions> {
@@ -77,14 +88,15 @@ export function resolveAugmentOptions(stage: string, options: AugmentOptions = {
     contrast: requireNumber(stage, 'contrast', options.contrast ?? AUGMENT_DEFAULTS.contrast, 0, 0.9),
     brightness: requireNumber(stage, 'brightness', options.brightness ?? AUGMENT_DEFAULTS.brightness, 0, 2),
     noise: requireNumber(stage, 'noise', options.noise ?? AUGMENT_DEFAULTS.noise, 0, 1),
+    crop: requireNumber(stage, 'crop', options.crop ?? AUGMENT_DEFAULTS.crop, 0, 0.5),
   };
 }
 
 /**
  * Draws one image's augmentation parameters from a seed (the random half of augmentation).
  *
- * Ten numbers are always drawn in the same order (flip, angle, zoom, shift x, shift y, gamma,
- * contrast, brightness, noise level, noise seed), so each parameter depends only on the seed and
+ * Thirteen numbers are always drawn in the same order (flip, angle, zoom, shift x, shift y, gamma,
+ * contrast, brightness, noise level, noise seed, crop side, crop x, crop y), so each parameter depends only on the seed and
  * its own range: the separate layers, given the same seed, draw exactly the parameters this
  * function returns for their combined options.
  *
@@ -104,7 +116,9 @@ export function drawAugmentParams(seed: number, options: AugmentOptions = {}): A
   const [shiftXDraw, shiftYDraw, gammaDraw, contrastDraw, brightnessDraw, noiseDraw, noiseSeedDraw] = Array.from({ length: 7 }, () => rng.next()) as [
     number, number, number, number, number, number, number,
   ];
+  const [cropDraw, cropXDraw, cropYDraw] = [rng.next(), rng.next(), rng.next()];
   const symmetric = (range: number, draw: number): number => (range === 0 ? 0 : range * (2 * draw - 1));
+  const cropOn = o.crop > 0;
   return {
     flip: o.flip && flipDraw < 0.5,
     rotationDegrees: symmetric(o.rotationDegrees, angleDraw),
@@ -116,6 +130,9 @@ export function drawAugmentParams(seed: number, options: AugmentOptions = {}): A
     brightness: symmetric(o.brightness, brightnessDraw),
     noise: o.noise * noiseDraw,
     noiseSeed: Math.floor(noiseSeedDraw * 0x7fffffff),
+    cropScale: cropOn ? 1 - o.crop * cropDraw : 1,
+    cropX: cropOn ? cropXDraw : 0.5,
+    cropY: cropOn ? cropYDraw : 0.5,
   };
 }
 
@@ -408,6 +425,36 @@ export function shiftImages<R extends tf.Rank>(
   });
 }
 
+/** `tf.image.transform` matrix showing the square crop of side `scale` (fraction of the side) at relative position (`x`, `y`) in [0, 1], stretched to the full image. */
+export function cropMatrix(scale: number, x: number, y: number, height: number, width: number): number[] {
+  const left = (1 - scale) * x * (width - 1);
+  const top = (1 - scale) * y * (height - 1);
+  return [scale, 0, left, 0, scale, top, 0, 0];
+}
+
+/**
+ * Crops each image to a square of side `scale` (a fraction of the side, in (0, 1]) at relative
+ * position (`x`, `y`) (0: left/top edge, 1: right/bottom edge) and resizes it back to full size,
+ * bilinear. The crop lies inside the image, so no pixel needs filling.
+ *
+ * @example
+ * const closer = cropImages(batch, [{ scale: 0.8, x: 0.5, y: 0.2 }]);
+ * @throws RangeError for a scale outside (0, 1] or a position outside [0, 1].
+ */
+export function cropImages<R extends tf.Rank>(images: tf.Tensor<R>, crops: readonly { readonly scale: number; readonly x: number; readonly y: number }[]): tf.Tensor<R> {
+  return tf.tidy(() => {
+    const x = asBatch(images, 'cropImages');
+    const [n, h, w] = x.shape;
+    if (crops.length !== n) throw new RangeError(`cropImages: expected ${n} crops (one per image), got ${crops.length}.`);
+    for (const c of crops) {
+      requireNumber('cropImages', 'scale', c.scale, Number.MIN_VALUE, 1);
+      requireNumber('cropImages', 'x', c.x, 0, 1);
+      requireNumber('cropImages', 'y', c.y, 0, 1);
+    }
+    return sameRank(transformEach(x, crops.map((c) => cropMatrix(c.scale, c.x, c.y, h, w)), 'nearest'), images);
+  });
+}
+
 /**
  * Applies a gamma curve to byte-range pixels: `255 * (clip(x, 0, 255) / 255) ** gamma` (per image,
  * or one exponent for all). Above 1 darkens the mid-tones, below 1 brightens them; 0 and 255 stay.
@@ -491,8 +538,8 @@ function fillGaussian(out: Float32Array, seed: number, sigma: number): void {
 }
 
 /**
- * Applies drawn parameters: flip, rotation, zoom, shift, gamma, then contrast/brightness/noise,
- * exactly as the layers (RandomFlip, RandomRotation, RandomZoom, RandomShift, RandomGamma,
+ * Applies drawn parameters: flip, rotation, crop, zoom, shift, gamma, then contrast/brightness/noise,
+ * exactly as the layers (RandomFlip, RandomRotation, RandomCrop, RandomZoom, RandomShift, RandomGamma,
  * RandomIntensity) do when stacked in that order with nothing between them. (In a model built by
  * `buildModel` the intensity layer comes after the standardization layer.)
  *
@@ -507,7 +554,8 @@ export function augmentImages<R extends tf.Rank>(
   return tf.tidy(() => {
     const flipped = flipImages(images, params.map((p) => p.flip));
     const rotated = rotateImages(flipped, params.map((p) => p.rotationDegrees), fillMode);
-    const zoomed = zoomImages(rotated, params.map((p) => p.zoom), fillMode);
+    const cropped = params.some((p) => p.cropScale !== 1) ? cropImages(rotated, params.map((p) => ({ scale: p.cropScale, x: p.cropX, y: p.cropY }))) : rotated;
+    const zoomed = zoomImages(cropped, params.map((p) => p.zoom), fillMode);
     const geometric = params.some((p) => p.shiftX !== 0 || p.shiftY !== 0) ? shiftImages(zoomed, params.map((p) => [p.shiftX, p.shiftY] as const), fillMode) : zoomed;
     const curved = gammaImages(geometric, params.map((p) => p.gamma));
     return params.some((p) => p.contrast !== 1 || p.brightness !== 0 || p.noise > 0) ? intensityImages(curved, params) : curved;

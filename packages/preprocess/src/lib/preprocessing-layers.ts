@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   AUGMENT_DEFAULTS,
   AUGMENT_NONE,
+  cropImages,
   drawAugmentParams,
   flipImages,
   gammaImages,
@@ -290,6 +291,44 @@ export class RandomZoomLayer extends RandomAugmentLayer {
   }
 }
 
+/** Options of {@link RandomCropLayer}. */
+export interface RandomCropLayerArgs extends RandomLayerArgs {
+  /** Largest share cut off the side, 0..0.5 (default 0.2: crop sides uniform in [0.8, 1] of the image side). */
+  readonly crop?: number;
+}
+
+/**
+ * Model layer cropping each training image to a random square (side uniform in [1 - crop, 1] of the
+ * image side, at a uniform position inside it) and resizing it back: a zoom-in that changes the
+ * framing (how much of the body shows around the lungs) without filling any border.
+ * Serializable as `CxrRandomCrop`.
+ *
+ * @example
+ * model.add(randomCropLayer({ seed, crop: 0.3 }));
+ * @throws TypeError / RangeError for a bad seed or range.
+ */
+export class RandomCropLayer extends RandomAugmentLayer {
+  static readonly className = 'CxrRandomCrop';
+  readonly crop: number;
+
+  constructor(args: RandomCropLayerArgs) {
+    super('RandomCropLayer', args);
+    this.crop = requireNumber('RandomCropLayer', 'crop', args.crop ?? 0.2, 0, 0.5);
+  }
+
+  augmentOptions(): Required<AugmentOptions> {
+    return { ...AUGMENT_NONE, crop: this.crop };
+  }
+
+  applyParams<R extends tf.Rank>(images: tf.Tensor<R>, params: readonly AugmentParams[]): tf.Tensor<R> {
+    return cropImages(images, params.map((p) => ({ scale: p.cropScale, x: p.cropX, y: p.cropY })));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), crop: this.crop };
+  }
+}
+
 /** Options of {@link RandomShiftLayer}. */
 export interface RandomShiftLayerArgs extends RandomLayerArgs {
   /** Largest shift as a fraction of the side, 0..0.5 (default 0.1: x and y each uniform in [-0.1, 0.1]). */
@@ -419,6 +458,7 @@ tf.serialization.registerClass(RandomFlipLayer);
 tf.serialization.registerClass(RandomRotationLayer);
 tf.serialization.registerClass(RandomZoomLayer);
 tf.serialization.registerClass(RandomShiftLayer);
+tf.serialization.registerClass(RandomCropLayer);
 tf.serialization.registerClass(RandomGammaLayer);
 tf.serialization.registerClass(RandomIntensityLayer);
 
@@ -475,6 +515,17 @@ export function randomRotationLayer(args: RandomRotationLayerArgs): RandomRotati
  */
 export function randomZoomLayer(args: RandomZoomLayerArgs): RandomZoomLayer {
   return new RandomZoomLayer(args);
+}
+
+/**
+ * Creates a {@link RandomCropLayer} (square crops of side uniform in [1 - crop, 1], resized back; default crop 0.2).
+ *
+ * @example
+ * model.add(randomCropLayer({ seed: deriveSeed(root, 'augment', 'crop'), crop: 0.3 }));
+ * @throws TypeError / RangeError for a bad seed or range.
+ */
+export function randomCropLayer(args: RandomCropLayerArgs): RandomCropLayer {
+  return new RandomCropLayer(args);
 }
 
 /**
@@ -547,6 +598,7 @@ export function previewAugmentation<R extends tf.Rank>(
       contrast: Math.max(acc.contrast, o.contrast),
       brightness: Math.max(acc.brightness, o.brightness),
       noise: Math.max(acc.noise, o.noise),
+      crop: Math.max(acc.crop, o.crop),
     };
   }, AUGMENT_NONE);
   const params = drawAugmentParams(seed, combined);

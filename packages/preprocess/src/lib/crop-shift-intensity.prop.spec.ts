@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, expect } from 'vitest';
-import { AUGMENT_NONE, drawAugmentParams, gammaImages, intensityImages, shiftImages, standardizeImages } from './image-ops.js';
+import { AUGMENT_NONE, cropImages, drawAugmentParams, gammaImages, intensityImages, shiftImages, standardizeImages } from './image-ops.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -20,6 +20,7 @@ const ranges = fc.record({
   contrast: fc.double({ min: 0, max: 0.9, noNaN: true }),
   brightness: fc.double({ min: 0, max: 2, noNaN: true }),
   noise: fc.double({ min: 0, max: 1, noNaN: true }),
+  crop: fc.double({ min: 0, max: 0.5, noNaN: true }),
 });
 
 test.prop([fc.integer(), ranges], { numRuns: 100 })('new ranges never move the flip, angle and zoom drawn from a seed, and every draw stays in its range', (seed, o) => {
@@ -33,8 +34,11 @@ test.prop([fc.integer(), ranges], { numRuns: 100 })('new ranges never move the f
   expect(Math.abs(p.brightness)).toBeLessThanOrEqual(o.brightness);
   expect(p.noise).toBeGreaterThanOrEqual(0);
   expect(p.noise).toBeLessThanOrEqual(o.noise);
+  expect(p.cropScale).toBeLessThanOrEqual(1);
+  expect(p.cropScale).toBeGreaterThanOrEqual(1 - o.crop);
+  for (const c of [p.cropX, p.cropY]) expect(c >= 0 && c <= 1).toBe(true);
   const off = drawAugmentParams(seed, AUGMENT_NONE);
-  expect(off).toMatchObject({ flip: false, rotationDegrees: 0, zoom: 1, shiftX: 0, shiftY: 0, gamma: 1, contrast: 1, brightness: 0, noise: 0 });
+  expect(off).toMatchObject({ flip: false, rotationDegrees: 0, zoom: 1, shiftX: 0, shiftY: 0, gamma: 1, contrast: 1, brightness: 0, noise: 0, cropScale: 1 });
 });
 
 test.prop([image, fc.integer({ min: -3, max: 3 }), fc.integer({ min: -3, max: 3 })], { numRuns: 50 })(
@@ -100,6 +104,33 @@ test.prop([image, fc.double({ min: 0.01, max: 1, noNaN: true }), fc.integer({ mi
       expect(a.shape).toEqual(x.shape);
       expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
       expect(Array.from(a.dataSync()).every(Number.isFinite)).toBe(true);
+    });
+  },
+);
+
+test.prop([image, fc.double({ min: 0.5, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })], { numRuns: 50 })(
+  'a crop keeps the shape, only mixes pixels of its square, puts the square corner on the first pixel, and scale 1 is the identity',
+  ([shape, pixels], scale, x, y) => {
+    const [h, w] = shape;
+    tf.tidy(() => {
+      const img = tf.tensor3d(pixels, shape);
+      expect(Array.from(cropImages(img, [{ scale: 1, x, y }]).dataSync())).toEqual(pixels);
+      const out = cropImages(img, [{ scale, x, y }]);
+      expect(out.shape).toEqual(shape);
+      const left = (1 - scale) * x * (w - 1);
+      const top = (1 - scale) * y * (h - 1);
+      const r0 = Math.floor(top);
+      const c0 = Math.floor(left);
+      const r1 = Math.min(h - 1, Math.ceil(top + scale * (h - 1)));
+      const c1 = Math.min(w - 1, Math.ceil(left + scale * (w - 1)));
+      const inside: number[] = [];
+      for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) inside.push(pixels[r * w + c] as number);
+      const values = Array.from(out.dataSync());
+      for (const v of values) {
+        expect(v).toBeGreaterThanOrEqual(Math.min(...inside) - 1e-3);
+        expect(v).toBeLessThanOrEqual(Math.max(...inside) + 1e-3);
+      }
+      if (Number.isInteger(top) && Number.isInteger(left)) expect(values[0]).toBeCloseTo(pixels[top * w + left] as number, 3);
     });
   },
 );
