@@ -3,7 +3,10 @@
  * seeds of the validation, carved-test and external figures, with the temperature and threshold
  * fitted on validation only.
  *
- *   npx tsx --conditions=@cxr/source bench/quality/summarize.ts [--runs bench/quality/runs] [--rule sensitivity:0.95] [--json]
+ *   npx tsx --conditions=@cxr/source bench/quality/summarize.ts [--runs bench/quality/runs] [--rule sensitivity:0.95] [--tta] [--json]
+ *   npx tsx --conditions=@cxr/source bench/quality/summarize.ts --rules youden,sensitivity:0.99   # rules side by side
+ *
+ * `--tta` averages each image's logit with its mirror image's.
  */
 import { auc, chooseThreshold, expectedCalibrationError, fitTemperature, parseThresholdRule, temperatureScale } from '@cxr/eval';
 import type { ThresholdMethod } from '@cxr/eval';
@@ -16,6 +19,7 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: join(here, 'runs') },
     rule: { type: 'string', default: 'youden' },
+    rules: { type: 'string' },
     tta: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
@@ -93,6 +97,22 @@ const cell = (xs: readonly number[], digits: number, percent = false): string =>
 const runs: Run[] = readdirSync(args.runs)
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(join(args.runs, f), 'utf8')) as Run);
+if (args.rules !== undefined) {
+  // One row per recipe and rule: how each rule chosen on validation holds up on the external set.
+  console.log('| recipe | rule (on validation) | ext sensitivity | ext specificity | ext accuracy | test sensitivity | test specificity |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const text of args.rules.split(',')) {
+    const figures = runs.map((r) => runFigures(r, parseThresholdRule(text), args.tta));
+    for (const label of [...new Set(figures.map((r) => r.label))]) {
+      const rs = figures.filter((r) => r.label === label);
+      const pick = (f: (r: (typeof rs)[number]) => number) => rs.map(f);
+      console.log(
+        `| ${label} | ${text} | ${cell(pick((r) => r.external.sensitivity), 1, true)} | ${cell(pick((r) => r.external.specificity), 1, true)} | ${cell(pick((r) => r.external.accuracy), 1, true)} | ${cell(pick((r) => r.test.sensitivity), 1, true)} | ${cell(pick((r) => r.test.specificity), 1, true)} |`,
+      );
+    }
+  }
+  process.exit(0);
+}
 const rule = parseThresholdRule(args.rule);
 const all = runs.map((r) => runFigures(r, rule, args.tta));
 if (args.json) {
