@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { colourScaleHeight } from '@cxr/eval';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, copySubset } from './testing/cli.js';
+import { cli, copySubset, isOneSentence } from './testing/cli.js';
 
 // End to end on a small real subset of ../shared/datasets/chest-xray: 12 images per split and class.
 const PER_CLASS = 12;
@@ -123,12 +125,64 @@ describe('cxr train, evaluate, predict', () => {
       expect(p.label).toBe(p.probability >= p.threshold ? 'PNEUMONIA' : 'NORMAL');
       expect(p.threshold).toBe(out.threshold);
     }
-    expect(readdirSync(cams).filter((f) => f.endsWith('.cam.png'))).toHaveLength(13);
+    expect(readdirSync(cams, { recursive: true }).filter((f) => String(f).endsWith('.cam.png'))).toHaveLength(13);
 
     const table = await cli(['predict', '--model', model, file], { cwd: work });
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^file\s+probability\s+label\s+threshold$/);
     expect(table.stdout.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+describe('cxr predict --cam and files it cannot use', () => {
+  const model = join(work, 'run', 'model');
+
+  it('names the CAM of each row (unique, leading back to its image), at the image size with a colour scale, and lists every rejected file with its reason', async () => {
+    const coll = join(work, 'coll');
+    const [one, two] = readdirSync(join(data, 'test', 'PNEUMONIA')).sort();
+    mkdirSync(join(coll, 'a'), { recursive: true });
+    mkdirSync(join(coll, 'b'), { recursive: true });
+    copyFileSync(join(data, 'test', 'PNEUMONIA', one as string), join(coll, 'a', 'x.jpeg'));
+    copyFileSync(join(data, 'test', 'PNEUMONIA', two as string), join(coll, 'b', 'x.jpeg'));
+    writeFileSync(join(coll, 'b', 'notes.jpeg'), 'not an image');
+    const whole = readFileSync(join(coll, 'a', 'x.jpeg'));
+    writeFileSync(join(coll, 'a', 'cut.jpeg'), whole.subarray(0, Math.floor(whole.length / 3)));
+    const cams = join(work, 'coll-cams');
+
+    const table = await cli(['predict', '--model', model, 'coll', '--cam', 'coll-cams'], { cwd: work });
+    expect(table.code).toBe(2);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^file\s+probability\s+label\s+threshold\s+cam$/);
+    expect(lines.slice(1, 3).map((l) => l.split(/\s+/)[0])).toEqual(['coll/a/x.jpeg', 'coll/b/x.jpeg']);
+    expect(lines.slice(1, 3).map((l) => l.split(/\s+/).at(-1))).toEqual(['coll-cams/a/x.jpeg.cam.png', 'coll-cams/b/x.jpeg.cam.png']);
+    expect(table.stderr).toBe(
+      `cxr predict: 2 files cannot be used (listed below); give valid .jpeg or .png X-rays.\n  ${join(coll, 'a', 'cut.jpeg')}: truncated image data (VipsJpeg: premature end of JPEG image)\n  ${join(coll, 'b', 'notes.jpeg')}: not an image (unsupported or unrecognised format)\n`,
+    );
+    for (const [image, cam] of [['a/x.jpeg', 'a/x.jpeg.cam.png'], ['b/x.jpeg', 'b/x.jpeg.cam.png']] as const) {
+      const source = await sharp(join(coll, image)).metadata();
+      const png = await sharp(join(cams, cam)).metadata();
+      expect([png.width, png.height], cam).toEqual([source.width, (source.height as number) + colourScaleHeight(source.width as number)]);
+    }
+
+    const asJson = await cli(['predict', '--model', model, coll, '--cam', cams, '--json'], { cwd: work });
+    expect(asJson.code).toBe(2);
+    const out = JSON.parse(asJson.stdout) as { predictions: { file: string; cam: string }[]; rejected: Record<string, unknown>[] };
+    for (const p of out.predictions) expect(relative(cams, p.cam)).toBe(`${relative(coll, p.file)}.cam.png`);
+    expect(new Set(out.predictions.map((p) => p.cam)).size).toBe(2);
+    expect(out.rejected).toEqual([
+      { path: join(coll, 'a', 'cut.jpeg'), reason: 'truncated image data (VipsJpeg: premature end of JPEG image)' },
+      { path: join(coll, 'b', 'notes.jpeg'), reason: 'not an image (unsupported or unrecognised format)' },
+    ]);
+  });
+
+  it('a non-image given alone: one sentence, no table header', async () => {
+    const notes = join(work, 'notes.txt');
+    writeFileSync(notes, 'hello');
+    const result = await cli(['predict', '--model', model, notes], { cwd: work });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(isOneSentence(result.stderr)).toBe(true);
+    expect(result.stderr).toBe(`cxr predict: ${notes} cannot be used (not an image (unsupported or unrecognised format)); give valid .jpeg or .png X-rays.\n`);
   });
 });
 

@@ -2,6 +2,7 @@ export * from './lib/types.js';
 export { decodeImages, type DecodeImagesOptions } from './lib/decode-images.js';
 export {
   decodeImage,
+  decodeImageAtSourceSize,
   decodeSettingsKey,
   isEightBitGrey,
   DEFAULT_DECODE_SETTINGS,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyCamModel } from '../testing/cam-models.js';
-import { gradCamOverlayPng, jet, upsampleBilinear } from './grad-cam-overlay-png.js';
+import { colourScaleHeight, gradCamOverlayPng, jet, upsampleBilinear } from './grad-cam-overlay-png.js';
 import { gradCam, lastFeatureMapLayer } from './grad-cam.js';
 
 beforeAll(async () => {
@@ -123,6 +123,30 @@ describe('gradCamOverlayPng', () => {
     const hot = at(1, 1);
     expect(hot[0]).toBeGreaterThan(hot[2]! + 50); // reddish
     expect(at(30, 30)).toEqual([100, 100, 100]); // untouched
+  });
+  it('adds a colour scale under the image on request: the image part unchanged, the strip running blue to red between white margins', async () => {
+    const width = 300;
+    const height = 40;
+    const pixels = new Uint8Array(width * height).map((_, i) => i % 251);
+    const heatmap = { values: new Float32Array([0, 0.3, 1, 0.6]), height: 2, width: 2 };
+    const plain = await sharp(await gradCamOverlayPng(pixels, height, width, heatmap)).raw().toBuffer({ resolveWithObject: true });
+    const scaled = await sharp(await gradCamOverlayPng(pixels, height, width, heatmap, { colourScale: true })).raw().toBuffer({ resolveWithObject: true });
+    const strip = colourScaleHeight(width);
+    expect([scaled.info.width, scaled.info.height, scaled.info.channels]).toEqual([width, height + strip, 3]);
+    expect(scaled.data.subarray(0, width * height * 3).equals(plain.data)).toBe(true);
+    const at = (x: number, y: number): number[] => Array.from(scaled.data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3));
+    const middle = height + Math.floor(strip / 2);
+    const left = Math.round(width * 0.16);
+    const right = width - Math.round(width * 0.16);
+    const along = (f: number): number[] => at(Math.round(left + f * (right - left - 1)), middle);
+    expect(along(0)).toEqual([128, 128, 128]); // no heat: the image unchanged (here mid grey)
+    expect(along(0.25)[2]).toBeGreaterThan(along(0.25)[0]! + 10); // bluish
+    expect(along(1)[0]).toBeGreaterThan(along(1)[2]! + 50); // red
+    expect(at(width / 2, height + 1)).toEqual([255, 255, 255]); // white margin above the bar
+    // The labels are drawn: dark pixels left of the bar and right of it.
+    const dark = (x0: number, x1: number): boolean => Array.from({ length: x1 - x0 }, (_, i) => at(x0 + i, middle)).some(([r]) => r! < 128);
+    expect(dark(0, Math.round(width * 0.16))).toBe(true);
+    expect(dark(width - Math.round(width * 0.16), width)).toBe(true);
   });
   it('upsamples bilinearly and keeps a constant map constant', () => {
     const up = upsampleBilinear({ values: new Float32Array([0.5, 0.5, 0.5, 0.5]), height: 2, width: 2 }, 7, 5);

@@ -111,6 +111,26 @@ export async function decodeImage(
   return result;
 }
 
+/**
+ * Decodes one image file to grey uint8 at its own size: the recipe of {@link decodeImage} (EXIF
+ * orientation applied, ICC profiles ignored, transparency flattened onto black, Rec. 601 luma on
+ * 8-bit values) without the resize. For showing results over the image as it is, e.g. a Grad-CAM
+ * overlay at the X-ray's own resolution.
+ *
+ * @example
+ * ```ts
+ * const { pixels, width, height } = await decodeImageAtSourceSize('/data/test/NORMAL/IM-0001-0001.jpeg');
+ * ```
+ * @param options - `maxPixels`: the largest accepted `width * height` (default 100 megapixels, as {@link DEFAULT_DECODE_SETTINGS}).
+ * @throws a {@link DecodeError} for a file {@link decodeImage} would reject; RangeError for a bad `maxPixels`.
+ */
+export async function decodeImageAtSourceSize(path: string, options: { readonly maxPixels?: number } = {}): Promise<DecodedImage> {
+  const s = resolveDecodeSettings(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }, 'decodeImageAtSourceSize');
+  const result = await decodeFile(path, s, false, true);
+  if ('reason' in result) throw decodeError(path, result.reason);
+  return result;
+}
+
 /** Builds the error thrown for a rejected file. */
 export function decodeError(path: string, reason: string): DecodeError {
   return usageError(`Cannot use image ${path}: ${reason}.`, { path, reason }) as DecodeError;
@@ -124,12 +144,13 @@ export async function decodeFile(
   path: string,
   s: DecodeSettings,
   metadata: boolean,
+  atSourceSize = false,
 ): Promise<DecodedImage | { readonly reason: string }> {
   try {
     // One read of the whole file; its first bytes tell an 8-bit grey JPEG or PNG (nearly every
     // X-ray), which libvips then decodes straight to one channel (see decodeInput).
     const bytes = await readFile(path);
-    return await decodeInput(bytes, s, metadata, isEightBitGrey(bytes));
+    return await decodeInput(bytes, s, metadata, isEightBitGrey(bytes), atSourceSize);
   } catch (error) {
     // Only now look at the file, to name the cause in plain words.
     let info;
@@ -158,18 +179,19 @@ export async function decodeFile(
  * same pixels (luma of three equal channels is that channel), one channel, no conversion.
  * Colour, 16-bit and other sources keep the sRGB path and the exact Rec. 601 luma below.
  */
-async function decodeInput(input: Buffer, s: DecodeSettings, metadata: boolean, grey: boolean): Promise<DecodedImage> {
+async function decodeInput(input: Buffer, s: DecodeSettings, metadata: boolean, grey: boolean, atSourceSize = false): Promise<DecodedImage> {
   const image = sharp(input, { failOn: 'warning', limitInputPixels: s.maxPixels, ignoreIcc: true, autoOrient: true, sequentialRead: true });
   const source = metadata ? sourceInfo(await image.metadata()) : undefined;
-  const resized = image
-    .flatten({ background: { r: 0, g: 0, b: 0 } })
-    .resize(s.size, s.size, { fit: s.fit, background: { r: 0, g: 0, b: 0, alpha: 1 } });
-  const data = await (grey ? resized.toColourspace('b-w') : resized).raw({ depth: 'uchar' }).toBuffer();
-  // The output is size x size by construction; its length tells 1 (grey) or 3 (colour) channels.
-  const count = s.size * s.size;
-  if (data.length % count !== 0) throw new Error(`unexpected output of ${data.length} bytes for ${s.size}x${s.size}`);
+  const flat = image.flatten({ background: { r: 0, g: 0, b: 0 } });
+  const resized = atSourceSize ? flat : flat.resize(s.size, s.size, { fit: s.fit, background: { r: 0, g: 0, b: 0, alpha: 1 } });
+  const { data, info } = await (grey ? resized.toColourspace('b-w') : resized).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  // The output is size x size by construction (or the source's own size); its length tells 1 (grey) or 3 (colour) channels.
+  const height = atSourceSize ? info.height : s.size;
+  const width = atSourceSize ? info.width : s.size;
+  const count = height * width;
+  if (data.length % count !== 0) throw new Error(`unexpected output of ${data.length} bytes for ${width}x${height}`);
   const pixels = toGrey(data, data.length / count, count);
-  return source ? { pixels, height: s.size, width: s.size, source } : { pixels, height: s.size, width: s.size };
+  return source ? { pixels, height, width, source } : { pixels, height, width };
 }
 
 /**

@@ -13,7 +13,7 @@ import { modelSettings, thresholdNote } from '../model-metadata.js';
 import { absolute, existingDir } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
 import { backendLines } from './shared.js';
-import { writeCams } from './cams.js';
+import { camPaths, writeCams } from './cams.js';
 
 /** The image files named on the command line: files as given, folders searched recursively (sorted; symlinks followed, each folder once). */
 export async function collectImages(cwd: string, args: readonly string[]): Promise<string[]> {
@@ -60,28 +60,41 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
     // Unknown labels: y is NaN, so predictions carry no label.
     const unlabelled = batchesOf(records, (s) => s.pipe(decode, keep), batchSize).pipe(map((b) => ({ ...b, y: new Float32Array(b.y.length).fill(Number.NaN) })));
     const predictions = await predictBatches(model, unlabelled);
+    // --cam: the overlays are written first, so every row can name its file.
+    const camDir = typeof v['cam'] === 'string' ? absolute(io.cwd, v['cam']) : undefined;
+    const cams = camDir === undefined ? undefined : camPaths(files, camDir);
+    if (camDir !== undefined && cams !== undefined) {
+      const written = await writeCams(model, decoded, cams, { size: settings.imageSize, fit: settings.fit });
+      logger.detail(`${written} Grad-CAM images written to ${camDir}`);
+    }
     // The model's calibration: probability = sigmoid(logit / temperature) (temperature 1 without one).
     const rows = predictions.map((p) => {
       const probability = typeof p.logit === 'number' ? temperatureScale(p.logit, settings.temperature) : p.probability;
-      return { file: p.id, probability, label: settings.classNames[probability >= settings.threshold ? 1 : 0], threshold: settings.threshold };
+      const cam = cams?.get(p.id);
+      return { file: p.id, probability, label: settings.classNames[probability >= settings.threshold ? 1 : 0], threshold: settings.threshold, ...(cam === undefined ? {} : { cam }) };
     });
+    // In the order the files were given (decoding runs several at once, so rejections come in any order).
+    const order = new Map(files.map((file, i) => [file, i]));
+    const unusable = rejected.map((r: Rejection) => ({ path: r.path, reason: r.reason })).sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
     if (v['json'] === true) {
-      io.stdout.write(`${JSON.stringify({ model: modelDir, threshold: settings.threshold, thresholdSource: settings.thresholdSource, temperature: settings.temperature, predictions: rows, rejected }, null, 2)}\n`);
-    } else {
-      const shown = rows.map((r) => ({ ...r, file: displayPath(io.cwd, r.file) }));
+      io.stdout.write(`${JSON.stringify({ model: modelDir, threshold: settings.threshold, thresholdSource: settings.thresholdSource, temperature: settings.temperature, predictions: rows, rejected: unusable }, null, 2)}\n`);
+    } else if (rows.length > 0) {
+      const shown = rows.map((r) => ({ ...r, file: displayPath(io.cwd, r.file), cam: r.cam === undefined ? undefined : displayPath(io.cwd, r.cam) }));
       const width = Math.max(4, ...shown.map((r) => r.file.length));
-      io.stdout.write(`${'file'.padEnd(width)}  probability  label      threshold\n`);
-      for (const r of shown) io.stdout.write(`${r.file.padEnd(width)}  ${r.probability.toFixed(4).padStart(11)}  ${r.label.padEnd(9)}  ${r.threshold.toFixed(4)}\n`);
+      io.stdout.write(`${'file'.padEnd(width)}  probability  label      threshold${cams ? '  cam' : ''}\n`);
+      for (const r of shown) io.stdout.write(`${r.file.padEnd(width)}  ${r.probability.toFixed(4).padStart(11)}  ${r.label.padEnd(9)}  ${r.threshold.toFixed(4)}${r.cam === undefined ? '' : `     ${r.cam}`}\n`);
     }
-    if (typeof v['cam'] === 'string') {
-      const camDir = absolute(io.cwd, v['cam']);
-      const written = await writeCams(model, decoded, camDir);
-      logger.detail(`${written} Grad-CAM images written to ${camDir}`);
-      (v['json'] === true ? io.stderr : io.stdout).write(`Grad-CAM overlays: ${written} PNG file${written === 1 ? '' : 's'} in ${camDir}\n`);
+    if (camDir !== undefined && rows.length > 0) {
+      (v['json'] === true ? io.stderr : io.stdout).write(`Grad-CAM overlays: ${rows.length} PNG file${rows.length === 1 ? '' : 's'} under ${camDir}, each named after its image (the cam column${v['json'] === true ? ', "cam" in the JSON' : ''}), with a colour scale below the X-ray.\n`);
     }
-    if (rejected.length > 0) {
-      const first = rejected[0] as Rejection;
-      io.stderr.write(`cxr predict: ${rejected.length === 1 ? `${first.path} cannot be used (${first.reason.replace(/[.;]+$/, '')})` : `${rejected.length} files cannot be used, e.g. ${first.path} (${first.reason.replace(/[.;]+$/, '')})`}; give valid .jpeg or .png X-rays.\n`);
+    if (unusable.length > 0) {
+      const reason = (r: { reason: string }): string => r.reason.replace(/[.;]+$/, '');
+      const first = unusable[0] as { path: string; reason: string };
+      io.stderr.write(
+        unusable.length === 1
+          ? `cxr predict: ${first.path} cannot be used (${reason(first)}); give valid .jpeg or .png X-rays.\n`
+          : `cxr predict: ${unusable.length} files cannot be used (listed below); give valid .jpeg or .png X-rays.\n${unusable.map((r) => `  ${r.path}: ${reason(r)}\n`).join('')}`,
+      );
       return 2;
     }
     return 0;
