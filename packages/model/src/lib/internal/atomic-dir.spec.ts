@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +59,17 @@ describe('writeDirAtomic and recoverDir', () => {
     await folder(`.model.tmp-${process.pid}-400-1`, 'in progress');
     await recoverDir(join(root, 'model'));
     expect(await listing()).toEqual([`.model.tmp-${process.pid}-400-1`]);
+  });
+
+  it('takes a linked file from an existing one without writing it again, and it outlives the folder it came from', async () => {
+    await writeDirAtomic(join(root, 'last'), new Map([['weights.bin', 'w1'], ['state.json', '{}']]));
+    const inode = (await stat(join(root, 'last', 'weights.bin'))).ino;
+    await writeDirAtomic(join(root, 'previous'), new Map([['weights.bin', { linkFrom: join(root, 'last', 'weights.bin') }], ['state.json', { linkFrom: join(root, 'last', 'state.json') }]]));
+    await writeDirAtomic(join(root, 'last'), new Map([['weights.bin', 'w2'], ['state.json', '{"n": 2}']]));
+    expect((await stat(join(root, 'previous', 'weights.bin'))).ino).toBe(inode);
+    expect(await readFile(join(root, 'previous', 'weights.bin'), 'utf8')).toBe('w1');
+    expect(await readFile(join(root, 'last', 'weights.bin'), 'utf8')).toBe('w2');
+    expect(await listing()).toEqual(['last', 'previous']);
   });
 
   it('does nothing when the parent folder does not exist', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
@@ -22,14 +22,34 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** A file of {@link writeDirAtomic} taken from an existing file: hard-linked (copied where links fail), not written again. */
+export interface LinkedFile {
+  readonly linkFrom: string;
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch {
+    await copyFile(from, to);
+    const handle = await open(to, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
 /**
  * Writes a whole folder at once: the files go to a hidden sibling folder `.<name>.tmp-<tag>`,
  * which is then renamed into place (the previous folder, if any, is first moved aside to
  * `.<name>.old-<tag>` and removed after). A crash leaves the old folder, the new one, or, between
  * the two renames, only the hidden pair; {@link recoverDir} (run before every write and read)
- * then finishes the swap. Never a folder holding a mix or a half-written file.
+ * then finishes the swap. Never a folder holding a mix or a half-written file. A file given as
+ * {@link LinkedFile} shares the existing file's data (files here are replaced, never changed in place).
  */
-export async function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Array | string>): Promise<void> {
+export async function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Array | string | LinkedFile>): Promise<void> {
   const parent = dirname(dir);
   const base = basename(dir);
   await mkdir(parent, { recursive: true });
@@ -40,7 +60,10 @@ export async function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uin
   const old = join(parent, `.${base}.old-${tag}`);
   await mkdir(tmp);
   try {
-    for (const [name, data] of files) await writeFileSynced(join(tmp, name), data);
+    for (const [name, data] of files) {
+      if (typeof data === 'string' || data instanceof Uint8Array) await writeFileSynced(join(tmp, name), data);
+      else await linkOrCopy(data.linkFrom, join(tmp, name));
+    }
     if (await exists(dir)) {
       await rename(dir, old);
       await rename(tmp, dir);

@@ -85,8 +85,11 @@ export async function writeLastCheckpoint(
     if (first !== undefined) first.tensor.dispose();
   }
   files.set(STATE_JSON, `${JSON.stringify(state, null, 2)}\n`);
-  const current = await readFolderFiles(lastDir(checkpointDir));
-  if (current !== undefined && checkResumePoint(current) === undefined) await writeDirAtomic(previousDir(checkpointDir), current);
+  // The last/ being replaced becomes previous/ (its files hard-linked, not copied), unless it is damaged.
+  const current = await readFolderFiles(lastDir(checkpointDir), false);
+  if (current !== undefined && current.size > 0 && checkResumePoint(current) === undefined) {
+    await writeDirAtomic(previousDir(checkpointDir), new Map([...current.keys()].map((name) => [name, { linkFrom: join(lastDir(checkpointDir), name) }])));
+  }
   await writeDirAtomic(lastDir(checkpointDir), files);
 }
 
@@ -96,8 +99,17 @@ export async function writeBestCheckpoint(checkpointDir: string, model: tfl.Laye
   await writeDirAtomic(bestDir(checkpointDir), modelFiles(artifacts, metadata));
 }
 
-/** The files of a folder by name (after finishing an interrupted atomic write), or undefined when it does not exist. */
-async function readFolderFiles(dir: string): Promise<Map<string, Uint8Array> | undefined> {
+/** A file of a checkpoint folder: its size, and its bytes when they were read. */
+interface FolderFile {
+  readonly size: number;
+  readonly bytes?: Uint8Array;
+}
+
+/**
+ * The files of a folder by name (after finishing an interrupted atomic write), or undefined when it
+ * does not exist: the JSON files read, the others only sized unless `all`.
+ */
+async function readFolderFiles(dir: string, all: boolean): Promise<Map<string, FolderFile> | undefined> {
   await recoverDir(dir);
   let names: string[];
   try {
@@ -106,13 +118,19 @@ async function readFolderFiles(dir: string): Promise<Map<string, Uint8Array> | u
     if ((error as { code?: string }).code === 'ENOENT') return undefined;
     throw error;
   }
-  const files = new Map<string, Uint8Array>();
-  for (const name of names.sort()) files.set(name, await readFile(join(dir, name)));
+  const files = new Map<string, FolderFile>();
+  for (const name of names.sort()) {
+    const path = join(dir, name);
+    if (all || name.endsWith('.json')) {
+      const bytes = await readFile(path);
+      files.set(name, { size: bytes.byteLength, bytes });
+    } else files.set(name, { size: (await stat(path)).size });
+  }
   return files;
 }
 
-function parseJson(files: ReadonlyMap<string, Uint8Array>, name: string): { value?: unknown; reason?: string } {
-  const bytes = files.get(name);
+function parseJson(files: ReadonlyMap<string, FolderFile>, name: string): { value?: unknown; reason?: string } {
+  const bytes = files.get(name)?.bytes;
   if (bytes === undefined) return { reason: `${name} is missing` };
   try {
     return { value: JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown };
@@ -124,7 +142,7 @@ function parseJson(files: ReadonlyMap<string, Uint8Array>, name: string): { valu
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Why the weight files named by `specs` (in files `paths`) do not hold them, or undefined when they do. */
-function checkWeightBytes(files: ReadonlyMap<string, Uint8Array>, paths: readonly string[], specs: readonly tf.io.WeightsManifestEntry[], described: string): string | undefined {
+function checkWeightBytes(files: ReadonlyMap<string, FolderFile>, paths: readonly string[], specs: readonly tf.io.WeightsManifestEntry[], described: string): string | undefined {
   let expected = 0;
   try {
     for (const spec of specs) expected += specBytes(spec);
@@ -133,15 +151,15 @@ function checkWeightBytes(files: ReadonlyMap<string, Uint8Array>, paths: readonl
   }
   let total = 0;
   for (const path of paths) {
-    const bytes = files.get(path);
-    if (bytes === undefined) return `${path} is missing`;
-    total += bytes.byteLength;
+    const file = files.get(path);
+    if (file === undefined) return `${path} is missing`;
+    total += file.size;
   }
   return total === expected ? undefined : `${paths.join(', ')} ${paths.length === 1 ? 'holds' : 'hold'} ${total} bytes but ${described} describes ${expected} (cut short or replaced)`;
 }
 
 /** The weight manifest of a model.json: file names and weight specs, or why it is unusable. */
-function modelManifest(files: ReadonlyMap<string, Uint8Array>): { paths: string[]; specs: tf.io.WeightsManifestEntry[] } | { reason: string } {
+function modelManifest(files: ReadonlyMap<string, FolderFile>): { paths: string[]; specs: tf.io.WeightsManifestEntry[] } | { reason: string } {
   const model = parseJson(files, MODEL_JSON);
   if (model.reason !== undefined) return { reason: model.reason };
   const json = model.value;
@@ -161,7 +179,7 @@ function modelManifest(files: ReadonlyMap<string, Uint8Array>): { paths: string[
 }
 
 /** Why the files of a resume point cannot be used, or undefined when they are whole. */
-function checkResumePoint(files: ReadonlyMap<string, Uint8Array>): string | undefined {
+function checkResumePoint(files: ReadonlyMap<string, FolderFile>): string | undefined {
   const manifest = modelManifest(files);
   if ('reason' in manifest) return manifest.reason;
   const weights = checkWeightBytes(files, manifest.paths, manifest.specs, MODEL_JSON);
@@ -192,7 +210,7 @@ export type CheckpointStatus =
  */
 export async function inspectCheckpoint(checkpointDir: string, which: ResumePoint | 'best'): Promise<CheckpointStatus> {
   const dir = which === 'best' ? bestDir(checkpointDir) : resumeDir(checkpointDir, which);
-  const files = await readFolderFiles(dir);
+  const files = await readFolderFiles(dir, false);
   if (files === undefined || (which !== 'best' && files.size === 0)) return { status: 'missing', dir };
   if (which === 'best') {
     const manifest = modelManifest(files);
@@ -220,15 +238,16 @@ export interface LoadedCheckpoint {
  */
 export async function readResumePoint(checkpointDir: string, point: ResumePoint = 'last'): Promise<LoadedCheckpoint> {
   const dir = resumeDir(checkpointDir, point);
-  const files = await readFolderFiles(dir);
+  const files = await readFolderFiles(dir, true);
   if (files === undefined || files.size === 0) throw usageError(`There is no checkpoint to resume from in ${dir}; run without --resume to start training.`);
   const reason = checkResumePoint(files);
   if (reason !== undefined) throw usageError(`The checkpoint ${dir} is damaged (${reason}); resume from another checkpoint or start a new run without --resume.`);
   const manifest = modelManifest(files) as { paths: string[]; specs: tf.io.WeightsManifestEntry[] };
-  const weightData = Buffer.concat(manifest.paths.map((path) => files.get(path) as Uint8Array));
+  const bytesOf = (name: string): Uint8Array => files.get(name)?.bytes as Uint8Array;
+  const weightData = Buffer.concat(manifest.paths.map(bytesOf));
   const weights = decodeWeightList({ weightSpecs: manifest.specs, weightData: new Uint8Array(weightData).buffer }).map((w) => w.tensor);
   const optimizer = parseJson(files, OPTIMIZER_JSON).value as OptimizerJson;
-  const map = tf.io.decodeWeights(new Uint8Array(files.get(OPTIMIZER_BIN) as Uint8Array).buffer, optimizer.specs);
+  const map = tf.io.decodeWeights(new Uint8Array(bytesOf(OPTIMIZER_BIN)).buffer, optimizer.specs);
   const optimizerWeights = optimizer.specs.map((spec) => ({ name: spec.name, tensor: map[spec.name] as tf.Tensor }));
   const state = parseJson(files, STATE_JSON).value as TrainState;
   return { weights, optimizerWeights, adamPowers: optimizer.adamPowers, state };
