@@ -11,6 +11,7 @@ export interface RunToRestart {
   readonly imageSize: number;
   readonly batchSize: number;
   readonly architecture: string;
+  readonly backend: string;
   readonly weights: string | null;
   readonly thresholdRule: string;
   readonly external: readonly string[];
@@ -25,6 +26,7 @@ function word(text: string): string {
 /** The command that starts `run` over from scratch, with the settings it was started with. */
 export function freshStartCommand(run: RunToRestart): string {
   const parts = ['cxr train', `--out ${word(run.dir)}`, `--data ${word(run.data)}`, `--seed ${run.seed}`, `--epochs ${run.epochs}`, `--image-size ${run.imageSize}`, `--batch-size ${run.batchSize}`, `--architecture ${run.architecture}`];
+  if (run.backend !== 'auto') parts.push(`--backend ${run.backend}`);
   if (run.weights) parts.push(`--weights ${word(run.weights)}`);
   parts.push(`--threshold-rule ${run.thresholdRule}`);
   parts.push(...(run.external.length === 0 ? ['--external none'] : run.external.map((dir) => `--external ${word(dir)}`)));
