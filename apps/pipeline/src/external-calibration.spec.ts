@@ -2,7 +2,9 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseThresholdRule } from '@cxr/eval';
 import { cli, copySubset, isOneSentence, REPO } from './testing/cli.js';
+import { DEFAULT_THRESHOLD_RULE } from './lib/commands/train.js';
 
 // External test sets, calibration, the threshold rule and validated model metadata, through the cxr command.
 
@@ -185,15 +187,15 @@ describe('cxr train with external sets, calibration and a threshold rule', () =>
     expect(checkpoint.stderr).toMatch(/a checkpoint written during training has no threshold until the run finishes.*--threshold P.*model\/ folder of the finished run/);
   });
 
-  it('one external set from CXR_EXTERNAL is splits.external; youden stays the default rule', async () => {
+  it('one external set from CXR_EXTERNAL is splits.external; the default rule is DEFAULT_THRESHOLD_RULE', async () => {
     const out = join(work, 'run-env');
     const result = await cli(['train', '--data', data, '--out', out, '--epochs', '1', '--image-size', '32', '--batch-size', '8', '--json'], { cwd: work, env: { CXR_EXTERNAL: flat } });
     expect(result.code, result.stderr).toBe(0);
     const report = readJson<{ thresholdChoice: { method: string }; splits: Record<string, SplitJson> }>(join(out, 'report.json'));
     expect(Object.keys(report.splits)).toEqual(['val', 'test', 'external']);
-    expect(report.thresholdChoice.method).toBe('youden');
+    expect(report.thresholdChoice.method).toBe(parseThresholdRule(DEFAULT_THRESHOLD_RULE).method);
     const runJson = readJson<{ settings: { external: string[]; externalSource: string; thresholdRule: string } }>(join(out, 'run.json'));
-    expect(runJson.settings).toMatchObject({ external: [flat], externalSource: 'CXR_EXTERNAL', thresholdRule: 'youden' });
+    expect(runJson.settings).toMatchObject({ external: [flat], externalSource: 'CXR_EXTERNAL', thresholdRule: DEFAULT_THRESHOLD_RULE });
   });
 });
 
