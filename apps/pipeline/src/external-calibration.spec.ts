@@ -199,6 +199,27 @@ describe('cxr train with external sets, calibration and a threshold rule', () =>
   });
 });
 
+describe('cxr train with a recipe in its config file', () => {
+  it('builds the model with the recipe, records it in run.json, and names a bad setting', async () => {
+    const out = join(work, 'run-recipe');
+    const recipe = join(work, 'recipe.json');
+    writeFileSync(recipe, JSON.stringify({ epochs: 1, augment: { crop: 0.3, gamma: 0.2, noise: 0.05 }, compact: { dropout: 0.2 }, schedule: 'plateau', labelSmoothing: 0.05 }));
+    const result = await cli(['train', '--data', data, '--out', out, '--config', recipe, '--image-size', '32', '--batch-size', '8', '--external', 'none'], { cwd: work });
+    expect(result.code, result.stderr).toBe(0);
+    const runJson = readJson<{ settings: { epochs: number; augment: Record<string, unknown>; compact: Record<string, unknown>; schedule: string; labelSmoothing: number } }>(join(out, 'run.json'));
+    expect(runJson.settings).toMatchObject({ epochs: 1, schedule: 'plateau', labelSmoothing: 0.05, augment: { crop: 0.3, gamma: 0.2, noise: 0.05, flip: true }, compact: { dropout: 0.2 } });
+    const topology = readJson<{ modelTopology: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } } }>(join(out, 'model', 'model.json')).modelTopology.config.layers;
+    expect(topology.map((l) => l.class_name)).toEqual(expect.arrayContaining(['CxrRandomCrop', 'CxrRandomGamma', 'CxrRandomIntensity', 'CxrSeededDropout']));
+    expect(topology.find((l) => l.class_name === 'CxrRandomCrop')?.config).toMatchObject({ crop: 0.3 });
+    expect(topology.find((l) => l.class_name === 'CxrSeededDropout')?.config).toMatchObject({ rate: 0.2 });
+    writeFileSync(recipe, JSON.stringify({ augment: { crop: 0.9 } }));
+    const bad = await cli(['train', '--data', data, '--out', join(work, 'run-bad-recipe'), '--config', recipe, '--dry-run'], { cwd: work });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Setting "augment.crop" in .*recipe\.json must be a number between 0 and 0.5 \(got 0.9\)/);
+    expect(isOneSentence(bad.stderr)).toBe(true);
+  });
+});
+
 describe('bad external sets and threshold rules', () => {
   const dry = (extra: string[], env: Record<string, string> = {}) => cli(['train', '--dry-run', '--data', data, '--out', join(work, 'dry'), '--image-size', '32', ...extra], { cwd: work, env });
 
