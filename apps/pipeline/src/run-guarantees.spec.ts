@@ -95,8 +95,10 @@ describe('SIGTERM and SIGINT', () => {
     child.child.kill('SIGINT');
     child.child.kill('SIGTERM');
     const result = await child.exited;
-    expect(result.code, result.stderr).toBe(143);
-    expect(result.stderr).toContain('cxr: stopped at once (second signal: SIGTERM).');
+    // Two signals sent back to back may reach the process in either order: the second one names itself and sets the code.
+    const second = /cxr: stopped at once \(second signal: (SIGTERM|Ctrl-C)\)\./.exec(result.stderr)?.[1];
+    expect(second, result.stderr).toBeDefined();
+    expect(result.code, result.stderr).toBe(second === 'SIGTERM' ? 143 : 130);
     expect(json<{ status: string }>(join(run, 'run.json')).status).toBe('training');
   }, 120_000);
 
