@@ -69,11 +69,11 @@ async function trainSeed(seed: number): Promise<RunFigures> {
   const { code, out: text } = await run(process.execPath, argv);
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`cxr train --seed ${seed} failed (exit ${code}):\n${text.split('\n').slice(-15).join('\n')}`);
-  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { threshold: { threshold: number }; splits: Record<string, SplitFigures> };
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { threshold: number; splits: Record<string, SplitFigures> };
   const external = report.splits['external'];
   const test = report.splits['test'];
   if (!external || !test) throw new Error(`${out}/report.json has no test or external split (splits: ${Object.keys(report.splits).join(', ')}); is ../shared/datasets/chest-xray-external there?`);
-  return { seed, seconds, threshold: report.threshold.threshold, test, external };
+  return { seed, seconds, threshold: report.threshold, test, external };
 }
 
 /** A python3 that can import torch (the pyenv shim first, then Debian's), or undefined. */
