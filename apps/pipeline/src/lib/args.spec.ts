@@ -3,20 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closest, commandHelp, parseCommand } from './args.js';
-import { isUsageError } from './errors.js';
+import { usageMessage } from '../testing/usage-message.js';
 import { COMMANDS, DOCTOR, PREDICT, SCAN, TRAIN } from './specs.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'cxr-args-'));
-
-function usageMessage(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(isUsageError(error)).toBe(true);
-    return (error as Error).message;
-  }
-  throw new Error('expected a usage error');
-}
 
 describe('parseCommand', () => {
   it('reads typed flags and fills documented defaults', () => {

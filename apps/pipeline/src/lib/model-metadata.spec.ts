@@ -1,6 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { isUsageError } from './errors.js';
+import { usageMessage as message } from '../testing/usage-message.js';
 import { modelSettings, thresholdNote } from './model-metadata.js';
 
 const model = { inputs: [{ shape: [null, 64, 64, 1] }] } as unknown as LayersModel;
@@ -12,16 +12,6 @@ const good = {
   decode: { size: 64, fit: 'contain' },
   calibration: { method: 'temperature', temperature: 1.7, fittedOn: 'val', valNllBefore: 0.3, valNllAfter: 0.25 },
 };
-
-function message(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(isUsageError(error)).toBe(true);
-    return (error as Error).message;
-  }
-  throw new Error('expected a usage error');
-}
 
 describe('modelSettings', () => {
   it('reads what cxr train stores', () => {

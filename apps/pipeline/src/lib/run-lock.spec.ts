@@ -2,22 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isUsageError } from './errors.js';
+import { usageMessage as usage } from '../testing/usage-message.js';
 import { acquireRunLock, checkRunFolderFree, LOCK_FILE, runFolderOwner } from './run-lock.js';
 
 const folder = (): string => mkdtempSync(join(tmpdir(), 'cxr-lock-'));
 const DEAD = 2 ** 30 + 7; // above the kernel's pid limit: never a live process
 const lockOf = (dir: string) => JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as { pid: number; token: string; command: string };
-
-function usage(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(isUsageError(error)).toBe(true);
-    return (error as Error).message;
-  }
-  throw new Error('expected a usage error');
-}
 
 describe('acquireRunLock', () => {
   it('writes the owner, refuses a second owner while held, and frees the folder on release', () => {
