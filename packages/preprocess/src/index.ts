@@ -77,4 +77,12 @@ export {
   type SplitCounts,
 } from './lib/resplit.js';
 export { cacheSamples, type SampleCacheOptions } from './lib/cache-samples.js';
+export {
+  openSampleCache,
+  type OpenSampleCacheOptions,
+  type SampleCache,
+  type SampleCacheCleared,
+  type SampleCacheInfo,
+} from './lib/open-sample-cache.js';
+export { fillSampleCache, type CacheFillEvent, type FillSampleCacheOptions } from './lib/fill-sample-cache.js';
 export { loadBatches, type LoadBatchesOptions } from './lib/load-batches.js';

@@ -6,6 +6,9 @@ import { firstValueFrom, from, toArray } from 'rxjs';
 import { decodeImages, decodeSettingsKey, scanDataset, type ImageRecord, type Rejection, type Sample } from '@cxr/loader';
 import { encodeImage, writeTinyDataset } from '@cxr/loader/testing';
 import { cacheSamples, type SampleCacheOptions } from './cache-samples.js';
+import { fillSampleCache } from './fill-sample-cache.js';
+import { openSampleCache } from './open-sample-cache.js';
+import { FORMAT_DIR, forgetStore, PackStore } from './internal/pack-store.js';
 
 let work: string;
 let records: ImageRecord[];
@@ -45,18 +48,36 @@ describe('cacheSamples', () => {
     expect(warm.every((s, i) => s.record === fresh[i]?.record || s.record.path === fresh[i]?.record.path)).toBe(true);
   });
 
-  it('disk: a second run reads what the first wrote, atomically, with no temp files left', async () => {
+  it('disk: a second run reads what the first wrote from a few pack files, with no temp files left', async () => {
     const dir = path.join(work, 'cache-a');
     const options = { mode: 'disk', dir, settingsKey: decodeSettingsKey(settings) } as const;
     const first = await pass(options);
     expect(first.hits.every((h) => !h)).toBe(true);
     expect(first.rejected.length).toBeGreaterThan(0);
+    const same = await pass(options); // same process: served from the pack being written
+    expect(same.hits.filter(Boolean)).toHaveLength(first.out.length);
+    forgetStore(dir); // seals the pack, as the process's exit does; the next pass acts as a new process
     const second = await pass(options);
     expect(plain(second.out)).toEqual(plain(first.out));
     expect(second.hits.filter(Boolean)).toHaveLength(first.out.length);
-    const files = await readdir(dir);
-    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(files).toHaveLength(first.out.length);
+    const files = (await readdir(path.join(dir, FORMAT_DIR))).sort();
+    expect(files.filter((f) => f.startsWith('tmp-'))).toEqual([]);
+    expect(files.map((f) => path.extname(f))).toEqual(['.idx', '.pack']);
+    expect(await readdir(dir)).toContain('CACHEDIR.TAG');
+    forgetStore(dir);
+  });
+
+  it('memory backed by disk: a new process fills its memory from disk without decoding', async () => {
+    const dir = path.join(work, 'cache-m');
+    const options = { mode: 'memory', dir, settingsKey: decodeSettingsKey(settings) } as const;
+    const first = await pass(options);
+    forgetStore(dir);
+    const second = await pass(options);
+    expect(second.hits.filter(Boolean)).toHaveLength(first.out.length);
+    expect(plain(second.out)).toEqual(plain(first.out));
+    const third = await firstValueFrom(from(records).pipe(second.op, toArray())); // from memory now
+    expect(plain(third)).toEqual(plain(first.out));
+    forgetStore(dir);
   });
 
   it('keeps the decoder metadata (source) on hits, in memory and on disk', async () => {
@@ -64,6 +85,7 @@ describe('cacheSamples', () => {
     for (const options of [{ mode: 'memory' }, { mode: 'disk', dir: path.join(work, 'cache-meta'), settingsKey: 'meta' }] as const) {
       const op = cacheSamples(options, decodeImages({ ...settings, metadata: true }));
       const cold = await firstValueFrom(from(target).pipe(op, toArray()));
+      if (options.mode === 'disk') forgetStore(options.dir);
       const warm = await firstValueFrom(from(target).pipe(cacheSamples(options, decodeImages({ ...settings, metadata: true })), toArray()));
       const again = options.mode === 'memory' ? await firstValueFrom(from(target).pipe(op, toArray())) : warm;
       expect(cold[0]?.source?.format).toBe('jpeg');
@@ -71,12 +93,15 @@ describe('cacheSamples', () => {
     }
   });
 
-  it('misses when the settings or the file change', async () => {
+  it('misses when the settings or the file change; a touched file with the same bytes still hits', async () => {
     const dir = path.join(work, 'cache-b');
     const target = records.find((r) => r.path.endsWith('.jpeg') && !path.basename(r.path).startsWith('bad')) as ImageRecord;
     const options = { mode: 'disk', dir, settingsKey: decodeSettingsKey(settings) } as const;
     await pass(options, [target]);
     expect((await pass({ ...options, settingsKey: 'other-settings' }, [target])).hits).toEqual([false]);
+    expect((await pass(options, [target])).hits).toEqual([true]);
+    await utimes(target.path, new Date(), new Date(Date.now() + 2000)); // same bytes, new time
+    forgetStore(dir);
     expect((await pass(options, [target])).hits).toEqual([true]);
     const before = (await pass(options, [target])).out[0];
     await writeFile(target.path, await encodeImage({ width: 16, height: 16, mode: 'grey', format: 'jpeg', seed: 999 }));
@@ -84,6 +109,9 @@ describe('cacheSamples', () => {
     const changed = await pass(options, [target]);
     expect(changed.hits).toEqual([false]);
     expect(Buffer.from(changed.out[0]?.pixels ?? [])).not.toEqual(Buffer.from(before?.pixels ?? []));
+    forgetStore(dir);
+    expect((await pass(options, [target])).hits).toEqual([true]);
+    forgetStore(dir);
     const memory = cacheSamples({ mode: 'memory' }, decodeImages(settings));
     await firstValueFrom(from([target]).pipe(memory, toArray()));
     await utimes(target.path, new Date(), new Date(Date.now() + 10_000));
@@ -94,33 +122,78 @@ describe('cacheSamples', () => {
     expect(hits).toEqual([false, true]);
   });
 
-  it('treats corrupt, truncated and foreign entries as misses and repairs them', async () => {
+  it('treats damaged entries, a cut pack and a broken index as misses and repairs them', async () => {
     const dir = path.join(work, 'cache-c');
     const options = { mode: 'disk', dir, settingsKey: decodeSettingsKey(settings) } as const;
     const first = await pass(options);
-    const files = (await readdir(dir)).sort();
-    const [a, b, c] = files.map((f) => path.join(dir, f));
-    await writeFile(a as string, (await readFile(a as string)).subarray(0, 30)); // truncated
-    const flipped = await readFile(b as string);
-    flipped.writeUInt8(flipped.readUInt8(flipped.length - 1) ^ 0xff, flipped.length - 1); // one pixel changed
-    await writeFile(b as string, flipped);
-    await writeFile(c as string, 'not a cache entry');
+    forgetStore(dir);
+    const packDir = path.join(dir, FORMAT_DIR);
+    const pack = path.join(packDir, (await readdir(packDir)).find((f) => f.endsWith('.pack')) as string);
+    const bytes = await readFile(pack);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1); // one pixel of the last entry changed
+    bytes.write('XXXX', 8, 'latin1'); // the first entry's header broken
+    await writeFile(pack, bytes);
     const second = await pass(options);
     expect(plain(second.out)).toEqual(plain(first.out));
-    expect(second.hits.filter((h) => !h).length).toBeGreaterThanOrEqual(3 + first.rejected.length);
+    expect(second.hits.filter((h) => !h).length).toBeGreaterThanOrEqual(2 + first.rejected.length);
+    forgetStore(dir);
     const third = await pass(options);
     expect(third.hits.filter(Boolean)).toHaveLength(first.out.length);
+    forgetStore(dir);
+    // A pack cut short and an index that is not JSON: every entry they held is a miss.
+    for (const file of await readdir(packDir)) {
+      const full = path.join(packDir, file);
+      if (file.endsWith('.pack')) await writeFile(full, (await readFile(full)).subarray(0, 30));
+      else await writeFile(full, 'not an index');
+    }
+    const fourth = await pass(options);
+    expect(fourth.hits.every((h) => !h)).toBe(true);
+    expect(plain(fourth.out)).toEqual(plain(first.out));
+    forgetStore(dir);
   });
 
-  it('two runs sharing one folder at once leave it whole', async () => {
+  it('two writers sharing one folder at once leave it whole, and a third reader sees both', async () => {
     const dir = path.join(work, 'cache-d');
-    const options = { mode: 'disk', dir, settingsKey: decodeSettingsKey(settings) } as const;
-    const [a, b] = await Promise.all([pass(options), pass(options)]);
-    expect(plain(a.out)).toEqual(plain(b.out));
-    const c = await pass(options);
-    expect(c.hits.filter(Boolean)).toHaveLength(a.out.length);
-    expect(plain(c.out)).toEqual(plain(a.out));
-    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const key = decodeSettingsKey(settings);
+    const a = new PackStore(dir);
+    const b = new PackStore(dir);
+    const decoded = await firstValueFrom(from(records).pipe(decodeImages(settings), toArray()));
+    const half = Math.ceil(decoded.length / 2);
+    decoded.forEach((sample, i) => {
+      const store = i < half ? a : b;
+      store.put(sample.record, store.lookup(sample.record, key), key, sample);
+    });
+    // Both write at once (interleaved), each to its own file; nothing is visible to others until sealed.
+    expect(a.info()).toMatchObject({ packs: 0, entries: 0, unfinished: { files: 2, live: 2 } });
+    a.close();
+    b.close();
+    const reader = openSampleCache(dir);
+    for (const sample of decoded) expect(Buffer.from((await reader.get(sample.record, key))?.pixels ?? [])).toEqual(Buffer.from(sample.pixels));
+    expect(reader.info()).toMatchObject({ packs: 2, unfinished: { files: 0 } });
+    forgetStore(dir);
+  });
+
+  it('fills with fillSampleCache, reports cached, decoded and rejected, and clears', async () => {
+    const dir = path.join(work, 'cache-f');
+    const key = decodeSettingsKey(settings);
+    const fill = fillSampleCache({ dir, settingsKey: key, decode: decodeImages(settings) });
+    const first = await firstValueFrom(from(records).pipe(fill, toArray()));
+    const count = (events: typeof first, status: string) => events.filter((e) => e.status === status).length;
+    expect(count(first, 'decoded') + count(first, 'rejected')).toBe(records.length);
+    expect(count(first, 'rejected')).toBeGreaterThan(0);
+    expect((await readdir(path.join(dir, FORMAT_DIR))).filter((f) => f.startsWith('tmp-'))).toEqual([]); // sealed at completion
+    forgetStore(dir);
+    const second = await firstValueFrom(from(records).pipe(fill, toArray()));
+    expect(count(second, 'cached')).toBe(count(first, 'decoded'));
+    const cache = openSampleCache(dir);
+    const info = cache.info();
+    expect(info).toMatchObject({ dir: path.resolve(dir), packs: 1, entries: count(first, 'decoded'), bySettings: { [key]: count(first, 'decoded') } });
+    expect(info.bytes).toBeGreaterThan(0);
+    const cleared = cache.clear();
+    expect(cleared.bytes).toBe(info.bytes);
+    expect(cache.info()).toMatchObject({ packs: 0, entries: 0, bytes: 0 });
+    expect(cache.has(records[0] as ImageRecord, key)).toBe(false);
+    forgetStore(dir);
   });
 
   it('fails with a usage error when the cache folder cannot be created', async () => {
@@ -129,7 +202,7 @@ describe('cacheSamples', () => {
     const op = cacheSamples({ mode: 'disk', dir: path.join(blocker, 'cache'), settingsKey: 'k' }, decodeImages(settings));
     const result = firstValueFrom(from(records).pipe(op, toArray()));
     await expect(result).rejects.toMatchObject({ code: 'CXR_USAGE' });
-    await expect(result).rejects.toThrow(/cache folder .*a-file.cache cannot be created/);
+    await expect(result).rejects.toThrow(/cache folder .*a-file.cache cannot be created.*--cache DIR/);
   });
 
   it('rejects bad options at creation', () => {

@@ -1,36 +1,29 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { statSync } from 'node:fs';
 import type { ImageRecord, Sample } from '@cxr/loader';
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
-import { decodeEntry, encodeEntry, entryName, type CachedPixels } from './internal/cache-entry.js';
-import { usageError } from './internal/usage-error.js';
+import { storeFor, type CachedPixels, type FileStamp, type Lookup, type PackStore } from './internal/pack-store.js';
 import { requireFunction, requireObject, requireString } from './internal/validate.js';
 
 /** Where {@link cacheSamples} keeps decoded samples. */
 export type SampleCacheOptions =
   | {
       readonly mode: 'memory';
-      /** Decode settings the cached pixels were made with (optional: one cache serves one decoder). */
+      /** Decode settings the cached pixels were made with (optional: one cache serves one decoder; required with `dir`). */
       readonly settingsKey?: string;
-      /** Called once per record with whether it was served from the cache. */
+      /** Also a disk cache folder: misses are looked up there before decoding, and every decoded sample is stored there too. */
+      readonly dir?: string;
+      /** Called once per record with whether it was served from the cache (memory or disk). */
       readonly onLookup?: (record: ImageRecord, hit: boolean) => void;
     }
   | {
       readonly mode: 'disk';
-      /** Cache folder (created when missing); several runs may share it. */
+      /** Cache folder (created when missing); several runs and processes may share it. */
       readonly dir: string;
       /** Decode settings the pixels were made with: use the loader's `decodeSettingsKey(settings)`. */
       readonly settingsKey: string;
       /** Called once per record with whether it was served from the cache. */
       readonly onLookup?: (record: ImageRecord, hit: boolean) => void;
     };
-
-interface FileStamp {
-  readonly size: number;
-  readonly mtimeMs: number;
-}
 
 interface MemoryEntry extends CachedPixels, FileStamp {
   readonly settingsKey: string;
@@ -40,11 +33,12 @@ interface Slot {
   readonly record: ImageRecord;
   state: 'waiting' | 'ready' | 'dropped';
   sample?: Sample;
+  miss?: Lookup | undefined;
   stamp?: FileStamp | undefined;
 }
 
-// Lookups use synchronous stat and read: for small files in the page cache they take microseconds,
-// while the async versions queue behind decoding in libuv's thread pool (measured 3-5x slower warm).
+// Lookups use synchronous stat: for files in the page cache it takes microseconds, while the async
+// version queues behind decoding in libuv's thread pool (measured 3-5x slower warm).
 function stampOf(file: string): FileStamp | undefined {
   try {
     const s = statSync(file);
@@ -54,21 +48,27 @@ function stampOf(file: string): FileStamp | undefined {
   }
 }
 
-let tempCounter = 0;
+const toSample = (record: ImageRecord, value: CachedPixels): Sample => {
+  const { pixels, height, width, source } = value;
+  return source === undefined ? { record, pixels, height, width } : { record, pixels, height, width, source };
+};
 
 /**
  * Serves decoded samples from a cache and decodes only the misses.
  *
  * Each record is looked up by its file's path, size and modification time plus the decode
- * settings; a hit becomes a Sample at once (with the decoder's `source` metadata when it gave one), a miss goes through `decode` (its concurrency and its
- * rejections kept) and is stored. A changed file or changed settings is a miss.
+ * settings; a hit becomes a Sample (with the decoder's `source` metadata when it gave one), a miss
+ * goes through `decode` (its concurrency and its rejections kept) and is stored. A changed file or
+ * changed settings is a miss.
  *
  * - `memory`: uint8 pixels in a Map owned by this operator, shared by every subscription (epoch);
- *   about `size * size` bytes per image.
- * - `disk`: one file per sample in `dir`, written to a unique temporary name and renamed into
- *   place, so concurrent runs sharing the folder never see a half-written entry; a corrupt,
- *   truncated or foreign entry fails its checksum or key and is a miss, never a crash. A write that
- *   fails (disk full) is skipped. Completion waits for this subscription's writes.
+ *   about `size * size` bytes per image. With `dir`, backed by the disk cache: a memory miss is read
+ *   from disk before it is decoded, and what is decoded is written there too (the next run is warm).
+ * - `disk`: streams from the disk cache in `dir` (see {@link openSampleCache} for the format: a few
+ *   large pack files, content-addressed entries, safe for concurrent runs and writers); nothing is
+ *   kept in memory, so memory does not grow with the dataset. Hits are read asynchronously (the
+ *   reads overlap the consumer's work); a damaged entry is a miss, never a crash. New entries are
+ *   appended to this process's pack, sealed when full, on `openSampleCache(dir).flush()` and at exit.
  *
  * Output order equals input order. Unlike other stages, the cache outlives a subscription: that is
  * its purpose.
@@ -93,67 +93,54 @@ export function cacheSamples(options: SampleCacheOptions, decode: OperatorFuncti
   requireFunction(stage, 'decode', decode);
   if (options.onLookup !== undefined) requireFunction(stage, 'onLookup', options.onLookup);
   const onLookup = options.onLookup;
+  const dirOption = options.mode === 'disk' ? options.dir : options.dir;
   const settingsKey =
-    options.mode === 'disk' || options.settingsKey !== undefined ? requireString(stage, 'settingsKey', options.settingsKey) : '';
-  const dir = options.mode === 'disk' ? path.resolve(requireString(stage, 'dir', options.dir)) : '';
-  const memory = new Map<string, MemoryEntry>();
-  let dirReady: Promise<void> | undefined;
+    options.mode === 'disk' || options.settingsKey !== undefined || dirOption !== undefined ? requireString(stage, 'settingsKey', options.settingsKey) : '';
+  const store: PackStore | undefined = dirOption === undefined ? undefined : storeFor(requireString(stage, 'dir', dirOption));
+  const memory = options.mode === 'memory' ? new Map<string, MemoryEntry>() : undefined;
 
-  const keyOf = (record: ImageRecord, stamp: FileStamp): string => JSON.stringify([record.path, stamp.size, stamp.mtimeMs, settingsKey]);
-
-  const lookup = (record: ImageRecord): { hit?: CachedPixels; stamp: FileStamp | undefined } => {
-    const stamp = stampOf(record.path);
-    if (stamp === undefined) return { stamp };
-    if (options.mode === 'memory') {
+  /** A memory hit at once, a disk hit as a read in flight, or a miss. */
+  const lookup = (record: ImageRecord): { hit?: CachedPixels; read?: Promise<CachedPixels | undefined>; miss?: Lookup; stamp: FileStamp | undefined } => {
+    let stamp: FileStamp | undefined;
+    if (memory !== undefined) {
+      stamp = stampOf(record.path);
+      if (stamp === undefined) return { stamp };
       const entry = memory.get(record.path);
-      const fresh = entry !== undefined && entry.size === stamp.size && entry.mtimeMs === stamp.mtimeMs && entry.settingsKey === settingsKey;
-      return fresh ? { hit: entry, stamp } : { stamp };
+      if (entry !== undefined && entry.size === stamp.size && entry.mtimeMs === stamp.mtimeMs && entry.settingsKey === settingsKey) return { hit: entry, stamp };
     }
-    const key = keyOf(record, stamp);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path.join(dir, entryName(key)));
-    } catch {
-      return { stamp };
+    if (store === undefined) return { stamp };
+    const found = store.lookup(record, settingsKey);
+    if (found.stamp === undefined) return { stamp: undefined };
+    if (found.ref === undefined) return { miss: found, stamp: found.stamp };
+    const ref = found.ref;
+    if (memory !== undefined) {
+      // Filling memory from disk: a blocking read from the page cache costs microseconds.
+      const hit = store.readSync(ref);
+      if (hit !== undefined) return { hit, stamp: found.stamp };
+      store.forget(found.stampKey, ref);
+      return { miss: { ...found, ref: undefined }, stamp: found.stamp };
     }
-    const hit = decodeEntry(key, bytes);
-    return hit === undefined ? { stamp } : { hit, stamp };
+    const read = store.read(ref).then((value) => {
+      if (value === undefined) store.forget(found.stampKey, ref);
+      return value;
+    });
+    return { read, miss: { ...found, ref: undefined }, stamp: found.stamp };
   };
 
-  const store = async (record: ImageRecord, stamp: FileStamp, sample: Sample): Promise<void> => {
-    const value: CachedPixels = { pixels: sample.pixels, height: sample.height, width: sample.width, source: sample.source };
-    if (options.mode === 'memory') {
-      memory.set(record.path, { ...value, ...stamp, settingsKey });
-      return;
-    }
-    dirReady ??= mkdir(dir, { recursive: true }).then(
-      () => undefined,
-      (error: NodeJS.ErrnoException) => {
-        throw usageError(`The cache folder ${dir} cannot be created (${error.code ?? error.message}); choose another cache folder or turn the disk cache off.`);
-      },
-    );
-    await dirReady;
-    const key = keyOf(record, stamp);
-    const final = path.join(dir, entryName(key));
-    const temp = `${final}.${process.pid}.${tempCounter++}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFile(temp, encodeEntry(key, value));
-      await rename(temp, final);
-    } catch {
-      await unlink(temp).catch(() => undefined); // a failed write only costs a future miss
-    }
+  const keep = (record: ImageRecord, stamp: FileStamp, value: CachedPixels): void => {
+    memory?.set(record.path, { pixels: value.pixels, height: value.height, width: value.width, source: value.source, ...stamp, settingsKey });
   };
 
   return (source) =>
     new Observable<Sample>((subscriber) => {
       const slots: Slot[] = [];
       const missing: Slot[] = [];
-      const writes = new Set<Promise<void>>();
       const misses = new Subject<ImageRecord>();
+      let reading = 0;
       let lookupsDone = false;
+      let missesDone = false;
       let decodeDone = false;
       let closed = false;
-      let completing = false;
 
       const fail = (error: unknown): void => {
         if (closed) return;
@@ -168,20 +155,20 @@ export function cacheSamples(options: SampleCacheOptions, decode: OperatorFuncti
           slots.shift();
           if (head.state === 'ready') subscriber.next(head.sample as Sample);
         }
-        if (!closed && !completing && lookupsDone && decodeDone && slots.length === 0) {
-          completing = true;
-          void Promise.allSettled([...writes]).then(async () => {
-            // A folder that cannot be created is a usage error worth stopping for.
-            if (dirReady !== undefined) await dirReady;
-          }).then(
-            () => {
-              if (closed) return;
-              closed = true;
-              subscriber.complete();
-            },
-            fail,
-          );
+        if (!closed && lookupsDone && reading === 0 && !missesDone) {
+          missesDone = true;
+          misses.complete();
+          return;
         }
+        if (!closed && decodeDone && slots.length === 0) {
+          closed = true;
+          subscriber.complete();
+        }
+      };
+
+      const toDecoder = (slot: Slot): void => {
+        missing.push(slot);
+        misses.next(slot.record);
       };
 
       const decodeSubscription = misses.pipe(decode).subscribe({
@@ -194,11 +181,9 @@ export function cacheSamples(options: SampleCacheOptions, decode: OperatorFuncti
           const slot = missing.shift() as Slot;
           slot.state = 'ready';
           slot.sample = sample;
-          if (slot.stamp !== undefined) {
-            const write = store(slot.record, slot.stamp, sample);
-            writes.add(write);
-            void write.finally(() => writes.delete(write)).catch(() => undefined);
-          }
+          const value: CachedPixels = { pixels: sample.pixels, height: sample.height, width: sample.width, source: sample.source };
+          if (slot.stamp !== undefined) keep(slot.record, slot.stamp, value);
+          if (store !== undefined && slot.miss !== undefined) store.put(slot.record, slot.miss, settingsKey, value);
           flush();
         },
         error: fail,
@@ -211,25 +196,45 @@ export function cacheSamples(options: SampleCacheOptions, decode: OperatorFuncti
 
       const lookupSubscription = source.subscribe({
         next: (record) => {
+          if (closed) return;
           const slot: Slot = { record, state: 'waiting' };
           slots.push(slot);
-          const result = lookup(record);
-          onLookup?.(record, result.hit !== undefined);
+          let result: ReturnType<typeof lookup>;
+          try {
+            result = lookup(record);
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          slot.stamp = result.stamp;
+          slot.miss = result.miss;
           if (result.hit !== undefined) {
+            onLookup?.(record, true);
             slot.state = 'ready';
-            const { pixels, height, width, source } = result.hit;
-            slot.sample = source === undefined ? { record, pixels, height, width } : { record, pixels, height, width, source };
+            slot.sample = toSample(record, result.hit);
             flush();
+          } else if (result.read !== undefined) {
+            reading++;
+            void result.read.then((value) => {
+              reading--;
+              if (closed) return;
+              onLookup?.(record, value !== undefined);
+              if (value === undefined) toDecoder(slot);
+              else {
+                slot.state = 'ready';
+                slot.sample = toSample(record, value);
+              }
+              flush();
+            }, fail);
           } else {
-            slot.stamp = result.stamp;
-            missing.push(slot);
-            misses.next(record);
+            onLookup?.(record, false);
+            toDecoder(slot);
           }
         },
         error: fail,
         complete: () => {
           lookupsDone = true;
-          misses.complete();
+          flush();
         },
       });
 
