@@ -28,8 +28,14 @@ export default tseslint.config(
               bannedExternalImports: ['sharp', ...tfNative],
             },
             {
+              // Reusable by any tfjs project: TensorFlow.js (and Node built-ins) only, no other package.
+              sourceTag: 'scope:wasm-training',
+              onlyDependOnLibsWithTags: [],
+              allowedExternalImports: ['@tensorflow/*', 'node:*', 'vitest', '@fast-check/vitest'],
+            },
+            {
               sourceTag: 'scope:model',
-              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess'],
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training'],
               bannedExternalImports: ['sharp'],
             },
             {
@@ -39,11 +45,11 @@ export default tseslint.config(
             },
             {
               sourceTag: 'scope:app',
-              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:model', 'scope:eval'],
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval'],
             },
             {
               sourceTag: 'scope:bench',
-              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:model', 'scope:eval'],
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval'],
             },
           ],
         },

@@ -11,8 +11,9 @@ export function projectTestConfig(overrides: ViteUserConfig['test'] = {}): ViteU
   return defineConfig({
     resolve: {
       alias: [
-        { find: /^@cxr\/(loader|preprocess|model|eval)\/testing$/, replacement: `${root}packages/$1/src/testing/index.ts` },
-        { find: /^@cxr\/(loader|preprocess|model|eval)$/, replacement: `${root}packages/$1/src/index.ts` },
+        { find: /^@cxr\/(loader|preprocess|model|eval|wasm-training)\/testing$/, replacement: `${root}packages/$1/src/testing/index.ts` },
+        { find: /^@cxr\/wasm-training\/node$/, replacement: `${root}packages/wasm-training/src/node.ts` },
+        { find: /^@cxr\/(loader|preprocess|model|eval|wasm-training)$/, replacement: `${root}packages/$1/src/index.ts` },
       ],
     },
     test: {

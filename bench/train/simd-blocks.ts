@@ -6,7 +6,7 @@
  *   npx tsx --conditions=@cxr/source bench/train/simd-blocks.ts [--rounds 6]
  */
 import { parseArgs } from 'node:util';
-import { simdKernelModule, webAssembly } from '@cxr/model/testing';
+import { simdKernelModule, webAssembly } from '@cxr/wasm-training/testing';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '6' } } });
 const rounds = Number(values.rounds);

@@ -25,6 +25,17 @@ describe('module boundaries (ARCHITECTURE.md) are enforced by lint', () => {
     }
   });
 
+  it('keeps wasm-training to TensorFlow.js alone: no other package, no other library', async () => {
+    const pkg = await boundaryErrors('packages/wasm-training/src/probe.ts', "import { createRng } from '@cxr/preprocess';\nexport const r = createRng;\n");
+    expect(pkg.join('\n')).toMatch(/"scope:wasm-training" cannot depend on any libs/);
+    const lib = await boundaryErrors('packages/wasm-training/src/probe.ts', "import { from } from 'rxjs';\nexport const f = from;\n");
+    expect(lib.join('\n')).toMatch(/not allowed to import "rxjs"/);
+    const tf = await boundaryErrors('packages/wasm-training/src/probe.ts', "import * as tf from '@tensorflow/tfjs-core';\nimport { Worker } from 'node:worker_threads';\nexport const t = [tf, Worker];\n");
+    expect(tf).toEqual([]);
+    const model = await boundaryErrors('packages/model/src/probe.ts', "import { registerWasmTrainingKernels } from '@cxr/wasm-training';\nexport const r = registerWasmTrainingKernels;\n");
+    expect(model).toEqual([]);
+  });
+
   it('forbids a library importing the app or a later stage', async () => {
     const app = await boundaryErrors('packages/eval/src/probe.ts', "import { main } from '@cxr/pipeline';\nexport const m = main;\n");
     expect(app.length).toBeGreaterThan(0);

@@ -9,7 +9,6 @@ export { loadModel } from './lib/load-model.js';
 export { DEFAULT_TRAINING, type TrainingDefaults } from './lib/default-training.js';
 export { initBackend, defaultWasmThreads } from './lib/backend/init-backend.js';
 export { BACKEND_NAMES, type BackendChoice, type BackendName, type BackendRequest, type InitBackendOptions } from './lib/backend/backend-types.js';
-export { registerWasmTrainingKernels } from './lib/kernels/register-wasm-training-kernels.js';
 export { doctor, formatDoctor, type DoctorBackend, type DoctorReport } from './lib/backend/doctor.js';
 export type { CudaReport } from './lib/backend/cuda-probe.js';
 export type { NativeBindingReport } from './lib/backend/native-probe.js';

@@ -71,22 +71,3 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
     await rm(dir, { recursive: true, force: true });
   }
 }
-export {
-  arbConv2dBackpropFilterCase,
-  arbConv2dBackpropInputCase,
-  arbDepthwiseBackpropFilterCase,
-  arbDepthwiseBackpropInputCase,
-  arbPoolCase,
-  arbReduceCase,
-  type ReduceCase,
-  runPoolGradOn,
-  type PoolCase,
-  relativeError,
-  runKernelOn,
-  seededValues,
-  type KernelCase,
-} from './kernel-cases.js';
-
-/** The generated SIMD kernel module and the `WebAssembly` global it runs on (for benchmarks of its register blocks). */
-export { FILTER_BLOCK, INPUT_BLOCK, simdKernelModule } from '../lib/kernels/simd/simd-module.js';
-export { webAssembly } from '../lib/kernels/simd/emit.js';

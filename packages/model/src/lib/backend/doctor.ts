@@ -5,7 +5,7 @@ import { BACKEND_NAMES, BACKEND_PACKAGES, type BackendName } from './backend-typ
 import { probeCuda, TFJS_NODE_GPU_NEEDS, type CudaReport } from './cuda-probe.js';
 import { defaultWasmThreads } from './init-backend.js';
 import { probeNative, type NativeBindingReport } from './native-probe.js';
-import { wasmThreadsUnsupportedReason } from './wasm-threads.js';
+import { wasmThreadsUnsupportedReason } from '@cxr/wasm-training/node';
 
 /** One engine in the doctor's report. */
 export interface DoctorBackend {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from './init-backend.js';
 import { findPackage } from './native-packages.js';
-import { MAX_WASM_THREADS, wasmThreadsUnsupportedReason } from './wasm-threads.js';
+import { MAX_WASM_THREADS, wasmThreadsUnsupportedReason } from '@cxr/wasm-training/node';
 import { defaultWasmThreads } from './init-backend.js';
 
 const nativeInstalled = findPackage('@tensorflow/tfjs-node') !== undefined || findPackage('@tensorflow/tfjs-node-gpu') !== undefined;

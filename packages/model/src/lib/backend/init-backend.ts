@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../kernels/register-wasm-training-kernels.js';
-import { registerReductionGradients } from '../kernels/reduction-gradients.js';
+import { registerWasmTrainingKernels } from '@cxr/wasm-training';
+import { MAX_WASM_THREADS, registerThreadedWasm, wasmThreadsUnsupportedReason } from '@cxr/wasm-training/node';
 import {
   BACKEND_NAMES,
   BACKEND_PACKAGES,
@@ -15,7 +15,6 @@ import {
 import { visibleNvidiaGpus } from './gpu-devices.js';
 import { findPackage, firstLine, loadPackage } from './native-packages.js';
 import { usageError } from './usage-error.js';
-import { MAX_WASM_THREADS, registerThreadedWasm, wasmThreadsUnsupportedReason } from './wasm-threads.js';
 
 type Attempt = { readonly ok: true; readonly choice: Omit<BackendChoice, 'skipped'> } | { readonly ok: false; readonly reason: string; readonly fix: string };
 
@@ -156,7 +155,6 @@ async function tryBackend(name: BackendName, threads: number | undefined, auto: 
 
 async function choose(request: BackendRequest, threads: number | undefined): Promise<BackendChoice> {
   registerWasmTrainingKernels();
-  registerReductionGradients();
   const auto = request === 'auto';
   const skipped: { name: string; reason: string }[] = [];
   for (const name of auto ? BACKEND_NAMES : [request]) {
@@ -180,8 +178,8 @@ async function choose(request: BackendRequest, threads: number | undefined): Pro
  * (`@tensorflow/tfjs-node-gpu`, CUDA), `tensorflow` (`@tensorflow/tfjs-node`), `wasm`
  * (`@tensorflow/tfjs-backend-wasm`, SIMD, multi-threaded in Node) and `cpu` (pure JS), and says
  * why each faster one was skipped. The native packages are optional: they are looked up at run
- * time and never needed to build or install. Registers this package's WASM training kernels
- * first. Calling it again with the same options returns the same choice (idempotent); calls
+ * time and never needed to build or install. Registers the WASM training kernels of
+ * `@cxr/wasm-training` first. Calling it again with the same options returns the same choice (idempotent); calls
  * are serialised.
  *
  * @example

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededValues } from '../../../testing/kernel-cases.js';
+import { seededValues } from '@cxr/wasm-training/testing';
 import { InputConv2D } from './input-conv.js';
 
 beforeAll(async () => {

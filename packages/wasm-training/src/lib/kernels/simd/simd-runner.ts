@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Info } from '../wasm-calls.js';
 import { webAssembly, type WasmMemory } from './emit.js';
@@ -70,6 +69,22 @@ while (kernels !== undefined) {
 
 type Exports = Record<KernelName, (...args: number[]) => void>;
 
+interface NodeWorker {
+  on(event: 'error', listener: () => void): void;
+  unref(): void;
+}
+type WorkerConstructor = new (source: string, options: { eval: boolean; workerData: unknown }) => NodeWorker;
+
+/**
+ * Node's `worker_threads.Worker`, looked up at run time so that browser bundles of this package
+ * need no Node module (there the kernels run on the calling thread).
+ */
+function nodeWorker(): WorkerConstructor | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const threads = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerConstructor } | undefined;
+  return threads?.Worker;
+}
+
 interface WasmModuleLike {
   wasmMemory?: unknown;
   asm?: Record<string, unknown>;
@@ -113,8 +128,9 @@ export class SimdKernels {
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const module = new webAssembly.Module(simdKernelModule(shared));
     this.kernels = new webAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
-    this.workers = shared ? Math.max(0, threads - 1) : 0;
-    if (this.workers > 0) {
+    const Worker = shared ? nodeWorker() : undefined;
+    this.workers = Worker !== undefined ? Math.max(0, threads - 1) : 0;
+    if (Worker !== undefined && this.workers > 0) {
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       this.control = new Int32Array(control);
       for (let index = 1; index <= this.workers; index++) {

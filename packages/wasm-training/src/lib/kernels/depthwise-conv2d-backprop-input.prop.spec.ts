@@ -1,10 +1,10 @@
 import { test } from '@fast-check/vitest';
 import { beforeAll, describe, expect } from 'vitest';
-import { initBackend } from '../backend/init-backend.js';
+import { startWasmBackend } from '../../testing/start-wasm.js';
 import { arbDepthwiseBackpropInputCase, relativeError, runKernelOn } from '../../testing/kernel-cases.js';
 
 beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
+  await startWasmBackend();
 });
 
 describe('DepthwiseConv2dNativeBackpropInput on wasm', () => {

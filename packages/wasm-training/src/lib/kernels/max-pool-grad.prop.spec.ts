@@ -1,10 +1,10 @@
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect } from 'vitest';
-import { initBackend } from '../backend/init-backend.js';
+import { startWasmBackend } from '../../testing/start-wasm.js';
 import { arbPoolCase, arbTiledPoolCase, relativeError, runPoolGradOn, type PoolCase } from '../../testing/kernel-cases.js';
 
 beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
+  await startWasmBackend();
 });
 
 /** Edge cases kept as regression examples: all-negative windows (the shipped kernel's bug), ties. */

@@ -1,10 +1,10 @@
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect } from 'vitest';
-import { initBackend } from '../backend/init-backend.js';
+import { startWasmBackend } from '../../testing/start-wasm.js';
 import { arbConv2dBackpropFilterCase, relativeError, runKernelOn, type KernelCase } from '../../testing/kernel-cases.js';
 
 beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
+  await startWasmBackend();
 });
 
 /** Cases fast-check once found or that hit edges: kept as regression examples. */

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend/init-backend.js';
+import { startWasmBackend } from '../../testing/start-wasm.js';
 import { relativeError, seededValues } from '../../testing/kernel-cases.js';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels.js';
 
 beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
+  await startWasmBackend();
 });
 
 /** A small net with every layer kind our models train: strided/valid/same convs, separable and depthwise convs, BN, pools, dense. */

@@ -6,6 +6,7 @@ import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-in
 import { identityWasm, sameTypeCast } from './identity.js';
 import { leadingAxesReduction } from './leading-axes-reduce.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
+import { registerReductionGradients } from './reduction-gradients.js';
 import { fastGather, repeatTile } from './tile-and-gather.js';
 
 /** The kernels this package adds to the `wasm` backend, so models train there. */
@@ -51,6 +52,7 @@ const ours = new Set<tf.KernelFunc>();
  * @returns the names of the kernels registered by this call (empty when already registered).
  */
 export function registerWasmTrainingKernels(): string[] {
+  registerReductionGradients();
   const added: string[] = [];
   const install = (config: tf.KernelConfig): void => {
     const existing = tf.getKernel(config.kernelName, 'wasm');

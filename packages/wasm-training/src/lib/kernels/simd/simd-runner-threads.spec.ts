@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../backend/init-backend.js';
+import { startWasmBackend } from '../../../testing/start-wasm.js';
 import { seededValues } from '../../../testing/kernel-cases.js';
 import { SimdKernels } from './simd-runner.js';
 
 /** More threads than this machine may have cores: jobs on some of the workers, then on all, back to back. */
 beforeAll(async () => {
-  const choice = await initBackend({ backend: 'wasm', threads: 4 });
-  expect(choice.threads).toBe(4);
+  expect(await startWasmBackend(4)).toBe(4);
 });
 
 describe('SimdKernels with workers left out of some jobs', () => {

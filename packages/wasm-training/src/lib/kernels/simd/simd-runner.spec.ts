@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../backend/init-backend.js';
+import { startWasmBackend } from '../../../testing/start-wasm.js';
 import { relativeError, runKernelOn, seededValues, type KernelCase } from '../../../testing/kernel-cases.js';
 import { SimdKernels } from './simd-runner.js';
 
 let threads = 1;
 
 beforeAll(async () => {
-  const choice = await initBackend({ backend: 'wasm', threads: 2 });
-  threads = choice.threads;
+  threads = await startWasmBackend(2);
 });
 
 /** Polls until every worker is up (they start in the background). */

@@ -1,11 +1,11 @@
 import { fc, test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend/init-backend.js';
+import { startWasmBackend } from '../../testing/start-wasm.js';
 import { seededValues } from '../../testing/kernel-cases.js';
 
 beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
+  await startWasmBackend();
 });
 
 /** Runs `f` on `backend` and returns the values (as numbers) and shape of its result. */

@@ -8,7 +8,7 @@ import { SimdKernels } from './simd-runner.js';
 
 /**
  * The fallback when threads cannot run: tfjs' own single-thread SIMD build (registered by its
- * package, not by initBackend), whose memory is not shared. The kernels bind to it and run on the
+ * package, not by the threaded set-up), whose memory is not shared. The kernels bind to it and run on the
  * calling thread alone.
  */
 beforeAll(async () => {

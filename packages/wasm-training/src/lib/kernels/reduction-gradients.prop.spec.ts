@@ -1,12 +1,12 @@
 import { fc, test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect } from 'vitest';
-import { initBackend } from '../backend/init-backend.js';
+import { startWasmBackend } from '../../testing/start-wasm.js';
 import { seededValues } from '../../testing/kernel-cases.js';
 import { REDUCTION_GRADIENTS } from './reduction-gradients.js';
 
 beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
+  await startWasmBackend();
 });
 
 const reduction = fc

@@ -1,0 +1,1 @@
+export { registerWasmTrainingKernels } from './lib/kernels/register-wasm-training-kernels.js';

@@ -1,0 +1,1 @@
+export { MAX_WASM_THREADS, registerThreadedWasm, wasmThreadsUnsupportedReason } from './lib/wasm-threads.js';
