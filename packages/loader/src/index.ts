@@ -12,6 +12,7 @@ export {
   type DecodeError,
 } from './lib/decode-image.js';
 export { isUsageError } from './lib/internal/usage-error.js';
+export { isDicom } from './lib/internal/dicom.js';
 export { scanDataset, type ScanDatasetOptions } from './lib/scan-dataset.js';
 export {
   auditDataset,

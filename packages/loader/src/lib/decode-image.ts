@@ -5,6 +5,8 @@ import sharp, { type Metadata } from 'sharp';
 import type { SourceInfo } from './types.js';
 import { checkInteger, checkOneOf } from './internal/validate.js';
 import { usageError, type UsageError } from './internal/usage-error.js';
+import { decodeDicom, dicomSettingsKey } from './internal/decode-dicom.js';
+import { isDicom } from './internal/dicom.js';
 
 /** How an image is turned into a square grey sample. */
 export interface DecodeSettings {
@@ -55,12 +57,14 @@ const RECIPE_VERSION = 1;
  * A stable string naming everything that determines the decoded pixels, for cache keys.
  *
  * Two settings objects give the same key exactly when they decode every file to the same pixels:
- * it covers size, fit, the recipe (grey luma, EXIF orientation, ICC ignored, resize kernel) and the
- * sharp/libvips versions; it leaves out `maxPixels`, which only decides which files are rejected.
+ * it covers size, fit, the recipe (grey luma, EXIF orientation, ICC ignored, resize kernel), the
+ * sharp/libvips versions, and the DICOM rules (modality and VOI transforms, MONOCHROME1, padding) with
+ * the versions of the DICOM parser and codecs; it leaves out `maxPixels`, which only decides which
+ * files are rejected.
  *
  * @example
  * ```ts
- * decodeSettingsKey({ size: 224 }); // 'cxr-decode-v1;size=224;fit=fill;grey=rec601;icc=ignore;orient=exif;kernel=lanczos3;sharp=0.35.5;vips=8.18.7'
+ * decodeSettingsKey({ size: 224 }); // 'cxr-decode-v1;size=224;fit=fill;grey=rec601;...;sharp=0.35.5;vips=8.18.7;dicom=v1;...'
  * ```
  * @throws TypeError/RangeError for invalid settings.
  */
@@ -77,6 +81,7 @@ export function decodeSettingsKey(settings: Partial<DecodeSettings> = {}): strin
     'kernel=lanczos3',
     `sharp=${versions.sharp ?? 'unknown'}`,
     `vips=${versions.vips ?? 'unknown'}`,
+    dicomSettingsKey(),
   ].join(';');
 }
 
@@ -150,6 +155,9 @@ export async function decodeFile(
     // One read of the whole file; its first bytes tell an 8-bit grey JPEG or PNG (nearly every
     // X-ray), which libvips then decodes straight to one channel (see decodeInput).
     const bytes = await readFile(path);
+    // A DICOM file, whatever its name: its own pixel pipeline to 8-bit grey, then the same resize.
+    if (isDicom(bytes)) return await decodeDicom(bytes, s, metadata, atSourceSize);
+    if (bytes.length > 0 && /\.(dcm|dicom)$/i.test(path)) return { reason: 'not a DICOM file (no DICM marker after the 128-byte preamble)' };
     return await decodeInput(bytes, s, metadata, isEightBitGrey(bytes), atSourceSize);
   } catch (error) {
     // Only now look at the file, to name the cause in plain words.

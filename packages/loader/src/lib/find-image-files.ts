@@ -34,7 +34,7 @@ export async function findImageFiles(dir: string, options: FindImageFilesOptions
   const onProblem = options.onProblem;
   if (onProblem !== undefined && typeof onProblem !== 'function') throw new TypeError(`${STAGE}: onProblem must be a function.`);
   const problems: WalkProblem[] = [];
-  if ((await folderId(dir)) === undefined) throw usageError(`${dir} is not a folder (or does not exist); give a folder of images (.jpeg, .jpg, .png).`);
+  if ((await folderId(dir)) === undefined) throw usageError(`${dir} is not a folder (or does not exist); give a folder of images (.jpeg, .jpg, .png, DICOM).`);
   const files = await walkImages(dir, new Set(), problems);
   for (const problem of problems) {
     if (onProblem === undefined) throw usageError(`${problem.path}: ${problem.reason}; fix its permissions or leave it out.`);

@@ -60,4 +60,29 @@ export interface SourceInfo {
   readonly hasIccProfile: boolean;
   /** EXIF orientation tag 1-8 (1 when absent). */
   readonly orientation: number;
+  /** What the DICOM header says, for a DICOM file (`format: 'dicom'`). */
+  readonly dicom?: DicomSourceInfo;
+}
+
+/** The DICOM attributes the audit counts (a model can learn any of them as a shortcut). */
+export interface DicomSourceInfo {
+  /** Modality (0008,0060): `CR`, `DX`, ... or `unknown` when absent. */
+  readonly modality: string;
+  /** Photometric interpretation (0028,0004): `MONOCHROME1`, `MONOCHROME2`, `RGB`, ... */
+  readonly photometricInterpretation: string;
+  /** Bits allocated per sample (8 or 16) and significant bits of a stored value. */
+  readonly bitsAllocated: number;
+  readonly bitsStored: number;
+  /** Stored values are signed (PixelRepresentation 1). */
+  readonly signed: boolean;
+  /** Short name of the transfer syntax (`explicit-vr-little-endian`, `jpeg-2000`, `rle-lossless`, ...) and its UID. */
+  readonly transferSyntax: string;
+  readonly transferSyntaxUid: string;
+  /** View position (0018,5101): `PA`, `AP`, `LL`, ... or `unknown` when absent. */
+  readonly viewPosition: string;
+  /**
+   * The VOI transform used: `voi-lut` (the file's VOI LUT), `window` (its window center/width), `min-max` (the
+   * file has neither: the image's own value range), `none` (colour images, used as they are).
+   */
+  readonly voi: 'voi-lut' | 'window' | 'min-max' | 'none';
 }

@@ -287,3 +287,4 @@ export function arbDatasetTree(): fc.Arbitrary<DatasetTree> {
 export async function writeDatasetTree(root: string, tree: DatasetTree): Promise<void> {
   for (const path of [...tree.images.map((i) => i.path), ...tree.noise]) await writeAt(join(root, ...path.split('/')), Buffer.from('x'));
 }
+export * from './dicom.js';
