@@ -156,7 +156,7 @@ describe('cxr predict --cam and files it cannot use', () => {
     expect(lines.slice(1, 3).map((l) => l.split(/\s+/)[0])).toEqual(['coll/a/x.jpeg', 'coll/b/x.jpeg']);
     expect(lines.slice(1, 3).map((l) => l.split(/\s+/).at(-1))).toEqual(['coll-cams/a/x.jpeg.cam.png', 'coll-cams/b/x.jpeg.cam.png']);
     expect(table.stderr).toBe(
-      `cxr predict: 2 files cannot be used (listed below); give valid .jpeg or .png X-rays.\n  ${join(coll, 'a', 'cut.jpeg')}: truncated image data (VipsJpeg: premature end of JPEG image)\n  ${join(coll, 'b', 'notes.jpeg')}: not an image (unsupported or unrecognised format)\n`,
+      `cxr predict: 2 files cannot be used (listed below); give valid .jpeg, .png or DICOM X-rays.\n  ${join(coll, 'a', 'cut.jpeg')}: truncated image data (VipsJpeg: premature end of JPEG image)\n  ${join(coll, 'b', 'notes.jpeg')}: not an image (unsupported or unrecognised format)\n`,
     );
     for (const [image, cam] of [['a/x.jpeg', 'a/x.jpeg.cam.png'], ['b/x.jpeg', 'b/x.jpeg.cam.png']] as const) {
       const source = await sharp(join(coll, image)).metadata();
@@ -182,7 +182,7 @@ describe('cxr predict --cam and files it cannot use', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(isOneSentence(result.stderr)).toBe(true);
-    expect(result.stderr).toBe(`cxr predict: ${notes} cannot be used (not an image (unsupported or unrecognised format)); give valid .jpeg or .png X-rays.\n`);
+    expect(result.stderr).toBe(`cxr predict: ${notes} cannot be used (not an image (unsupported or unrecognised format)); give valid .jpeg, .png or DICOM X-rays.\n`);
   });
 });
 

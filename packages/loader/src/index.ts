@@ -23,6 +23,7 @@ export {
   type SharedGroup,
   type AuditFile,
   type AuditRejection,
+  type DicomProfile,
 } from './lib/audit-dataset.js';
 export { scanAndAudit, type ScanAndAuditOptions } from './lib/scan-and-audit.js';
 export { formatAudit } from './lib/format-audit.js';

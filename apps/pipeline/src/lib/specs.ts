@@ -3,7 +3,7 @@ import type { CommandSpec, FlagSpec } from './args.js';
 import { DEFAULT_THRESHOLD_RULE } from './commands/train.js';
 
 const json: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (messages go to stderr).' };
-const data: FlagSpec = { type: 'string', placeholder: 'DIR', description: 'Dataset folder: DIR/{train,val,test}/{NORMAL,PNEUMONIA}/*.jpeg. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' };
+const data: FlagSpec = { type: 'string', placeholder: 'DIR', description: 'Dataset folder: DIR/{train,val,test}/{NORMAL,PNEUMONIA}/ with .jpeg, .jpg, .png or DICOM files. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' };
 const backend: FlagSpec = { type: 'string', placeholder: 'NAME', choices: ['auto', ...BACKEND_NAMES], default: 'auto', description: 'TensorFlow.js engine: tensorflow-gpu (tfjs-node-gpu, CUDA), tensorflow (tfjs-node), wasm or cpu; auto takes the first that works, in that order (see `cxr doctor`).', example: 'wasm' };
 const batchSize: FlagSpec = { type: 'integer', placeholder: 'N', min: 1, max: 4096, description: 'Images per batch.', example: '32' };
 const trainBatchSize: FlagSpec = { ...batchSize, default: DEFAULT_TRAINING.batchSize };
@@ -119,8 +119,8 @@ export const EVALUATE: CommandSpec = {
 export const PREDICT: CommandSpec = {
   name: 'predict',
   summary: 'Predict PNEUMONIA for images or folders of images.',
-  description: "Prints one row per image: file, probability of PNEUMONIA (calibrated with the model's temperature), label at the model's threshold, and the threshold. Folders are searched recursively for .jpeg/.jpg/.png files. --cam DIR writes a Grad-CAM heatmap over each X-ray as a PNG.",
-  positional: { name: 'file-or-folder', description: 'Images (.jpeg, .jpg, .png) or folders of images.', required: true, variadic: true },
+  description: "Prints one row per image: file, probability of PNEUMONIA (calibrated with the model's temperature), label at the model's threshold, and the threshold. Folders are searched recursively for .jpeg/.jpg/.png and DICOM files (.dcm, or recognised by content). --cam DIR writes a Grad-CAM heatmap over each X-ray as a PNG.",
+  positional: { name: 'file-or-folder', description: 'Images (.jpeg, .jpg, .png, DICOM) or folders of images.', required: true, variadic: true },
   flags: {
     model: { type: 'string', placeholder: 'DIR', description: 'Model folder (the model/ of a run folder).' },
     json,

@@ -4,6 +4,9 @@ import { DEFAULT_CLASS_MAP, SPLITS, type ClassMap, type ImageRecord, type Reject
 import { bump, round, sortedCounts, summarize, type NumberSummary } from './internal/stats.js';
 import { compareText } from './internal/scan-files.js';
 import { describe } from './internal/validate.js';
+import { DicomProfiler, dicomFindings, type DicomProfile } from './internal/dicom-profile.js';
+
+export type { DicomProfile } from './internal/dicom-profile.js';
 
 /** Size, shape and encoding of one class's source files (from their headers). */
 export interface ClassProfile {
@@ -23,6 +26,8 @@ export interface ClassProfile {
   readonly aspectRatio: NumberSummary;
   /** The most frequent `WxH` sizes, most frequent first (at most 5). */
   readonly commonSizes: readonly { readonly size: string; readonly count: number }[];
+  /** Counts of the DICOM attributes (modality, view position, ...), present when the class has DICOM files. */
+  readonly dicom?: DicomProfile;
 }
 
 /** One file of a duplicate group. */
@@ -168,6 +173,7 @@ interface Profile {
   heights: number[];
   aspects: number[];
   sizes: Record<string, number>;
+  dicom: DicomProfiler;
 }
 
 /** Accumulates one audit (per subscription). */
@@ -200,7 +206,7 @@ class Auditor {
   private profileOf(className: string): Profile {
     let p = this.profiles.get(className);
     if (p === undefined) {
-      p = { images: 0, profiled: 0, formats: {}, modes: {}, icc: 0, widths: [], heights: [], aspects: [], sizes: {} };
+      p = { images: 0, profiled: 0, formats: {}, modes: {}, icc: 0, widths: [], heights: [], aspects: [], sizes: {}, dicom: new DicomProfiler() };
       this.profiles.set(className, p);
     }
     return p;
@@ -226,6 +232,7 @@ class Auditor {
       profile.heights.push(h);
       profile.aspects.push(h > 0 ? w / h : 0);
       bump(profile.sizes, `${w}x${h}`);
+      if (s.dicom !== undefined) profile.dicom.add(s.dicom);
     }
     const hash = createHash('sha1').update(`${sample.width}x${sample.height}:`).update(sample.pixels).digest('hex');
     const file = { path: record.path, split: record.split, className: record.className, label: record.label };
@@ -271,6 +278,7 @@ class Auditor {
     const perClass: Record<string, ClassProfile> = {};
     for (const c of classNames) {
       const p = this.profileOf(c);
+      const dicom = p.dicom.result();
       perClass[c] = {
         images: p.images,
         profiled: p.profiled,
@@ -284,6 +292,7 @@ class Auditor {
           .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
           .slice(0, 5)
           .map(([size, count]) => ({ size, count })),
+        ...(dicom === undefined ? {} : { dicom }),
       };
     }
     const groups: DuplicateGroup[] = [];
@@ -362,6 +371,7 @@ function findings(audit: Omit<DatasetAudit, 'findings'>): string[] {
     const widths = classes.map(([c, p]) => [c, p.width.median] as const);
     const w = widths.map(([, v]) => v);
     if (Math.min(...w) > 0 && Math.max(...w) / Math.min(...w) >= 1.1) out.push(`Median width differs by class: ${widths.map(([c, v]) => `${c} ${v}px`).join(', ')}.`);
+    out.push(...dicomFindings(classes.map(([c, p]) => [c, p.dicom] as const)));
   }
   return out;
 }

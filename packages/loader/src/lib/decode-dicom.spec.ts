@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, decodeImageAtSourceSize, decodeImages, decodeSettingsKey, findImageFiles, isDicom, scanDataset, type ImageRecord, type Rejection } from '../index.js';
-import { encodeDicom, type DicomSpec } from '../testing/index.js';
+import { encodeDicom, writeDicomDataset, type DicomSpec } from '../testing/index.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 const shared = resolve(repoRoot, '../shared/datasets/chest-xray');
@@ -184,6 +184,11 @@ describe('DICOM decoding', () => {
       'PNEUMONIA/b.dicom',
     ]);
     expect(await findImageFiles(join(root, 'train', 'PNEUMONIA'))).toHaveLength(2);
+    // The group (patient) of a DICOM file is its Patient ID, whatever the file name; deflated files too.
+    expect(new Set(records.map((r) => r.groupId))).toEqual(new Set(['P1']));
+    await writeFile(join(root, 'train', 'NORMAL', 'c.dcm'), await encodeDicom({ width: 4, height: 4, values: ramp(16, 255), bitsStored: 8, patientId: 'P7', syntax: 'deflate' }));
+    const again = await lastValueFrom(scanDataset(root).pipe(toArray()));
+    expect(again.find((r) => r.path.endsWith('c.dcm'))?.groupId).toBe('P7');
     expect(isDicom(dicom)).toBe(true);
     expect(isDicom(Buffer.alloc(132))).toBe(false);
   });
@@ -193,5 +198,23 @@ describe('DICOM decoding', () => {
     expect(key).toMatch(/;dicom=v\d+;/);
     expect(key).toContain('dicom-voi=voi-lut>window>min-max');
     expect(key).toMatch(/dicom-libs=dicom-parser=\d+\.\d+\.\d+,charls=\d/);
+  });
+});
+
+describe('writeDicomDataset (testing)', () => {
+  it('writes DICOM copies of a JPEG folder whose six variants decode back to the JPEG pixels', async () => {
+    const from = join(shared, 'val', 'NORMAL');
+    const to = join(dir, 'copy');
+    expect(await writeDicomDataset(from, to, { limit: 6 })).toBe(6);
+    const names = (await readdir(to)).sort();
+    expect(names.filter((n) => n.endsWith('.dcm'))).toHaveLength(3);
+    const jpegs = (await readdir(from)).sort().slice(0, 6);
+    for (const [i, jpeg] of jpegs.entries()) {
+      const stem = jpeg.replace(/\.jpeg$/, '');
+      const dicom = join(to, i % 2 === 0 ? `${stem}.dcm` : stem);
+      const a = await decodeImageAtSourceSize(dicom);
+      const b = await decodeImageAtSourceSize(join(from, jpeg));
+      expect(Buffer.from(a.pixels).equals(Buffer.from(b.pixels)), dicom).toBe(true);
+    }
   });
 });

@@ -20,7 +20,8 @@ function table(rows: readonly (readonly string[])[]): string {
 /**
  * Formats a {@link DatasetAudit} as a readable plain-text report (what `cxr scan` prints).
  *
- * Sections: images per split and class, the source-file profile per class, duplicates, groups
+ * Sections: images per split and class, the source-file profile per class (and the DICOM attributes
+ * per class when there are DICOM files), duplicates, groups
  * shared between splits, rejected files (path relative to the root, and reason), then the findings.
  * Long lists are cut to their first 20 entries (the JSON audit has them all).
  *
@@ -73,6 +74,18 @@ export function formatAudit(audit: DatasetAudit): string {
   lines.push('Source files per class');
   lines.push(table(profileRows));
   lines.push('');
+
+  const dicomClasses = classes.filter((c) => audit.perClass[c]!.dicom !== undefined);
+  if (dicomClasses.length > 0) {
+    const dicomRows: string[][] = [['class', 'DICOM files', 'modality', 'view position', 'photometric', 'bits stored', 'transfer syntax', 'VOI']];
+    for (const c of dicomClasses) {
+      const d = audit.perClass[c]!.dicom!;
+      dicomRows.push([c, String(d.files), counts(d.modalities), counts(d.viewPositions), counts(d.photometricInterpretations), counts(d.bitsStored), counts(d.transferSyntaxes), counts(d.voi)]);
+    }
+    lines.push('DICOM files per class');
+    lines.push(table(dicomRows));
+    lines.push('');
+  }
 
   const d = audit.duplicates;
   lines.push(`Exact duplicates (same decoded pixels): ${d.groups.length} group(s), ${d.extraCopies} extra cop${d.extraCopies === 1 ? 'y' : 'ies'}, ${d.acrossSplits} across splits, ${d.conflictingLabels} with both labels`);

@@ -1,10 +1,10 @@
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAudit, scanAndAudit } from '../index.js';
-import { writeTinyDataset } from '../testing/index.js';
+import { encodeDicom, writeTinyDataset } from '../testing/index.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 const datasets = resolve(repoRoot, '../shared/datasets');
@@ -43,6 +43,39 @@ describe('scanAndAudit', () => {
     expect(audit.perClass.NORMAL).toMatchObject({ iccProfiles: 32, modes: { grey: 32 } });
     expect(audit.perClass.PNEUMONIA).toMatchObject({ iccProfiles: 0, modes: { grey: 38, rgb: 10 } });
     expect(audit.findings.some((f) => f.startsWith('Channel mode rgb differs by class'))).toBe(true);
+  });
+
+  it('counts the DICOM attributes per class and finds a view position or modality that differs by class', async () => {
+    const root = join(dir, 'dicom');
+    const values = Array.from({ length: 64 }, (_, i) => i * 60);
+    const files: [string, string, Parameters<typeof encodeDicom>[0]][] = [
+      ['NORMAL', 'n1', { width: 8, height: 8, values, bitsStored: 12, viewPosition: 'PA', modality: 'DX', window: { center: 2000, width: 4000 } }],
+      ['NORMAL', 'n2.dcm', { width: 8, height: 8, values, bitsStored: 12, viewPosition: 'PA', modality: 'DX', syntax: 'jpeg-2000', photometric: 'MONOCHROME1' }],
+      ['PNEUMONIA', 'p1', { width: 8, height: 8, values, bitsStored: 12, viewPosition: 'AP', modality: 'CR', syntax: 'rle' }],
+      ['PNEUMONIA', 'p2.dcm', { width: 8, height: 8, values, bitsStored: 16, viewPosition: 'LL', modality: 'CR' }],
+    ];
+    for (const [cls, name, spec] of files) {
+      await mkdir(join(root, 'train', cls), { recursive: true });
+      await writeFile(join(root, 'train', cls, name), await encodeDicom(spec));
+    }
+    const audit = await scanAndAudit(root, { size: 8 });
+    expect(audit.splits.train).toEqual({ NORMAL: 2, PNEUMONIA: 2 });
+    expect(audit.perClass.NORMAL).toMatchObject({ formats: { dicom: 2 }, modes: { grey16: 2 } });
+    expect(audit.perClass.NORMAL?.dicom).toEqual({
+      files: 2,
+      modalities: { DX: 2 },
+      photometricInterpretations: { MONOCHROME1: 1, MONOCHROME2: 1 },
+      bitsStored: { '12': 2 },
+      transferSyntaxes: { 'explicit-vr-little-endian': 1, 'jpeg-2000-lossless': 1 },
+      viewPositions: { PA: 2 },
+      voi: { 'min-max': 1, window: 1 },
+    });
+    expect(audit.perClass.PNEUMONIA?.dicom).toMatchObject({ modalities: { CR: 2 }, viewPositions: { AP: 1, LL: 1 }, bitsStored: { '12': 1, '16': 1 } });
+    expect(audit.findings).toContain('DICOM view position LL differs by class: NORMAL 0%, PNEUMONIA 50% (a shortcut a model can learn).');
+    expect(audit.findings).toContain('DICOM modality CR differs by class: NORMAL 0%, PNEUMONIA 100% (a shortcut a model can learn).');
+    const text = formatAudit(audit);
+    expect(text).toContain('DICOM files per class');
+    expect(text).toMatch(/PNEUMONIA\s+2\s+CR 2\s+AP 1, LL 1/);
   });
 
   it('scans a folder with corrupt files to the end and lists every bad file once', async () => {

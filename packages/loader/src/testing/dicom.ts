@@ -326,3 +326,65 @@ export function encodeLosslessJpeg(spec: DicomSpec): Uint8Array {
   bytes.push(0xff, 0xd9);
   return Uint8Array.from(bytes);
 }
+
+/** The stored values, photometric interpretation and VOI that give back 8-bit `pixels` exactly, for variant `k` (0-5). */
+export function dicomVariant(pixels: ArrayLike<number>, k: number): Omit<DicomSpec, 'width' | 'height'> {
+  const v = Array.from(pixels);
+  switch (((k % 6) + 6) % 6) {
+    case 0: // 12-bit in 16, the window [8, 4088] back onto 0..255
+      return { values: v.map((x) => 16 * x + 8), bitsStored: 12, syntax: 'explicit', window: { center: 2048.5, width: 4081 }, viewPosition: 'PA', modality: 'DX' };
+    case 1: // MONOCHROME1 (inverted) 12-bit, JPEG 2000
+      return { values: v.map((x) => 4095 - 16 * x), bitsStored: 12, photometric: 'MONOCHROME1', syntax: 'jpeg-2000', window: { center: 2055.5, width: 4081 }, viewPosition: 'PA', modality: 'DX' };
+    case 2: // 16-bit, JPEG-LS, a VOI LUT
+      return {
+        values: v.map((x) => 256 * x + 128),
+        bitsStored: 16,
+        syntax: 'jpeg-ls',
+        voiLut: { first: 0, bits: 16, data: Array.from({ length: 65536 }, (_, i) => 257 * Math.min(255, Math.floor(i / 256))) },
+        viewPosition: 'AP',
+        modality: 'CR',
+      };
+    case 3: // 8-bit, RLE, the identity window
+      return { values: v, bitsStored: 8, syntax: 'rle', window: { center: 128, width: 256 }, viewPosition: 'PA', modality: 'CR' };
+    case 4: // 10-bit, implicit VR, rescaled to 4x - 800, then the window [-800, 220] back onto 0..255
+      return { values: v.map((x) => 2 * x + 100), bitsStored: 10, syntax: 'implicit', rescale: { slope: 2, intercept: -1000 }, window: { center: -289.5, width: 1021 }, viewPosition: 'PA', modality: 'DX' };
+    default: // signed 8-bit, deflated
+      return { values: v.map((x) => x - 128), bitsStored: 8, signed: true, syntax: 'deflate', window: { center: 0, width: 256 }, viewPosition: 'PA', modality: 'DX' };
+  }
+}
+
+/**
+ * Writes a DICOM copy of every .jpeg/.jpg/.png under `from` into `to`, same folders: each file's
+ * grey pixels as one of six DICOM variants (uncompressed 12-bit, MONOCHROME1 JPEG 2000, 16-bit
+ * JPEG-LS with a VOI LUT, RLE, rescaled implicit VR, signed deflated), chosen in turn, every one
+ * decoding back to the same 8-bit pixels. Even files get `.dcm`, odd ones no extension; the Patient
+ * ID is the file's group (`personN`, else the stem). `limit` caps the files per folder.
+ * @returns the number of files written.
+ */
+export async function writeDicomDataset(from: string, to: string, options: { readonly limit?: number; readonly decode?: (path: string) => Promise<{ pixels: Uint8Array; width: number; height: number }> } = {}): Promise<number> {
+  const { readdir, mkdir, writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const decode = options.decode ?? (async (path: string) => (await import('../lib/decode-image.js')).decodeImageAtSourceSize(path));
+  let written = 0;
+  const walk = async (dir: string, out: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let taken = 0;
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        await walk(join(dir, entry.name), join(out, entry.name));
+        continue;
+      }
+      if (!/\.(jpe?g|png)$/i.test(entry.name) || taken >= (options.limit ?? Infinity)) continue;
+      const image = await decode(join(dir, entry.name));
+      const stem = entry.name.replace(/\.[^.]+$/, '');
+      const person = /^(person\d+)_/i.exec(stem);
+      const spec = { width: image.width, height: image.height, patientId: person ? person[1]!.toLowerCase() : stem, ...dicomVariant(image.pixels, written) };
+      await mkdir(out, { recursive: true });
+      await writeFile(join(out, written % 2 === 0 ? `${stem}.dcm` : stem), await encodeDicom(spec));
+      written += 1;
+      taken += 1;
+    }
+  };
+  await walk(from, to);
+  return written;
+}

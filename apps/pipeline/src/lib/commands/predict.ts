@@ -24,11 +24,11 @@ export async function collectImages(cwd: string, args: readonly string[]): Promi
     try {
       stat = statSync(path);
     } catch {
-      throw usageError(`${path} does not exist; give image files (.jpeg, .jpg, .png) or folders of them.`);
+      throw usageError(`${path} does not exist; give image files (.jpeg, .jpg, .png, DICOM) or folders of them.`);
     }
     if (stat.isDirectory()) {
       const found = await findImageFiles(path);
-      if (found.length === 0) throw usageError(`The folder ${path} holds no .jpeg, .jpg or .png file; give images or folders of images.`);
+      if (found.length === 0) throw usageError(`The folder ${path} holds no .jpeg, .jpg, .png or DICOM file; give images or folders of images.`);
       files.push(...found);
     } else files.push(path);
   }
@@ -92,8 +92,8 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
       const first = unusable[0] as { path: string; reason: string };
       io.stderr.write(
         unusable.length === 1
-          ? `cxr predict: ${first.path} cannot be used (${reason(first)}); give valid .jpeg or .png X-rays.\n`
-          : `cxr predict: ${unusable.length} files cannot be used (listed below); give valid .jpeg or .png X-rays.\n${unusable.map((r) => `  ${r.path}: ${reason(r)}\n`).join('')}`,
+          ? `cxr predict: ${first.path} cannot be used (${reason(first)}); give valid .jpeg, .png or DICOM X-rays.\n`
+          : `cxr predict: ${unusable.length} files cannot be used (listed below); give valid .jpeg, .png or DICOM X-rays.\n${unusable.map((r) => `  ${r.path}: ${reason(r)}\n`).join('')}`,
       );
       return 2;
     }

@@ -190,7 +190,7 @@ function externalNames(dirs: readonly string[]): string[] {
 async function scanExternal(dir: string, source: string): Promise<ExternalSet['scanned']> {
   const from = source === 'CXR_EXTERNAL' ? 'CXR_EXTERNAL' : source === 'embedded default' ? 'the embedded default' : '--external';
   const empty = (): Error =>
-    usageError(`The external set ${dir} (from ${from}) holds no images: it needs test/NORMAL/ and test/PNEUMONIA/, or NORMAL/ and PNEUMONIA/, with .jpeg, .jpg or .png files; fix the folder, or give --external none to skip external evaluation.`);
+    usageError(`The external set ${dir} (from ${from}) holds no images: it needs test/NORMAL/ and test/PNEUMONIA/, or NORMAL/ and PNEUMONIA/, with .jpeg, .jpg, .png or DICOM files; fix the folder, or give --external none to skip external evaluation.`);
   let scanned: ExternalSet['scanned'];
   try {
     scanned = await scanRecords(dir, ['test'], 'test');

@@ -1,4 +1,5 @@
-import { inflateRawSync } from 'node:zlib';
+import { open } from 'node:fs/promises';
+import { constants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import type { DicomSourceInfo } from '../types.js';
 import { decodeFrame, PixelDataError, TRANSFER_SYNTAXES, UNSUPPORTED_SYNTAX_NAMES, type FrameShape } from './dicom-codecs.js';
@@ -14,6 +15,49 @@ import { renderGrey, type GreyParameters, type Lut, type Voi, type WindowFunctio
  */
 export function isDicom(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+/**
+ * The Patient ID (0010,0020) of a DICOM file, read from its first 256 KB; undefined when the file
+ * is not DICOM, has no Patient ID, or cannot be read (decoding reports those).
+ */
+export async function dicomPatientId(path: string): Promise<string | undefined> {
+  let handle;
+  let head: Uint8Array;
+  try {
+    handle = await open(path, 'r');
+    const buffer = Buffer.alloc(256 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    head = buffer.subarray(0, bytesRead);
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+  if (!isDicom(head)) return undefined;
+  let data: DataSet | undefined;
+  try {
+    data = dicomParser.parseDicom(head, { untilTag: 'x00100020', inflater: headInflater } as unknown as dicomParser.ParseDicomOptions);
+  } catch (error) {
+    // The head ends inside an element: what was parsed before it is still there.
+    data = (error as { dataSet?: DataSet }).dataSet;
+  }
+  const id = data === undefined ? undefined : text(data, 'x00100020');
+  return id === undefined || id.length === 0 ? undefined : id;
+}
+
+/** Inflates what a file head holds of a deflated data set (enough for the patient module). */
+function headInflater(array: Uint8Array, position: number): Uint8Array {
+  let inflated: Uint8Array;
+  try {
+    inflated = inflateRawSync(array.subarray(position), { finishFlush: constants.Z_SYNC_FLUSH /* a cut stream is fine */, maxOutputLength: 4 * 2 ** 20 });
+  } catch {
+    inflated = new Uint8Array(0);
+  }
+  const full = new Uint8Array(position + inflated.length);
+  full.set(array.subarray(0, position), 0);
+  full.set(inflated, position);
+  return full;
 }
 
 /** A DICOM file that cannot be used; `message` is the one-line reason. */

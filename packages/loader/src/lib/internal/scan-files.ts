@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { SPLITS, type ClassMap, type ImageRecord, type Rejection, type Split } from '../types.js';
 import { groupIdOf } from './group-id.js';
+import { dicomPatientId } from './dicom.js';
 import { usageError } from './usage-error.js';
 import { folderErrorReason, listFolders, walkImages, type DirEntry, type WalkProblem } from './walk.js';
 
@@ -59,7 +60,7 @@ export async function scanFiles(rootArg: string, settings: ScanSettings): Promis
   }
   const found = await findLayout(root, settings);
   if (found === undefined) {
-    throw usageError(`No recognisable dataset layout in ${root}: expected ${expected} with .jpeg, .jpg or .png files.`);
+    throw usageError(`No recognisable dataset layout in ${root}: expected ${expected} with .jpeg, .jpg, .png or DICOM files.`);
   }
   const problems: WalkProblem[] = [];
   const visited = new Set<string>();
@@ -70,7 +71,8 @@ export async function scanFiles(rootArg: string, settings: ScanSettings): Promis
     const files = await walkImages(folder.path, visited, problems);
     for (const path of files) {
       records.push({
-        record: { path, split: folder.split, label: folder.label, className: folder.className, groupId: groupIdOf(path) },
+        // A DICOM file names its patient: images of one patient stay together whatever the file names.
+        record: { path, split: folder.split, label: folder.label, className: folder.className, groupId: (isJpegOrPng(path) ? undefined : await dicomPatientId(path)) ?? groupIdOf(path) },
         key: relative(found.layout.root, path).split(sep).join('/'),
         splitIndex: SPLITS.indexOf(folder.split),
       });
@@ -78,6 +80,10 @@ export async function scanFiles(rootArg: string, settings: ScanSettings): Promis
   }
   records.sort((a, b) => a.splitIndex - b.splitIndex || compareText(a.record.className, b.record.className) || compareText(a.key, b.key));
   return { layout: found.layout, records: records.map((r) => r.record), problems };
+}
+
+function isJpegOrPng(path: string): boolean {
+  return /\.(jpe?g|png)$/i.test(path);
 }
 
 /** Plain code-unit order, independent of locale. */
