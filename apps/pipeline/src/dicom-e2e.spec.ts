@@ -13,7 +13,7 @@ const run = join(work, 'run');
 
 beforeAll(async () => {
   expect(await writeDicomDataset(copySubset(8), data)).toBe(48);
-});
+}, 240_000);
 
 describe('a DICOM dataset through cxr', () => {
   it('scan --json counts it like JPEGs and reports the DICOM attributes per class', async () => {
@@ -31,24 +31,28 @@ describe('a DICOM dataset through cxr', () => {
     expect(Object.keys(audit.perClass['PNEUMONIA']!.dicom.transferSyntaxes)).toHaveLength(6);
     const text = await cli(['scan', data], { cwd: work });
     expect(text.stdout).toContain('DICOM files per class');
-  });
+  }, 240_000);
 
-  it('trains, evaluates and predicts', async () => {
+  it('trains one epoch', async () => {
     const trained = await cli(['train', '--data', data, '--out', run, '--epochs', '1', '--image-size', '64', '--batch-size', '16', '--seed', '5', '--json', '--external', 'none'], { cwd: work });
     expect(trained.code, trained.stderr).toBe(0);
     const summary = JSON.parse(trained.stdout) as { test: { n: number; auc: number | null } };
     expect(summary.test.n).toBe(16);
     expect(typeof summary.test.auc).toBe('number');
+  }, 240_000);
 
+  it('evaluates the model on the DICOM test split', async () => {
     const evaluated = await cli(['evaluate', '--model', join(run, 'model'), '--data', data, '--split', 'test', '--json'], { cwd: work });
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect((JSON.parse(evaluated.stdout) as { n: number }).n).toBe(16);
+  }, 240_000);
 
+  it('predicts a folder of DICOM files, with and without an extension', async () => {
     const folder = join(data, 'test', 'PNEUMONIA');
     const predicted = await cli(['predict', '--model', join(run, 'model'), folder, '--json'], { cwd: work });
     expect(predicted.code, predicted.stderr).toBe(0);
     const rows = (JSON.parse(predicted.stdout) as { predictions: { file: string; probability: number }[] }).predictions;
     expect(rows.map((r) => r.file.split('/').pop()).sort()).toEqual(readdirSync(folder).sort());
     for (const r of rows) expect(r.probability).toBeGreaterThanOrEqual(0);
-  });
+  }, 240_000);
 });

@@ -191,7 +191,16 @@ function decodeJpegLossless(bytes: Uint8Array, shape: FrameShape, precision: num
   if (precision > 16 || precision < 2) throw new PixelDataError(`unsupported lossless JPEG precision ${precision}`);
   let samples;
   try {
-    const copy = new Uint8Array(bytes); // a copy that owns its whole buffer (a Buffer's slice would not)
+    // The decoder looks two bytes ahead and takes the end-of-image marker for the end of the data one
+    // pixel early when the last code ends in the last byte; two stuffed 0xFF bytes (1-bits, after the
+    // last pixel, never read as pixels) before the marker give it room. The copy owns its whole buffer.
+    const end = lastIndexOfEoi(bytes);
+    const copy = new Uint8Array(end < 0 ? bytes.length : end + 6);
+    if (end < 0) copy.set(bytes);
+    else {
+      copy.set(bytes.subarray(0, end));
+      copy.set([0xff, 0x00, 0xff, 0x00, 0xff, 0xd9], end);
+    }
     losslessJpeg ??= (createRequire(import.meta.url)('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessJpegDecoder }).Decoder;
     samples = new losslessJpeg().decode(copy.buffer, 0, copy.byteLength, precision > 8 ? 2 : 1);
   } catch (error) {
@@ -200,6 +209,12 @@ function decodeJpegLossless(bytes: Uint8Array, shape: FrameShape, precision: num
   const expected = shape.rows * shape.columns * shape.samplesPerPixel;
   if (samples.length < expected) throw new PixelDataError(`the lossless JPEG data holds ${samples.length} of ${expected} samples`);
   return samples.subarray(0, expected);
+}
+
+/** Where the last end-of-image marker (FF D9) starts, or -1. */
+function lastIndexOfEoi(bytes: Uint8Array): number {
+  for (let i = bytes.length - 2; i >= Math.max(0, bytes.length - 16); i -= 1) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return i;
+  return -1;
 }
 
 interface CodecDecoder {
