@@ -15,6 +15,7 @@ import { runTrain } from './lib/commands/train.js';
 import { runEvaluate } from './lib/commands/evaluate.js';
 import { runPredict } from './lib/commands/predict.js';
 import { runDoctor } from './lib/commands/doctor.js';
+import { QUEUE_RUNNERS } from './lib/commands/queue-commands.js';
 
 export type { Io, OutStream } from './lib/io.js';
 
@@ -30,7 +31,7 @@ const RUNNERS: Record<string, (parsed: ParsedCommand, context: CommandContext) =
   evaluate: runEvaluate,
   predict: runPredict,
   doctor: runDoctor,
-
+  ...QUEUE_RUNNERS,
 };
 
 /**

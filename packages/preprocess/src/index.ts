@@ -86,3 +86,4 @@ export {
 } from './lib/open-sample-cache.js';
 export { fillSampleCache, type CacheFillEvent, type FillSampleCacheOptions } from './lib/fill-sample-cache.js';
 export { loadBatches, type LoadBatchesOptions } from './lib/load-batches.js';
+export { kfoldRecords, type KfoldOptions } from './lib/kfold-records.js';

@@ -1,6 +1,7 @@
 import { ARCHITECTURES, BACKEND_NAMES, DEFAULT_TRAINING } from '@cxr/model';
 import type { CommandSpec, FlagSpec } from './args.js';
 import { DEFAULT_THRESHOLD_RULE } from './commands/train.js';
+import { QUEUE_COMMANDS } from './queue-specs.js';
 
 const json: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (messages go to stderr).' };
 const data: FlagSpec = { type: 'string', placeholder: 'DIR', description: 'Dataset folder: DIR/{train,val,test}/{NORMAL,PNEUMONIA}/ with .jpeg, .jpg, .png or DICOM files. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' };
@@ -66,6 +67,13 @@ export const TRAIN: CommandSpec = {
       description:
         'External test set, evaluated after training at the stored threshold and never used to train, pick a checkpoint or choose the threshold: its test/{NORMAL,PNEUMONIA}/, or its NORMAL/ and PNEUMONIA/ when it has no split folders. Default: $CXR_EXTERNAL (folders separated by the path delimiter), else ../shared/datasets/chest-xray-external next to the repository when it exists; none for no external set.',
       example: '../shared/datasets/chest-xray-external',
+    },
+    fold: {
+      type: 'string',
+      placeholder: 'I/K',
+      description:
+        'Cross-validation: validate on fold I of K stratified, patient-disjoint folds of train+val (drawn from --seed) instead of the 80/20 re-split; the K runs of one seed validate on disjoint sets that together cover train+val (`cxr sweep` runs them all).',
+      example: '1/5',
     },
     'threshold-rule': {
       type: 'string',
@@ -140,4 +148,4 @@ export const DOCTOR: CommandSpec = {
   examples: ['cxr doctor', 'cxr doctor --json'],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [SCAN, TRAIN, EVALUATE, PREDICT, DOCTOR];
+export const COMMANDS: readonly CommandSpec[] = [SCAN, TRAIN, EVALUATE, PREDICT, DOCTOR, ...QUEUE_COMMANDS];

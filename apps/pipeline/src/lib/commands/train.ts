@@ -4,7 +4,7 @@ import { DEFAULT_CLASS_MAP, decodeSettingsKey } from '@cxr/loader';
 import type { ImageRecord } from '@cxr/loader';
 import { ARCHITECTURES, buildModel, DEFAULT_TRAINING, initBackend, loadWeightsFrom, saveModel, train } from '@cxr/model';
 import type { Architecture, BackendChoice, BackendRequest, TrainEvent, TrainingDefaults } from '@cxr/model';
-import { classWeights, deriveSeed, outputBiasInit, resplitRecords } from '@cxr/preprocess';
+import { classWeights, deriveSeed, kfoldRecords, outputBiasInit, resplitRecords } from '@cxr/preprocess';
 import type { ResplitReport } from '@cxr/preprocess';
 import { chooseThreshold, describeThresholdRule, evaluatePredictions, fitTemperature, formatThresholdRule, parseThresholdRule, temperatureScale } from '@cxr/eval';
 import type { EvaluationReport, ReportCalibration, ThresholdChoice, ThresholdMethod } from '@cxr/eval';
@@ -57,10 +57,12 @@ export interface TrainSettings extends TrainingDefaults {
   /** Where the external sets came from: `--external`, `CXR_EXTERNAL`, `embedded default`, ... */
   readonly externalSource: string;
   readonly classMap: Readonly<Record<string, 0 | 1>>;
+  /** Cross-validation fold `I/K` validated on (see `--fold`), or null for the re-split. */
+  readonly fold?: string | null;
 }
 
 /** Settings that define a run: `--resume` refuses to change them. */
-const FIXED_ON_RESUME = ['data', 'seed', 'image-size', 'batch-size', 'architecture', 'weights'] as const;
+const FIXED_ON_RESUME = ['data', 'seed', 'image-size', 'batch-size', 'architecture', 'weights', 'fold'] as const;
 
 function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { settings: TrainSettings; resumed: boolean } {
   const v = parsed.values;
@@ -147,6 +149,7 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     external: external.dirs,
     externalSource: keepExternal ? (previous.externalSource ?? external.source) : external.source,
     classMap: DEFAULT_CLASS_MAP,
+    fold: parseFold(resume && !parsed.explicit.has('fold') ? (previous.fold ?? undefined) : v['fold']),
   };
   return { settings, resumed: resume };
 }
@@ -255,7 +258,8 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   }
   if (externalSets.length === 0) logger.info(`External sets: none (${settings.externalSource}); add --external DIR to evaluate on X-rays from elsewhere.`);
 
-  const { records, report: resplit } = resplitRecords(loaded.records, { seed: settings.seed, valFraction: settings.valFraction });
+  const fold = settings.fold ? foldOf(settings.fold) : undefined;
+  const { records, report: resplit } = fold ? kfoldRecords(loaded.records, { ...fold, seed: settings.seed }) : resplitRecords(loaded.records, { seed: settings.seed, valFraction: settings.valFraction });
   const classNames = Object.keys(settings.classMap).sort((a, b) => (settings.classMap[a] ?? 0) - (settings.classMap[b] ?? 0));
   const split = countBySplit(records, classNames);
   const trainRecords = records.filter((r) => r.split === 'train');
@@ -474,6 +478,23 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
 }
 
 
+/** `--fold I/K` as `I/K` (checked), or null when absent. */
+function parseFold(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(String(value));
+  const fold = Number(match?.[1]);
+  const k = Number(match?.[2]);
+  if (!match || k < 2 || k > 1000 || fold < 1 || fold > k) {
+    throw usageError(`--fold must be I/K with K from 2 to 1000 folds and I from 1 to K, e.g. --fold 1/5 (got ${JSON.stringify(String(value))}).`);
+  }
+  return `${fold}/${k}`;
+}
+
+function foldOf(text: string): { fold: number; k: number } {
+  const [fold, k] = text.split('/').map(Number);
+  return { fold: fold ?? 1, k: k ?? 2 };
+}
+
 function eventLine(event: Exclude<TrainEvent, { kind: 'step' }>, epochs: number): string {
   if (event.kind === 'stopped') return `Training ended after epoch ${event.epoch}: ${event.reason}.`;
   return [
@@ -490,7 +511,8 @@ function eventLine(event: Exclude<TrainEvent, { kind: 'step' }>, epochs: number)
 
 function printPlan(plan: Plan, info: (line: string) => void): void {
   const classes = Object.keys(plan.classWeights);
-  info(`Split (seed ${plan.settings.seed}, ${Math.round(plan.settings.valFraction * 100)}% of train+val to val, patient-disjoint):`);
+  const fold = plan.settings.fold ? foldOf(plan.settings.fold) : undefined;
+  info(`Split (seed ${plan.settings.seed}, ${fold ? `fold ${fold.fold} of ${fold.k} of train+val to val` : `${Math.round(plan.settings.valFraction * 100)}% of train+val to val`}, patient-disjoint):`);
   info(`  ${'split'.padEnd(6)}${classes.map((c) => c.padStart(11)).join('')}${'total'.padStart(8)}`);
   for (const [split, row] of Object.entries(plan.split)) {
     const total = Object.values(row).reduce((a, b) => a + b, 0);
