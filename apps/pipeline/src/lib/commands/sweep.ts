@@ -48,9 +48,9 @@ export async function runSweep(parsed: ParsedCommand, context: CommandContext): 
     ? await runOnQueue(plan, address, io, progress, {
         attempts: v['attempts'] as number,
         retryDelayMs: Math.round((v['retry-delay'] as number) * 1000),
-        onQueued: (queued, done, retried) =>
+        onQueued: ({ queued, already, done, retried }) =>
           progress.line(
-            `Queued ${queued} run${queued === 1 ? '' : 's'}${done ? ` (${done} already done)` : ''}${retried ? `, ${retried} failed before queued again` : ''}; \`cxr worker --queue ${address.display}\` on each machine that sees ${out} runs them.`,
+            `${[queued || (!already && !retried) ? `Queued ${queued} run${queued === 1 ? '' : 's'}` : '', already ? `${already} already on the queue` : '', retried ? `${retried} that had failed queued again` : '', done ? `${done} already done` : ''].filter(Boolean).join(', ')}; \`cxr worker --queue ${address.display}\` on each machine that sees ${out} runs them.`,
           ),
       })
     : await runLocally(plan, io, progress);

@@ -81,7 +81,7 @@ export interface QueueRunOptions {
   /** Polling period (ms). */
   readonly pollMs?: number;
   /** Called once the runs are queued. */
-  readonly onQueued?: (queued: number, done: number, retried: number) => void;
+  readonly onQueued?: (counts: { readonly queued: number; readonly already: number; readonly done: number; readonly retried: number }) => void;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -111,6 +111,7 @@ export async function runOnQueue(plan: SweepPlan, address: QueueAddress, io: Io,
   try {
     let queued = 0;
     let retried = 0;
+    let already = 0;
     for (const run of plan.runs) {
       const done = doneOnDisk(run);
       if (done) {
@@ -124,7 +125,7 @@ export async function runOnQueue(plan: SweepPlan, address: QueueAddress, io: Io,
         if ((await existing.getState()) === 'failed') {
           await existing.retry('failed');
           retried++;
-        }
+        } else already++;
       } else {
         await queue.add('train', jobData(plan, run), {
           jobId: id,
@@ -138,7 +139,7 @@ export async function runOnQueue(plan: SweepPlan, address: QueueAddress, io: Io,
       outcomes.set(run.name, { status: 'queued' });
       pending.set(run.name, run);
     }
-    options.onQueued?.(queued, plan.runs.length - pending.size, retried);
+    options.onQueued?.({ queued, already, done: plan.runs.length - pending.size, retried });
     while (pending.size > 0 && io.signal?.aborted !== true) {
       for (const [name, run] of pending) {
         if (io.signal?.aborted) break;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { closest, parseCommand } from '../args.js';
 import { writeJsonAtomic } from '../atomic.js';
@@ -159,8 +159,11 @@ function absolutePaths(config: Record<string, unknown>, dataFlag: string | undef
     throw error;
   };
   try {
-    const data = dataFlag ?? (typeof config['data'] === 'string' ? config['data'] : undefined);
-    out['data'] = resolveDataRoot(data, io.env, io.cwd).root;
+    if (dataFlag === undefined && typeof config['data'] === 'string') {
+      const dir = resolve(io.cwd, config['data']);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(`"data" ${dir} is not a folder; fix the path (relative paths are taken from the current folder).`);
+      out['data'] = dir;
+    } else out['data'] = resolveDataRoot(dataFlag, io.env, io.cwd).root;
     const external = config['external'];
     const list = typeof external === 'string' ? [external] : Array.isArray(external) ? external.map(String) : undefined;
     const dirs = resolveExternalDirs(list, io.env, io.cwd).dirs;

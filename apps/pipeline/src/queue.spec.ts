@@ -1,0 +1,155 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeTinyDataset } from '@cxr/loader/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, spawnCxr } from './testing/cli.js';
+import type { CxrProcess } from './testing/cli.js';
+import { startRedis } from './testing/redis.js';
+import type { TestRedis } from './testing/redis.js';
+
+// cxr sweep and cxr worker on a real Redis (a redis-server started here on a free port): the same
+// runs on worker processes as in one process, a worker killed mid-job, retries, Ctrl-C and --resume.
+
+const work = mkdtempSync(join(tmpdir(), 'cxr-queue-'));
+let data = '';
+let redis: TestRedis;
+const workers: CxrProcess[] = [];
+const TRAIN = { epochs: 1, imageSize: 32, batchSize: 8, backend: 'wasm', external: 'none' };
+
+interface SweepJson {
+  sweep: { complete: boolean; counts: Record<string, number> };
+  settings: Record<string, { done: number; failed: number; figures: Record<string, Record<string, { mean: number; sd: number; n: number }>> }>;
+  runs: { name: string; status: string; error: string | null; attempts: number | null; report: string | null; figures: Record<string, Record<string, number>> }[];
+}
+const readSweep = (out: string): SweepJson => JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as SweepJson;
+const sweepFile = (name: string, body: Record<string, unknown>): string => {
+  const file = join(work, `${name}.json`);
+  writeFileSync(file, JSON.stringify(body));
+  return file;
+};
+const startWorker = (...extra: string[]): CxrProcess => {
+  const worker = spawnCxr(['worker', '--queue', redis.url, '--lock-seconds', '2', ...extra], { cwd: work });
+  workers.push(worker);
+  return worker;
+};
+const stopWorker = async (worker: CxrProcess): Promise<number> => {
+  if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
+  return (await worker.exited).code;
+};
+/** Each run's figures and model bytes equal the reference run of the same name. */
+function expectSameRuns(out: string, names: readonly string[]): void {
+  const got = readSweep(out);
+  const want = readSweep(reference);
+  for (const name of names) {
+    const a = got.runs.find((r) => r.name === name);
+    const b = want.runs.find((r) => r.name === name);
+    expect(a?.status, `${name}: ${a?.error ?? ''}`).toBe('done');
+    expect(a?.figures, name).toEqual(b?.figures);
+    expect(readFileSync(join(out, 'runs', name, 'model', 'weights.bin')).equals(readFileSync(join(reference, 'runs', name, 'model', 'weights.bin'))), name).toBe(true);
+  }
+}
+
+const reference = join(work, 'local');
+let fourRuns = '';
+const RUN_NAMES = ['base-seed1', 'base-seed2', 'no-flip-seed1', 'no-flip-seed2'];
+
+beforeAll(async () => {
+  [redis, data] = await Promise.all([startRedis(), writeTinyDataset(join(work, 'data'), { perClass: 12, size: 48, seed: 3 }).then((d) => d.root)]);
+  fourRuns = sweepFile('four', { train: { ...TRAIN, data }, settings: { base: {}, 'no-flip': { augment: { flip: false } } }, seeds: [1, 2] });
+  const local = await cli(['sweep', fourRuns, '--out', reference], { cwd: work });
+  expect(local.code, local.stderr).toBe(0);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map(stopWorker));
+  await redis?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('cxr sweep on the queue', () => {
+  it('Ctrl-C leaves the queued runs; two worker processes run them and --resume gets the local sweep\'s metrics and bytes per run', async () => {
+    const out = join(work, 'queued');
+    const controller = new AbortController();
+    const first = cli(['sweep', fourRuns, '--out', out, '--queue', redis.url], {
+      cwd: work,
+      signal: controller.signal,
+      onStderr: () => undefined,
+    });
+    // No worker yet: the jobs wait on the queue.
+    for (let i = 0; i < 200 && !existsSync(join(out, 'sweep.log')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && (await redis.client.llen('cxr:train:wait')) < 4; i++) await new Promise((r) => setTimeout(r, 50));
+    controller.abort('SIGINT');
+    const stopped = await first;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stdout).toMatch(/the queued runs stay on the queue and the workers go on with them; `cxr sweep .* --resume` follows them again/);
+    expect(await redis.client.llen('cxr:train:wait')).toBe(4);
+
+    const again = await cli(['sweep', fourRuns, '--out', out, '--queue', redis.url], { cwd: work });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds a sweep .*; add --resume to continue it, or give another --out folder\.\n$/);
+
+    const [a, b] = [startWorker(), startWorker()];
+    const resumed = await cli(['sweep', fourRuns, '--out', out, '--queue', redis.url, '--resume'], { cwd: work });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/4 already on the queue/);
+    expectSameRuns(out, RUN_NAMES);
+    const sweep = readSweep(out);
+    expect(sweep.sweep).toMatchObject({ complete: true, counts: { done: 4, failed: 0 } });
+    expect(sweep.settings['base']?.figures['test']?.['auc']).toMatchObject({ n: 2 });
+    // Both workers took jobs; each stops cleanly (exit 0: nothing cut short).
+    const [codeA, codeB] = await Promise.all([stopWorker(a), stopWorker(b)]);
+    expect([codeA, codeB]).toEqual([0, 0]);
+    expect(a.output().stdout).toMatch(/training \(attempt 1/);
+    expect(b.output().stdout).toMatch(/training \(attempt 1/);
+    const html = readFileSync(join(out, 'sweep.html'), 'utf8');
+    for (const name of RUN_NAMES) expect(html).toContain(`<a href="runs/${name}/report.html">${name}</a>`);
+  }, 120_000);
+
+  it('a worker killed with kill -9 mid-job leaves its job to another worker after the lock expires, with the same result', async () => {
+    const out = join(work, 'killed');
+    const file = sweepFile('one', { train: { ...TRAIN, data }, settings: { base: {} }, seeds: [1] });
+    const doomed = startWorker();
+    const sweep = cli(['sweep', file, '--out', out, '--queue', redis.url], { cwd: work });
+    // Kill it once its run has written a checkpoint (the run is past training, before its report).
+    const checkpoint = (name: string): boolean => existsSync(join(out, 'runs', name, 'checkpoints', 'last', 'state.json'));
+    for (let i = 0; i < 1200 && !checkpoint('base-seed1'); i++) await new Promise((r) => setTimeout(r, 25));
+    doomed.child.kill('SIGKILL');
+    expect((await doomed.exited).signal).toBe('SIGKILL');
+    const rescuer = startWorker();
+    const result = await sweep;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/running on \S+ \(attempt 2\)/);
+    expect(result.stdout).toMatch(/continued from the checkpoint of an attempt cut short/);
+    expect(rescuer.output().stdout).toMatch(/training \(attempt 2/);
+    expectSameRuns(out, ['base-seed1']);
+    expect(await stopWorker(rescuer)).toBe(0);
+  }, 120_000);
+
+  it('a run that fails three times is reported with its error while the others finish; a run that fails once is retried to the end', async () => {
+    const out = join(work, 'retries');
+    const gone = join(work, 'data-gone');
+    const flaky = join(work, 'data-flaky');
+    cpSync(data, gone, { recursive: true });
+    cpSync(data, flaky, { recursive: true });
+    const file = sweepFile('retries', { train: { ...TRAIN, data }, settings: { gone: { data: gone }, flaky: { data: flaky } }, seeds: [1] });
+    const sweep = cli(['sweep', file, '--out', out, '--queue', redis.url, '--retry-delay', '1'], { cwd: work });
+    for (let i = 0; i < 200 && (await redis.client.llen('cxr:train:wait')) < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    // After the sweep checked them: one folder goes for good, one until its first attempt failed.
+    rmSync(gone, { recursive: true });
+    renameSync(flaky, `${flaky}-away`);
+    const worker = startWorker();
+    await worker.waitFor(/flaky-seed1: attempt 1 failed/, 60_000);
+    renameSync(`${flaky}-away`, flaky);
+    const result = await sweep;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cxr sweep: 1 of 2 runs failed: gone-seed1 (The folder ${gone} (from --data) does not exist`);
+    const runs = readSweep(out).runs;
+    expect(runs.find((r) => r.name === 'gone-seed1')).toMatchObject({ status: 'failed', attempts: 3, error: expect.stringContaining(`${gone} (from --data) does not exist`) });
+    expect(runs.find((r) => r.name === 'flaky-seed1')).toMatchObject({ status: 'done', attempts: 2 });
+    // The same data and seed as the local base-seed1, in another folder: the same figures.
+    expect(runs.find((r) => r.name === 'flaky-seed1')?.figures).toEqual(readSweep(reference).runs.find((r) => r.name === 'base-seed1')?.figures);
+    expect(readFileSync(join(out, 'sweep.html'), 'utf8')).toMatch(/<span class="bad">failed<\/span> after 3 attempts: The folder/);
+    expect(await stopWorker(worker)).toBe(0);
+  }, 120_000);
+});
