@@ -87,7 +87,15 @@ export async function runWorker(address: QueueAddress, io: Io, options: WorkerOp
     const decode = new Worker<DecodeJobData, DecodeJobResult>(
       DECODE_QUEUE,
       async (job: Job<DecodeJobData, DecodeJobResult>) => {
-        const result = await runDecodeJob(job.data);
+        let last = 0;
+        const result = await runDecodeJob(job.data, (done, total) => {
+          const now = Date.now();
+          if (now - last < 500 && done < total) return;
+          last = now;
+          job.updateProgress({ done, total, worker: me }).catch(() => undefined);
+        });
+        const seconds = (result.finishedAt - result.startedAt) / 1000;
+        options.log(`cache shard ${job.data.shard}: ${result.decoded} images decoded, ${result.cached} already cached${result.rejected.length ? `, ${result.rejected.length} rejected` : ''} in ${seconds.toFixed(1)} s (${seconds > 0 ? (result.decoded / seconds).toFixed(1) : '-'} img/s) into ${job.data.dir}`);
         return { ...result, worker: me };
       },
       { ...common, concurrency: options.decodeConcurrency, autorun: false },
