@@ -61,8 +61,9 @@ export function parseQueueUrl(text: string, flag = '--queue'): QueueAddress {
  */
 export async function checkQueueReachable(address: QueueAddress, flag = '--queue', timeoutMs = 5000): Promise<void> {
   const client = new Redis({ ...address.options, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on('error', () => {
-    // Reported below, once.
+  let firstError: string | undefined;
+  client.on('error', (error: Error) => {
+    firstError ??= error.message.split('\n')[0]; // the cause (ECONNREFUSED, ...), reported below once
   });
   try {
     await client.connect();
@@ -75,7 +76,7 @@ export async function checkQueueReachable(address: QueueAddress, flag = '--queue
     }
   } catch (error) {
     if ((error as { code?: unknown }).code === 'CXR_USAGE') throw error;
-    const cause = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const cause = firstError ?? (error instanceof Error ? error.message.split('\n')[0] : String(error));
     throw usageError(
       `Cannot reach the queue's Redis at ${address.display} (${cause}); start redis-server there (with appendonly yes, so queued jobs survive a restart) or fix ${flag}, or leave ${flag} out to run everything in this process.`,
     );
