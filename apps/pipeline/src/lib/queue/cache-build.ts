@@ -56,6 +56,8 @@ export interface CacheBuildReport {
   readonly seconds: number;
   /** Images decoded per second over that time, all workers together. */
   readonly imagesPerSecond: number;
+  /** The shards' own durations added up (time inside jobs, without the queue's hand-offs). */
+  readonly shardSeconds: number;
   readonly workers: readonly WorkerThroughput[];
   /** False when Ctrl-C stopped following the build before every shard ended. */
   readonly complete: boolean;
@@ -203,6 +205,7 @@ export async function buildCache(options: CacheBuildOptions, io: Io): Promise<Ca
     failedShards: failed.sort((a, b) => a.shard - b.shard),
     seconds,
     imagesPerSecond: seconds > 0 ? decoded / seconds : 0,
+    shardSeconds: results.reduce((n, r) => n + (r.finishedAt - r.startedAt) / 1000, 0),
     workers: throughputByWorker(results),
     complete,
   };

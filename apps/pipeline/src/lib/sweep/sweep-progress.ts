@@ -11,7 +11,8 @@ import { figuresOf } from './comparison.js';
 export class SweepProgress {
   private readonly tty: boolean;
   private readonly states = new Map<string, { outcome: RunOutcome; fraction: number; epoch?: string }>();
-  private readonly start: number;
+  /** The sweep's fraction and the time when the first run started here (runs done before count for neither). */
+  private baseline: { fraction: number; at: number } | undefined;
   private lastOverall = 0;
   private drawn = false;
 
@@ -22,11 +23,11 @@ export class SweepProgress {
     private readonly now: () => number = Date.now,
   ) {
     this.tty = stream.isTTY === true;
-    this.start = now();
   }
 
   /** Records where a run stands; prints a line when its status (or its attempt) changed. */
   update(name: string, outcome: RunOutcome, fraction = 0, epoch?: { epoch?: number; epochs?: number }): void {
+    if (outcome.status === 'running' && this.baseline === undefined) this.baseline = { fraction: this.fraction(), at: this.now() };
     const before = this.states.get(name);
     const epochText = epoch?.epoch !== undefined ? `epoch ${epoch.epoch}/${epoch.epochs ?? '?'}` : undefined;
     this.states.set(name, { outcome, fraction: outcome.status === 'done' || outcome.status === 'failed' ? 1 : fraction, ...(epochText ? { epoch: epochText } : {}) });
@@ -64,8 +65,9 @@ export class SweepProgress {
       }
     }
     const fraction = this.fraction();
-    const elapsed = (this.now() - this.start) / 1000;
-    const eta = fraction > 0.01 && fraction < 1 ? ` ETA ${duration((elapsed / fraction) * (1 - fraction))}` : '';
+    const base = this.baseline;
+    const gained = base ? fraction - base.fraction : 0;
+    const eta = base && gained > 0.01 && fraction < 1 ? ` ETA ${duration((((this.now() - base.at) / 1000) / gained) * (1 - fraction))}` : '';
     const text = `${counts.done}/${this.total} runs done, ${counts.running} running${running.length ? ` (${running.slice(0, 2).join(', ')}${running.length > 2 ? ', ...' : ''})` : ''}, ${counts.failed} failed${eta}`;
     if (this.tty) {
       const width = 24;
