@@ -113,6 +113,7 @@ export function expandSweep(file: string, out: string, io: Pick<Io, 'env' | 'cwd
       throw usageError(`The sweep file ${file} has an unknown key "${key}"; ${guess ? `did you mean "${guess}"? ` : ''}a sweep file holds ${SWEEP_KEYS.map((k) => `"${k}"`).join(', ')}.`);
     }
   }
+  if (raw['description'] !== undefined && typeof raw['description'] !== 'string') throw usageError(`The sweep file ${file}: "description" must be text (got ${JSON.stringify(raw['description'])}).`);
   const base = trainConfig(raw['train'] ?? {}, '"train"', file);
   const settingsRaw = raw['settings'] ?? { default: {} };
   if (!isObject(settingsRaw) || Object.keys(settingsRaw).length === 0) {
