@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Io, OutStream } from '../io.js';
-import { LOCK_FILE } from '../run-lock.js';
+import { LOCK_FILE, runFolderOwner } from '../run-lock.js';
 
 /** One training run of a sweep, as a job: the `cxr train` arguments of a run folder. */
 export interface TrainJobData {
@@ -34,6 +34,18 @@ export interface TrainJobProgress {
   readonly fraction: number;
   readonly epoch?: number;
   readonly epochs?: number;
+}
+
+/**
+ * The run folder is being written by another live process (on the queue: a worker whose job lock
+ * lapsed while it was still training, e.g. on an overloaded machine). Not a failure of the run: the
+ * job waits and is looked at again later.
+ */
+export class RunBusyError extends Error {
+  constructor(readonly dir: string, readonly owner: string) {
+    super(`the run folder ${dir} is being written by ${owner}`);
+    this.name = 'RunBusyError';
+  }
 }
 
 /** A training attempt that did not finish: exit code 2 (usage or data error), 1 (unexpected) or 130/143 (stopped by a signal). */
@@ -116,6 +128,8 @@ export async function runTrainJob(
       // No lock, or not readable: the trainer decides.
     }
   }
+  const owner = runFolderOwner(job.dir);
+  if (owner !== undefined) throw new RunBusyError(job.dir, `pid ${owner.pid} on ${owner.host}`);
   let epochs = 0;
   let lastError = '';
   const report = (fraction: number, epoch?: number): void => {

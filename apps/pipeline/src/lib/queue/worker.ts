@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { Worker, WaitingError } from 'bullmq';
+import { DelayedError, Worker, WaitingError } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Io } from '../io.js';
 import type { QueueAddress } from './connection.js';
 import { DECODE_QUEUE, QUEUE_PREFIX, TRAIN_QUEUE } from './connection.js';
-import { runTrainJob, TrainJobError } from './train-job.js';
+import { RunBusyError, runTrainJob, TrainJobError } from './train-job.js';
 import type { TrainJobData, TrainJobResult } from './train-job.js';
 import { runDecodeJob } from './decode-job.js';
 import type { DecodeJobData, DecodeJobResult } from './decode-job.js';
@@ -74,6 +74,12 @@ export async function runWorker(address: QueueAddress, io: Io, options: WorkerOp
             putBack++;
             options.log(`${job.data.run}: stopped with a checkpoint and put back in the queue; the next worker continues it.`);
             throw new WaitingError();
+          }
+          if (error instanceof RunBusyError && token !== undefined) {
+            // Another live process still trains this run (its worker's lock lapsed): look again later, without using up an attempt.
+            await job.moveToDelayed(Date.now() + options.lockMs, token);
+            options.log(`${job.data.run}: ${error.message}; the job waits and is looked at again in ${Math.round(options.lockMs / 1000)} s.`);
+            throw new DelayedError();
           }
           options.log(`${job.data.run}: attempt ${attempt} failed: ${error instanceof Error ? error.message : String(error)}`);
           throw error;
