@@ -1,1 +1,3 @@
-export { registerWasmTrainingKernels } from './lib/kernels/register-wasm-training-kernels.js';
+export { registerWasmTrainingKernels, type WasmTrainingOptions } from './lib/kernels/register-wasm-training-kernels.js';
+export { relaxedSimdSupported } from './lib/kernels/simd/emit.js';
+export { relaxedSimdInUse } from './lib/kernels/simd/simd-runner.js';

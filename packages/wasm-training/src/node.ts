@@ -1,1 +1,2 @@
 export { MAX_WASM_THREADS, registerThreadedWasm, wasmThreadsUnsupportedReason } from './lib/wasm-threads.js';
+export { enableRelaxedSimd } from './lib/relaxed-simd-node.js';

@@ -3,15 +3,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../lib/kernels/register-wasm-training-kernels.js';
+import { enableRelaxedSimd } from '../lib/relaxed-simd-node.js';
 import { MAX_WASM_THREADS, registerThreadedWasm, wasmThreadsUnsupportedReason } from '../lib/wasm-threads.js';
 
 /**
- * Starts the `wasm` backend the way a Node user of this package does: the training kernels, then
+ * Starts the `wasm` backend the way a Node user of this package does: relaxed SIMD on, the training kernels, then
  * the threaded SIMD build with `threads` threads (all cores, up to its pool, by default). Throws
  * when the threaded build cannot start, so a spec never passes on a silent fallback.
  * @returns the thread count the backend runs with.
  */
 export async function startWasmBackend(threads = Math.min(MAX_WASM_THREADS, availableParallelism())): Promise<number> {
+  enableRelaxedSimd();
   registerWasmTrainingKernels();
   // The cpu backend (the reference of the properties) greets Node users once with advice to
   // install tfjs-node; not useful in test output.

@@ -16,6 +16,12 @@ export interface InitBackendOptions {
    * TensorFlow intra-op pool (default: TensorFlow's own choice). Ignored by `cpu`.
    */
   readonly threads?: number;
+  /**
+   * WASM: let the training kernels multiply-add with relaxed SIMD (fused where the CPU has FMA;
+   * turned on in Node 20, where it sits behind a V8 flag). Default true; false keeps the unfused
+   * path (the results of earlier versions, bit for bit).
+   */
+  readonly relaxedSimd?: boolean;
 }
 
 /** The engine in use, and why the faster ones were not taken. */

@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '@cxr/wasm-training';
-import { MAX_WASM_THREADS, registerThreadedWasm, wasmThreadsUnsupportedReason } from '@cxr/wasm-training/node';
+import { registerWasmTrainingKernels, relaxedSimdInUse } from '@cxr/wasm-training';
+import { enableRelaxedSimd, MAX_WASM_THREADS, registerThreadedWasm, wasmThreadsUnsupportedReason } from '@cxr/wasm-training/node';
 import {
   BACKEND_NAMES,
   BACKEND_PACKAGES,
@@ -118,6 +118,7 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   const actual = getThreadsCount();
+  const fused = simd && relaxedSimdInUse() ? '; training kernels with fused multiply-add (relaxed SIMD)' : '';
   const late = threads !== undefined && threads !== actual && wasmStarted.note === '' ? `; ${threads} threads asked, but the backend had already started` : '';
   return {
     ok: true,
@@ -126,7 +127,7 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
       package: `${pkg}@${tf.version_core}`,
       threads: actual,
       simd,
-      reason: `WebAssembly${simd ? ' SIMD' : ''} (XNNPACK) with ${actual} thread${actual === 1 ? '' : 's'}${wasmStarted.note}${late}`,
+      reason: `WebAssembly${simd ? ' SIMD' : ''} (XNNPACK) with ${actual} thread${actual === 1 ? '' : 's'}${fused}${wasmStarted.note}${late}`,
     },
   };
 }
@@ -153,8 +154,9 @@ async function tryBackend(name: BackendName, threads: number | undefined, auto: 
   }
 }
 
-async function choose(request: BackendRequest, threads: number | undefined): Promise<BackendChoice> {
-  registerWasmTrainingKernels();
+async function choose(request: BackendRequest, threads: number | undefined, relaxedSimd: boolean): Promise<BackendChoice> {
+  if (relaxedSimd) enableRelaxedSimd();
+  registerWasmTrainingKernels({ relaxedSimd });
   const auto = request === 'auto';
   const skipped: { name: string; reason: string }[] = [];
   for (const name of auto ? BACKEND_NAMES : [request]) {
@@ -188,7 +190,8 @@ async function choose(request: BackendRequest, threads: number | undefined): Pro
  * console.log(`backend ${choice.name}: ${choice.reason}`);
  * for (const s of choice.skipped) console.log(`  skipped ${s.name}: ${s.reason}`);
  * ```
- * @param options `backend` ('auto' by default), `threads` (WASM: all cores by default).
+ * @param options `backend` ('auto' by default), `threads` (WASM: all cores by default),
+ *   `relaxedSimd` (WASM: fused multiply-add in the training kernels where available; default true).
  * @throws An error with `code: 'CXR_USAGE'` when the requested backend is unknown or cannot
  *   start (the message names the fix); RangeError when `threads` is not a whole number >= 1.
  */
@@ -201,10 +204,11 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendCh
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     return Promise.reject(new RangeError(`initBackend: threads must be a whole number >= 1, got ${String(threads)}.`));
   }
-  const key = `${request}/${threads ?? ''}`;
+  const relaxedSimd = options.relaxedSimd ?? true;
+  const key = `${request}/${threads ?? ''}/${relaxedSimd}`;
   const next = queue.then(async () => {
     if (current !== undefined && current.key === key && tf.getBackend() === current.choice.name) return current.choice;
-    const choice = await choose(request, threads);
+    const choice = await choose(request, threads, relaxedSimd);
     current = { key, choice };
     return choice;
   });

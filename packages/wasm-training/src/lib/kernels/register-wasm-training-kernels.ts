@@ -8,6 +8,7 @@ import { leadingAxesReduction } from './leading-axes-reduce.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { registerReductionGradients } from './reduction-gradients.js';
 import { fastGather, repeatTile } from './tile-and-gather.js';
+import { setRelaxedSimd } from './simd/simd-runner.js';
 
 /** The kernels this package adds to the `wasm` backend, so models train there. */
 export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
@@ -30,6 +31,12 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identityWasm as unknown as tf.KernelFunc },
 ];
 
+/** Options of {@link registerWasmTrainingKernels}. */
+export interface WasmTrainingOptions {
+  /** Multiply-add with relaxed SIMD (`f32x4.relaxed_madd`) where the runtime has it (default true). */
+  readonly relaxedSimd?: boolean;
+}
+
 /** Kernel functions this module registered (to stay idempotent). */
 const ours = new Set<tf.KernelFunc>();
 
@@ -49,9 +56,17 @@ const ours = new Set<tf.KernelFunc>();
  * registerWasmTrainingKernels();
  * await tf.setBackend('wasm'); // conv nets now train on wasm
  * ```
+ * The generated kernels multiply-add with relaxed SIMD's `f32x4.relaxed_madd` where the runtime
+ * supports it (one rounding instead of two on hardware with FMA: faster, and results differ from
+ * the unfused path in the last bits); `{ relaxedSimd: false }` keeps the unfused path. Either way
+ * the results do not depend on the thread count.
+ *
+ * @param options `relaxedSimd`: use fused multiply-add when available (default true); applies to
+ *   kernels bound to a backend after the call.
  * @returns the names of the kernels registered by this call (empty when already registered).
  */
-export function registerWasmTrainingKernels(): string[] {
+export function registerWasmTrainingKernels(options: WasmTrainingOptions = {}): string[] {
+  setRelaxedSimd(options.relaxedSimd ?? true);
   registerReductionGradients();
   const added: string[] = [];
   const install = (config: tf.KernelConfig): void => {

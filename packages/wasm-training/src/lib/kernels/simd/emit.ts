@@ -58,6 +58,8 @@ const SIMD = {
   bitselect: 0x52,
   f32x4Add: 0xe4,
   f32x4Mul: 0xe6,
+  /** Relaxed SIMD: a * b + c, rounded once or twice as the runtime's hardware does it. */
+  f32x4RelaxedMadd: 0x105,
 } as const;
 
 /**
@@ -94,7 +96,8 @@ export class FunctionBody {
     return out;
   }
 
-  private op(...bytes: number[]): this {
+  /** Appends raw instruction bytes. */
+  op(...bytes: number[]): this {
     this.code.push(...bytes);
     return this;
   }
@@ -235,6 +238,18 @@ export class FunctionBody {
   f32x4Mul(): this {
     return this.simd(SIMD.f32x4Mul);
   }
+  /** Relaxed SIMD `f32x4.relaxed_madd`: [a, b, c] -> a * b + c (fused where the hardware has FMA). */
+  f32x4RelaxedMadd(): this {
+    return this.simd(SIMD.f32x4RelaxedMadd);
+  }
+  /**
+   * `acc + a * b` into local `acc`, where `a` and `b` are locals: one relaxed multiply-add when
+   * `fused`, else a multiply and an add.
+   */
+  multiplyAdd(acc: number, a: number, b: number, fused: boolean): this {
+    if (fused) return this.get(a).get(b).get(acc).f32x4RelaxedMadd().set(acc);
+    return this.get(acc).get(a).get(b).f32x4Mul().f32x4Add().set(acc);
+  }
   f32x4Gt(): this {
     return this.simd(SIMD.f32x4Gt);
   }
@@ -307,6 +322,20 @@ export function encodeModule(functions: readonly ExportedFunction[], sharedMemor
   }
   section(10, code, out);
   return Uint8Array.from(out);
+}
+
+/**
+ * Whether this runtime accepts relaxed SIMD (`f32x4.relaxed_madd`): validates a one-function
+ * module. On by default from Node 22 / Chrome 114; Node 20 needs `--experimental-wasm-relaxed-simd`.
+ */
+export function relaxedSimdSupported(): boolean {
+  const f = new FunctionBody([v128, v128, v128]);
+  f.get(0).get(1).get(2).f32x4RelaxedMadd().op(0x1a); // drop
+  try {
+    return (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly.validate(encodeModule([{ name: 'madd', body: f }], false));
+  } catch {
+    return false;
+  }
 }
 
 /** A WebAssembly memory, as far as the kernels use it. */

@@ -1,8 +1,13 @@
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, seededValues } from '../../../testing/kernel-cases.js';
-import { webAssembly } from './emit.js';
+import { enableRelaxedSimd } from '../../relaxed-simd-node.js';
+import { relaxedSimdSupported, webAssembly } from './emit.js';
 import { simdKernelModule } from './simd-module.js';
+
+beforeAll(() => {
+  enableRelaxedSimd();
+});
 
 /**
  * The generated kernels on a memory of their own (no tfjs), against float64 references written
@@ -11,10 +16,10 @@ import { simdKernelModule } from './simd-module.js';
 
 type Kernels = Record<'filterGrad' | 'inputGrad' | 'sumParts' | 'maxPoolGrad2x2' | 'gather32', (...args: number[]) => void>;
 
-function instantiate(shared: boolean, bytes: number): { kernels: Kernels; heap: Float32Array } {
+function instantiate(shared: boolean, bytes: number, fused = false): { kernels: Kernels; heap: Float32Array } {
   const pages = Math.ceil(bytes / 65536) + 1;
   const memory = shared ? new webAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : new webAssembly.Memory({ initial: pages });
-  const instance = new webAssembly.Instance(new webAssembly.Module(simdKernelModule(shared)), { env: { memory } });
+  const instance = new webAssembly.Instance(new webAssembly.Module(simdKernelModule(shared, {}, fused)), { env: { memory } });
   return { kernels: instance.exports as unknown as Kernels, heap: new Float32Array(memory.buffer) };
 }
 
@@ -35,6 +40,7 @@ const convCase = fc
     wo: fc.integer({ min: 1, max: 5 }),
     parts: fc.integer({ min: 1, max: 4 }),
     shared: fc.boolean(),
+    fused: fc.boolean(),
     seed: fc.integer({ min: 1, max: 2 ** 30 }),
   });
 // Output sizes are drawn freely: taps that read only padding, and input rows never read, occur.
@@ -63,6 +69,10 @@ function referenceFilterGrad(c: ConvCase, x: Float32Array, dy: Float32Array): Fl
 }
 
 describe('the generated SIMD kernels', () => {
+  it('can multiply-add with relaxed SIMD in this runtime once enabled (Node 20.19+)', () => {
+    expect(relaxedSimdSupported()).toBe(true);
+  });
+
   test.prop([convCase], { numRuns: 150 })('filterGrad, split into any number of parts and summed, equals the float64 definition', (c) => {
     const xSize = c.n * c.h * c.w * c.ci;
     const dySize = c.n * c.ho * c.wo * c.co;
@@ -73,7 +83,7 @@ describe('the generated SIMD kernels', () => {
     const dwAt = dyAt + dySize + 1;
     const scratchAt = dwAt + dwSize + 7;
     const end = scratchAt + (c.parts - 1) * dwSize;
-    const { kernels, heap } = instantiate(c.shared, (end + 16) * 4);
+    const { kernels, heap } = instantiate(c.shared, (end + 16) * 4, c.fused);
     heap.fill(Number.NaN);
     const x = seededValues(xSize, c.seed);
     const dy = seededValues(dySize, c.seed + 1);
@@ -101,7 +111,7 @@ describe('the generated SIMD kernels', () => {
     const dyAt = 3;
     const wtAt = dyAt + dySize + 5;
     const dxAt = wtAt + wSize + 1;
-    const { kernels, heap } = instantiate(c.shared, (dxAt + dxSize + 16) * 4);
+    const { kernels, heap } = instantiate(c.shared, (dxAt + dxSize + 16) * 4, c.fused);
     heap.fill(Number.NaN);
     const dy = seededValues(dySize, c.seed);
     const filter = seededValues(wSize, c.seed + 1); // [fh, fw, ci, co]

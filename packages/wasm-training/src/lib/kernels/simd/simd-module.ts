@@ -87,7 +87,7 @@ function validColumns(
  * of outer products x[ow, ci-block]^T dy[ow, co-block] over it: 4 input channels x 8 output
  * channels of dW stay in eight SIMD registers while the row streams past.
  */
-function filterGrad(block: { readonly inputs: number; readonly outputs: number } = FILTER_BLOCK): ExportedFunction {
+function filterGrad(block: { readonly inputs: number; readonly outputs: number } = FILTER_BLOCK, fused = false): ExportedFunction {
   const { body: f, p } = params(FILTER_GRAD_ARGS);
   const L = (): number => f.local(i32);
   const [dst, bytes, r, r1, rows, nn, oh, dyRow, kh, ih, xRow, kw, lo, hi, count, num] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
@@ -129,7 +129,7 @@ function filterGrad(block: { readonly inputs: number; readonly outputs: number }
         f.get(xp).load32Splat(4 * a).set(s);
         for (let b = 0; b < vectors; b++) {
           const q = acc[a * vectors + b]!;
-          f.get(q).get(s).get(d[b]!).f32x4Mul().f32x4Add().set(q);
+          f.multiplyAdd(q, s, d[b]!, fused);
         }
       }
       f.get(xp).get(xStep).add().set(xp);
@@ -182,7 +182,7 @@ function filterGrad(block: { readonly inputs: number; readonly outputs: number }
  * the output channels stream past (one row of wt and two dy values each). Of the blocks timed on
  * bench-cnn's layers (4x8, 3x8, 2x8, 2x12, 2x16), 2x16 was the fastest by 10-15%.
  */
-function inputGrad(block: { readonly positions: number; readonly channels: number } = INPUT_BLOCK): ExportedFunction {
+function inputGrad(block: { readonly positions: number; readonly channels: number } = INPUT_BLOCK, fused = false): ExportedFunction {
   const { body: f, p } = params(INPUT_GRAD_ARGS);
   const L = (): number => f.local(i32);
   const [r, r1, rows, nn, ih, dxRow, dyRow, kh, t, oh, kw, lo, hi, count, num] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
@@ -217,7 +217,7 @@ function inputGrad(block: { readonly positions: number; readonly channels: numbe
         f.get(q[a]!).const(4).add().set(q[a]!);
         for (let b = 0; b < vectors; b++) {
           const x = acc[a * vectors + b]!;
-          f.get(x).get(s).get(wv[b]!).f32x4Mul().f32x4Add().set(x);
+          f.multiplyAdd(x, s, wv[b]!, fused);
         }
       }
       f.get(wp).get(ciBytes).add().set(wp);
@@ -369,10 +369,15 @@ function gather32(): ExportedFunction {
   return { name: 'gather32', body: f };
 }
 
-/** The kernels' module, for a shared (threaded build) or a plain memory. */
+/**
+ * The kernels' module, for a shared (threaded build) or a plain memory. With `fused`, the
+ * convolution gradients multiply and add with relaxed SIMD's `f32x4.relaxed_madd` (one rounding
+ * where the hardware has FMA); the runtime must support relaxed SIMD (`relaxedSimdSupported()`).
+ */
 export function simdKernelModule(
   sharedMemory: boolean,
   blocks: { readonly input?: { readonly positions: number; readonly channels: number }; readonly filter?: { readonly inputs: number; readonly outputs: number } } = {},
+  fused = false,
 ): Uint8Array {
-  return encodeModule([filterGrad(blocks.filter), inputGrad(blocks.input), sumParts(), maxPoolGrad2x2(), gather32()], sharedMemory);
+  return encodeModule([filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32()], sharedMemory);
 }

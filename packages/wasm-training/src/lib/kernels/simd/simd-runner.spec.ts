@@ -22,6 +22,8 @@ describe('SimdKernels on the wasm backend', () => {
     expect(kernels).toBeDefined();
     if (kernels === undefined) return;
     expect(SimdKernels.of(tf.backend())).toBe(kernels);
+    // startWasmBackend turns relaxed SIMD on, so the bit-for-bit checks below cover the fused path.
+    expect(kernels.fused).toBe(true);
     expect(kernels.maxThreads).toBe(threads);
     expect(await allThreads(kernels, threads)).toBe(threads);
     expect(() => kernels.run('sumParts', 0, { dst: 0, scratch: 0, count: 0, copies: 0 })).toThrow(RangeError);

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Info } from '../wasm-calls.js';
-import { webAssembly, type WasmMemory } from './emit.js';
+import { relaxedSimdSupported, webAssembly, type WasmMemory } from './emit.js';
 import { FILTER_GRAD_ARGS, GATHER_ARGS, INPUT_GRAD_ARGS, MAX_POOL_GRAD_ARGS, SUM_PARTS_ARGS, simdKernelModule } from './simd-module.js';
 
 /**
@@ -14,6 +14,22 @@ import { FILTER_GRAD_ARGS, GATHER_ARGS, INPUT_GRAD_ARGS, MAX_POOL_GRAD_ARGS, SUM
  * output, so the result does not depend on who ran it. The main thread takes part too and waits
  * for every worker to report before it returns.
  */
+
+/** Whether kernels created from now on may use relaxed SIMD's fused multiply-add (see {@link setRelaxedSimd}). */
+let relaxedSimdWanted = true;
+
+/**
+ * Lets the generated kernels use relaxed SIMD's `f32x4.relaxed_madd` where the runtime supports it
+ * (the default), or never. Takes effect for kernels bound to a backend after the call.
+ */
+export function setRelaxedSimd(wanted: boolean): void {
+  relaxedSimdWanted = wanted;
+}
+
+/** Whether kernels bound now would multiply-add with relaxed SIMD: wanted, and supported by this runtime. */
+export function relaxedSimdInUse(): boolean {
+  return relaxedSimdWanted && relaxedSimdSupported();
+}
 
 const KERNELS = { filterGrad: FILTER_GRAD_ARGS, inputGrad: INPUT_GRAD_ARGS, sumParts: SUM_PARTS_ARGS, maxPoolGrad2x2: MAX_POOL_GRAD_ARGS, gather32: GATHER_ARGS } as const;
 export type KernelName = keyof typeof KERNELS;
@@ -119,6 +135,8 @@ export class SimdKernels {
   private readonly kernels: Exports;
   private readonly control: Int32Array | undefined;
   private readonly workers: number;
+  /** Whether the convolution gradients multiply-add with relaxed SIMD (`f32x4.relaxed_madd`). */
+  readonly fused: boolean;
 
   private constructor(
     private readonly backend: tf.KernelBackend,
@@ -126,7 +144,9 @@ export class SimdKernels {
     threads: number,
   ) {
     const shared = memory.buffer instanceof SharedArrayBuffer;
-    const module = new webAssembly.Module(simdKernelModule(shared));
+    // Every thread runs this one compiled module, so fused or not, all threads round alike.
+    this.fused = relaxedSimdInUse();
+    const module = new webAssembly.Module(simdKernelModule(shared, {}, this.fused));
     this.kernels = new webAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
     const Worker = shared ? nodeWorker() : undefined;
     this.workers = Worker !== undefined ? Math.max(0, threads - 1) : 0;
