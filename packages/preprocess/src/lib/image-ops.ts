@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from './seeded-random.js';
+import { IN_MEMORY_BACKENDS, resampleInMemory, resampleWithGather } from './internal/resample.js';
 import { requireBoolean, requireNumber, requireObject, requireSeed } from './internal/validate.js';
 
 /**
@@ -173,84 +174,20 @@ export function zoomMatrix(zoom: number, height: number, width: number): number[
   return [s, 0, ((width - 1) / 2) * (1 - s), 0, s, ((height - 1) / 2) * (1 - s), 0, 0];
 }
 
-function mapCoordinate(c: number, length: number, fillMode: FillMode): number {
-  if (c >= 0 && c < length) return c;
-  switch (fillMode) {
-    case 'constant':
-      return -1;
-    case 'nearest':
-      return c < 0 ? 0 : length - 1;
-    case 'wrap':
-      return ((c % length) + length) % length;
-    case 'reflect': {
-      // Half-sample symmetric, as Keras: (d c b a | a b c d | d c b a).
-      const period = 2 * length;
-      const m = ((c % period) + period) % period;
-      return m < length ? m : period - 1 - m;
-    }
-  }
-}
-
-/** One bilinear corner of output pixel `out`: input pixel (my, mx) of the image starting at row `row`, unless outside (-1) or weightless. */
-function setCorner(index: Int32Array, weight: Float32Array, out: number, my: number, mx: number, wt: number, row: number, w: number): void {
-  if (my < 0 || mx < 0 || wt === 0) return;
-  index[out] = (row + my) * w + mx;
-  weight[out] = wt;
-}
-
 /**
  * Resamples each image through its own affine/projective matrix (output pixel -> input pixel,
  * `tf.image.transform`'s layout), bilinear, with `fillMode` for coordinates outside the image.
  *
- * Built from gather/mul/add instead of `tf.image.transform`: in tfjs 4.22 the cpu kernel of
- * Transform stops after the first image of a batch, and the wasm kernel reflects negative
- * coordinates wrongly, so the two backends disagreed. These ops agree on every backend.
+ * Not `tf.image.transform`: in tfjs 4.22 the cpu kernel of Transform stops after the first image
+ * of a batch, and the wasm kernel reflects negative coordinates wrongly, so the two backends
+ * disagreed. On backends whose data lives in main memory (`cpu`, `wasm`, `tensorflow`) it is one
+ * pass in JavaScript over the pixels; elsewhere (WebGL, WebGPU) gather, mul and add on the backend.
+ * Both give the same bits.
  */
 function transformEach(images: tf.Tensor4D, matrices: readonly (readonly number[])[], fillMode: FillMode): tf.Tensor4D {
-  const [n, h, w, c] = images.shape;
-  const count = n * h * w;
-  const [index0, index1, index2, index3] = [new Int32Array(count), new Int32Array(count), new Int32Array(count), new Int32Array(count)];
-  const [weight0, weight1, weight2, weight3] = [new Float32Array(count), new Float32Array(count), new Float32Array(count), new Float32Array(count)];
-  for (let b = 0; b < n; b++) {
-    const m = matrices[b] as readonly number[];
-    const [a0, a1, a2, b0, b1, b2, c0, c1] = m as [number, number, number, number, number, number, number, number];
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const out = (b * h + y) * w + x;
-        const k = c0 * x + c1 * y + 1;
-        if (k === 0) continue; // weights stay 0: the point is at infinity
-        const inX = (a0 * x + a1 * y + a2) / k;
-        const inY = (b0 * x + b1 * y + b2) / k;
-        const x0 = Math.floor(inX);
-        const y0 = Math.floor(inY);
-        const fx = inX - x0;
-        const fy = inY - y0;
-        // The four neighbours, written out (no per-pixel arrays: this loop runs for every pixel of every training batch).
-        const top = mapCoordinate(y0, h, fillMode);
-        const bottom = mapCoordinate(y0 + 1, h, fillMode);
-        const left = mapCoordinate(x0, w, fillMode);
-        const right = mapCoordinate(x0 + 1, w, fillMode);
-        const row = b * h;
-        setCorner(index0, weight0, out, top, left, (1 - fy) * (1 - fx), row, w);
-        setCorner(index1, weight1, out, top, right, (1 - fy) * fx, row, w);
-        setCorner(index2, weight2, out, bottom, left, fy * (1 - fx), row, w);
-        setCorner(index3, weight3, out, bottom, right, fy * fx, row, w);
-      }
-    }
-  }
-  const index = [index0, index1, index2, index3];
-  const weight = [weight0, weight1, weight2, weight3];
-  return tf.tidy(() => {
-    const flat = images.reshape([count, c]);
-    let sum: tf.Tensor2D | undefined;
-    for (let corner = 0; corner < 4; corner++) {
-      const term = tf
-        .gather(flat, tf.tensor1d(index[corner] as Int32Array, 'int32'))
-        .mul(tf.tensor2d(weight[corner] as Float32Array, [count, 1])) as tf.Tensor2D;
-      sum = sum === undefined ? term : (sum.add(term) as tf.Tensor2D);
-    }
-    return (sum as tf.Tensor2D).reshape([n, h, w, c]);
-  });
+  if (!IN_MEMORY_BACKENDS.has(tf.getBackend())) return resampleWithGather(images, matrices, fillMode);
+  const out = resampleInMemory(images.dataSync() as Float32Array, images.shape, matrices, fillMode);
+  return tf.tensor4d(out, images.shape);
 }
 
 /**
