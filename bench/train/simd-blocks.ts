@@ -2,10 +2,12 @@
  * Register blocks of the generated SIMD training kernels, timed against each other on the
  * benchmark CNN's layer shapes (batch 32, 3x3 'same'): each variant is a module of its own on one
  * plain memory, one thread, interleaved rounds, minimum per layer (a shared machine only adds time).
+ * The default blocks also run with relaxed SIMD's fused multiply-add (`fused`), when the runtime has it.
  *
  *   npx tsx --conditions=@cxr/source bench/train/simd-blocks.ts [--rounds 6]
  */
 import { parseArgs } from 'node:util';
+import { enableRelaxedSimd } from '@cxr/wasm-training/node';
 import { simdKernelModule, webAssembly } from '@cxr/wasm-training/testing';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '6' } } });
@@ -41,13 +43,17 @@ function timeVariants(label: string, variants: readonly (readonly [string, Kerne
   variants.forEach(([name], v) => process.stdout.write(`| ${name} | ${best[v]!.map((ms) => (Number.isFinite(ms) ? ms.toFixed(1) : '-')).join(' | ')} |\n`));
 }
 
-const instance = (blocks: Parameters<typeof simdKernelModule>[1]): Kernels =>
-  new webAssembly.Instance(new webAssembly.Module(simdKernelModule(false, blocks)), { env: { memory } }).exports as unknown as Kernels;
+const fused = enableRelaxedSimd();
+const instance = (blocks: Parameters<typeof simdKernelModule>[1], fma = false): Kernels =>
+  new webAssembly.Instance(new webAssembly.Module(simdKernelModule(false, blocks, fma)), { env: { memory } }).exports as unknown as Kernels;
 
 const filterBlocks = [[4, 8], [2, 16], [3, 8], [2, 12], [8, 4], [3, 12]] as const;
 timeVariants(
   'filterGrad (weight gradient), block = input x output channels',
-  filterBlocks.map(([inputs, outputs]) => [`${inputs} x ${outputs}`, instance({ filter: { inputs, outputs } })] as const),
+  [
+    ...filterBlocks.map(([inputs, outputs]) => [`${inputs} x ${outputs}`, instance({ filter: { inputs, outputs } })] as const),
+    ...(fused ? [['4 x 8 fused (relaxed_madd)', instance({}, true)] as const] : []),
+  ],
   (k, [n, h, ci, co]) => {
     const x = 1024;
     const dy = x + n * h * h * ci * 4 + 64;
@@ -60,7 +66,10 @@ timeVariants(
 const inputBlocks = [[4, 8], [2, 16], [3, 8], [2, 12], [2, 8]] as const;
 timeVariants(
   'inputGrad (input gradient), block = columns x input channels',
-  inputBlocks.map(([positions, channels]) => [`${positions} x ${channels}`, instance({ input: { positions, channels } })] as const),
+  [
+    ...inputBlocks.map(([positions, channels]) => [`${positions} x ${channels}`, instance({ input: { positions, channels } })] as const),
+    ...(fused ? [['2 x 16 fused (relaxed_madd)', instance({}, true)] as const] : []),
+  ],
   (k, [n, h, ci, co]) => {
     const dy = 1024;
     const wt = dy + n * h * h * co * 4 + 64;
