@@ -16,6 +16,7 @@ import { runEvaluate } from './lib/commands/evaluate.js';
 import { runPredict } from './lib/commands/predict.js';
 import { runDoctor } from './lib/commands/doctor.js';
 import { QUEUE_RUNNERS } from './lib/commands/queue-commands.js';
+import { runCache } from './lib/commands/cache.js';
 
 export type { Io, OutStream } from './lib/io.js';
 
@@ -32,6 +33,7 @@ const RUNNERS: Record<string, (parsed: ParsedCommand, context: CommandContext) =
   predict: runPredict,
   doctor: runDoctor,
   ...QUEUE_RUNNERS,
+  cache: runCache,
 };
 
 /**

@@ -1,8 +1,10 @@
 import { auditDataset, decodeImages, decodeSettingsKey, scanDataset } from '@cxr/loader';
 import type { DatasetAudit, ImageRecord, Rejection, Sample, Split } from '@cxr/loader';
-import { cacheSamples } from '@cxr/preprocess';
+import { cacheSamples, openSampleCache, prefetch } from '@cxr/preprocess';
+import type { SampleCacheOptions } from '@cxr/preprocess';
 import { join } from 'node:path';
-import { from, lastValueFrom, tap, toArray, type OperatorFunction } from 'rxjs';
+import { from, lastValueFrom, map, Subject, tap, toArray, type OperatorFunction } from 'rxjs';
+import { chooseMemory, type MemoryCacheFlag, type MemoryChoice } from './cache-choice.js';
 import { usageError } from './errors.js';
 
 /** Files a split may lose to decoding problems before a run stops (1%). */
@@ -13,15 +15,36 @@ export interface DecodeChoice {
   readonly fit: 'fill' | 'contain';
 }
 
-/** A scanned, decoded and audited dataset, with the memory cache that serves every later pass. */
+/** How a command caches decoded images: the disk cache folder (null for none) and the `--memory-cache` choice. */
+export interface CacheUse {
+  readonly dir: string | null;
+  readonly memory: MemoryCacheFlag;
+}
+
+/** What the decode pass did with the caches (run.json `cache`). */
+export interface CacheReport extends MemoryChoice {
+  readonly dir: string | null;
+  /** Images served from a cache (none decoded). */
+  readonly hits: number;
+  /** Images decoded (cache misses, including the files rejected). */
+  readonly decoded: number;
+  /** Seconds of the pass (decoding or reading, and the audit). */
+  readonly seconds: number;
+}
+
+/** A scanned, decoded and audited dataset, with the cache that serves every later pass. */
 export interface LoadedDataset {
   /** Usable records (decoded without problems), in scan order. */
   readonly records: readonly ImageRecord[];
   readonly rejected: readonly Rejection[];
   readonly audit: DatasetAudit;
-  /** Records -> samples, served from memory (decoded once). */
+  /** Records -> samples, served from memory or streamed from the disk cache (decoded once). */
   readonly samples: OperatorFunction<ImageRecord, Sample>;
+  readonly cache: CacheReport;
 }
+
+/** Records per unit of work of the decode pass (and two units at once): bounded, so a set streamed from disk is never all in memory. */
+const PASS_CHUNK = 256;
 
 /**
  * Scans `root` (cheap: file names only); fails at once with a usage error when it is missing or has no dataset layout.
@@ -34,32 +57,66 @@ export async function scanRecords(root: string, splits?: readonly Split[], flatS
 }
 
 /**
- * Decodes every scanned image once at the training size into a memory cache, and audits the
- * result (counts, per-class profile, duplicates, shared patients, rejected files).
+ * Decodes every scanned image once at the training size (or reads it from the disk cache), audits
+ * the result (counts, per-class profile, duplicates, shared patients, rejected files), and returns
+ * the cache that serves the later passes: in memory when the set fits (see `chooseMemory`), else
+ * streamed from the disk cache. The pass itself is bounded (chunks of {@link PASS_CHUNK}), and the
+ * audit is fed as the samples go by, so a streamed set is never held whole.
  */
 export async function loadDataset(
   root: string,
   scanned: { records: readonly ImageRecord[]; problems: readonly Rejection[] },
   decode: DecodeChoice,
-  options: { splits?: readonly Split[]; onProgress?: (done: number, total: number) => void } = {},
+  options: { splits?: readonly Split[]; onProgress?: (done: number, total: number) => void; cache?: CacheUse; now?: () => number } = {},
 ): Promise<LoadedDataset> {
+  const now = options.now ?? Date.now;
+  const started = now();
   const rejected: Rejection[] = [...scanned.problems];
   const settings = { size: decode.size, fit: decode.fit };
-  const samples = cacheSamples({ mode: 'memory', settingsKey: decodeSettingsKey(settings) }, decodeImages({ ...settings, metadata: true, onReject: (r) => rejected.push(r) }));
+  const settingsKey = decodeSettingsKey(settings);
+  const cacheUse: CacheUse = options.cache ?? { dir: null, memory: 'on' };
+  const dir = cacheUse.dir;
+  const choice = chooseMemory(scanned.records.length, decode.size, cacheUse.memory, dir !== null);
+  const counts = { hits: 0, decoded: 0, counting: true };
+  const onLookup = (_record: ImageRecord, hit: boolean): void => {
+    if (!counts.counting) return;
+    if (hit) counts.hits += 1;
+    else counts.decoded += 1;
+  };
+  const cacheOptions: SampleCacheOptions =
+    choice.inMemory || dir === null ? { mode: 'memory', settingsKey, ...(dir === null ? {} : { dir }), onLookup } : { mode: 'disk', dir, settingsKey, onLookup };
+  const feed = new Subject<Sample | Rejection>();
+  const auditing = lastValueFrom(feed.pipe(auditDataset({ root, layout: 'splits', ...(options.splits ? { splits: options.splits } : {}) })));
+  for (const problem of scanned.problems) feed.next(problem);
+  const samples = cacheSamples(
+    cacheOptions,
+    decodeImages({
+      ...settings,
+      metadata: true,
+      onReject: (r) => {
+        rejected.push(r);
+        feed.next(r);
+      },
+    }),
+  );
   let done = 0;
-  const decoded = await lastValueFrom(
+  const records = await lastValueFrom(
     from(scanned.records).pipe(
-      samples,
-      tap(() => options.onProgress?.(++done, scanned.records.length)),
+      prefetch({ bufferSize: 2, chunkSize: PASS_CHUNK, concurrency: 2, work: samples }),
+      tap((sample) => {
+        feed.next(sample);
+        options.onProgress?.(++done, scanned.records.length);
+      }),
+      map((sample) => sample.record),
       toArray(),
     ),
   );
-  const audit = await lastValueFrom(
-    from<(Sample | Rejection)[]>([...rejected, ...decoded]).pipe(
-      auditDataset({ root, layout: 'splits', ...(options.splits ? { splits: options.splits } : {}) }),
-    ),
-  );
-  return { records: decoded.map((s) => s.record), rejected, audit, samples };
+  feed.complete();
+  const audit = await auditing;
+  counts.counting = false;
+  // Seal what this pass wrote, so that other runs sharing the folder see it now.
+  if (dir !== null) openSampleCache(dir).flush();
+  return { records, rejected, audit, samples, cache: { ...choice, dir, hits: counts.hits, decoded: counts.decoded, seconds: (now() - started) / 1000 } };
 }
 
 /**

@@ -17,6 +17,24 @@ const threshold: FlagSpec = {
   example: '0.5',
 };
 
+const cache: FlagSpec = {
+  type: 'string',
+  placeholder: 'DIR',
+  description:
+    'Disk cache of decoded images, shared by runs and processes (a few large pack files; a second run on the same files and settings decodes nothing). Default: $CXR_CACHE_DIR, else $XDG_CACHE_HOME/cxr, else ~/.cache/cxr (~/Library/Caches/cxr on macOS, %LOCALAPPDATA%\\cxr\\cache on Windows). Put it on a fast local disk (`cxr cache info` shows it).',
+  example: '/mnt/ssd/cxr-cache',
+};
+const noCache: FlagSpec = { type: 'boolean', description: 'Use no disk cache: decode every image in this run (and keep the set in memory).' };
+const memoryCache: FlagSpec = {
+  type: 'string',
+  placeholder: 'MODE',
+  choices: ['auto', 'on', 'off'],
+  default: 'auto',
+  description:
+    'Keep the decoded images in memory (on) or stream them from the disk cache with read-ahead, memory flat whatever the dataset size (off); auto keeps them in memory when their estimated size fits min(1 GiB, 1/4 of the available memory). The run says which and why.',
+  example: 'off',
+};
+
 export const SCAN: CommandSpec = {
   name: 'scan',
   summary: 'Scan and audit a dataset folder.',
@@ -82,6 +100,9 @@ export const TRAIN: CommandSpec = {
       description: "How the threshold is chosen on validation (on calibrated probabilities): youden (the highest sensitivity + specificity) or sensitivity:T (the most specific point that keeps sensitivity >= T, e.g. sensitivity:0.95).",
       example: 'sensitivity:0.95',
     },
+    cache,
+    'no-cache': noCache,
+    'memory-cache': memoryCache,
   },
   examples: [
     'cxr train                               # defaults, on $CXR_DATA or the embedded dataset',
@@ -89,6 +110,7 @@ export const TRAIN: CommandSpec = {
     'cxr train --dry-run --json --seed 7',
     'cxr train --resume --out runs/20261126-140000',
     'cxr train --external ~/other-hospital --external ~/third-site --threshold-rule sensitivity:0.95',
+    'cxr train --cache /mnt/ssd/cxr-cache     # the decoded-image cache on a fast disk',
     'cxr train --config recipe.json         # {"epochs": 12, "augment": {"shift": 0.08, "gamma": 0.3}, "schedule": "cosine"}',
   ],
   configExample: '{"epochs": 12, "imageSize": 128}',
@@ -120,6 +142,9 @@ export const EVALUATE: CommandSpec = {
     json,
     backend,
     'batch-size': batchSize,
+    cache,
+    'no-cache': noCache,
+    'memory-cache': memoryCache,
   },
   examples: ['cxr evaluate --model runs/20261126-140000/model --data ../shared/datasets/chest-xray', 'cxr evaluate --model my-model --split val --json'],
 };
@@ -136,6 +161,8 @@ export const PREDICT: CommandSpec = {
     threshold,
     backend,
     'batch-size': batchSize,
+    cache,
+    'no-cache': noCache,
   },
   examples: ['cxr predict --model runs/20261126-140000/model xray1.jpeg xray2.png', 'cxr predict --model my-model scans/ --json --cam cams/'],
 };
@@ -148,4 +175,15 @@ export const DOCTOR: CommandSpec = {
   examples: ['cxr doctor', 'cxr doctor --json'],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [SCAN, TRAIN, EVALUATE, PREDICT, DOCTOR, ...QUEUE_COMMANDS];
+export const CACHE: CommandSpec = {
+  name: 'cache',
+  summary: 'Show or free the disk cache of decoded images.',
+  description:
+    '`cxr cache info` shows the cache folder (the one train, evaluate and predict use with the same --cache and environment), where that choice came from, its packs, images and size on disk, the images per decode setting, and packs left unfinished. `cxr cache clear` deletes its packs (and those left by processes that are gone; a pack a live process is writing is kept) and says how much it freed.',
+  positional: { name: 'action', description: 'info or clear.', required: true, variadic: false },
+  flags: { cache, json },
+  examples: ['cxr cache info', 'cxr cache info --cache /mnt/ssd/cxr-cache --json', 'cxr cache clear'],
+  configExample: '{"cache": "/mnt/ssd/cxr-cache"}',
+};
+
+export const COMMANDS: readonly CommandSpec[] = [SCAN, TRAIN, EVALUATE, PREDICT, CACHE, DOCTOR, ...QUEUE_COMMANDS];

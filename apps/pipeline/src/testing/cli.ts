@@ -16,6 +16,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+let testCache: string | undefined;
+/** A disk cache folder for this test process, so that tests never fill the user's own cache (XDG_CACHE_HOME unless a test sets it). */
+export function testCacheHome(): string {
+  testCache ??= mkdtempSync(join(tmpdir(), 'cxr-test-cache-'));
+  return testCache;
+}
+
 /** Runs `cxr <argv>` in-process with captured output. */
 export async function cli(
   argv: readonly string[],
@@ -32,7 +39,7 @@ export async function cli(
       },
       isTTY: false,
     },
-    env: options.env ?? {},
+    env: { XDG_CACHE_HOME: testCacheHome(), ...options.env },
     cwd: options.cwd ?? tmpdir(),
     ...(options.signal ? { signal: options.signal } : {}),
   };
@@ -85,7 +92,7 @@ const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIG
 export function spawnCxr(argv: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): CxrProcess {
   const child = spawn(process.execPath, ['--conditions=@cxr/source', '--import', TSX, ENTRY, ...argv], {
     cwd: options.cwd ?? tmpdir(),
-    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], TMPDIR: process.env['TMPDIR'], ...options.env },
+    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], TMPDIR: process.env['TMPDIR'], XDG_CACHE_HOME: testCacheHome(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

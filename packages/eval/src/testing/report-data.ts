@@ -46,6 +46,9 @@ function sampleTraining(epochs: number): TrainEvent[] {
     learningRate: 1e-3,
     imagesPerSecond: 40,
     seconds: 30,
+    inputWaitSeconds: 0.2,
+    trainSeconds: 25,
+    steps: 31,
     improved: true,
   }));
 }

@@ -301,14 +301,20 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
           let lossSum = state.partialLossSum;
           let images = state.partialImages;
           let imagesTimed = 0;
+          let inputWait = 0;
+          let stepsRun = 0;
           const iterator = toAsyncIterable(options.trainBatches(epoch));
           try {
             while (!cancelled) {
+              const asked = performance.now();
               const next = await nextOrCancel(iterator);
+              const waited = (performance.now() - asked) / 1000;
               if (next === 'cancelled' || next.done === true) break;
               const batch = next.value;
               step += 1;
               if (step <= skip) continue;
+              inputWait += waited;
+              stepsRun += 1;
               checkBatchShape('train', model, batch);
               const { x, y } = batchToTensors(batch);
               let cost: tf.Scalar | null;
@@ -341,6 +347,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
                 stepsPerEpoch: state.stepsPerEpoch ?? undefined,
                 loss,
                 imagesPerSecond: seconds > 0 ? imagesTimed / seconds : 0,
+                inputWaitSeconds: waited,
               });
               await yieldToEventLoop();
             }
@@ -444,6 +451,9 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
             learningRate: usedLearningRate,
             imagesPerSecond: trainSeconds > 0 ? imagesTimed / trainSeconds : 0,
             seconds: (performance.now() - started) / 1000,
+            inputWaitSeconds: inputWait,
+            trainSeconds,
+            steps: stepsRun,
             improved,
           });
           const ending = finished ?? (last ? `completed ${epoch} epochs (${describeBest}; best weights restored)` : null);

@@ -7,6 +7,8 @@ export type TrainEvent =
       readonly stepsPerEpoch: number | undefined;
       readonly loss: number;
       readonly imagesPerSecond: number;
+      /** Seconds this step waited for its batch (input pipeline not ready). */
+      readonly inputWaitSeconds: number;
     }
   | {
       readonly kind: 'epoch';
@@ -18,6 +20,12 @@ export type TrainEvent =
       readonly learningRate: number;
       readonly imagesPerSecond: number;
       readonly seconds: number;
+      /** Seconds the epoch's training steps waited for their batches, in all. */
+      readonly inputWaitSeconds: number;
+      /** Seconds of the epoch's training steps (waits included, validation not). */
+      readonly trainSeconds: number;
+      /** Training steps run in this epoch (skipped ones of a resumed epoch not counted). */
+      readonly steps: number;
       /** True when this epoch's validation AUC is the best so far (and the checkpoint was written). */
       readonly improved: boolean;
     }

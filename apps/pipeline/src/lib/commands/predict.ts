@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import { basename, extname, relative } from 'node:path';
 import { temperatureScale } from '@cxr/eval';
-import { decodeImages, findImageFiles } from '@cxr/loader';
+import { decodeImages, decodeSettingsKey, findImageFiles } from '@cxr/loader';
+import { cacheSamples, openSampleCache } from '@cxr/preprocess';
+import { resolveCacheFolder } from '../cache-choice.js';
 import type { ImageRecord, Rejection, Sample } from '@cxr/loader';
 import { initBackend, loadModel } from '@cxr/model';
 import type { BackendRequest } from '@cxr/model';
@@ -50,7 +52,11 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
     if (note) io.stderr.write(`cxr predict: ${note}\n`);
     const rejected: Rejection[] = [];
     const records: ImageRecord[] = files.map((path) => ({ path, split: 'test', label: 0, className: '', groupId: basename(path, extname(path)) }));
-    const decode = decodeImages({ size: settings.imageSize, fit: settings.fit, onReject: (r) => rejected.push(r) });
+    // Folders of images go through the disk cache (a second run decodes nothing); one pass, so nothing is kept in memory.
+    const cache = resolveCacheFolder(v, io.env, io.cwd);
+    const decodeSettings = { size: settings.imageSize, fit: settings.fit };
+    const decoder = decodeImages({ ...decodeSettings, onReject: (r) => rejected.push(r) });
+    const decode = cache.dir === null ? decoder : cacheSamples({ mode: 'disk', dir: cache.dir, settingsKey: decodeSettingsKey(decodeSettings) }, decoder);
     const decoded: Sample[] = [];
     const keep = map((s: Sample) => {
       if (typeof v['cam'] === 'string') decoded.push(s);
@@ -60,6 +66,7 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
     // Unknown labels: y is NaN, so predictions carry no label.
     const unlabelled = batchesOf(records, (s) => s.pipe(decode, keep), batchSize).pipe(map((b) => ({ ...b, y: new Float32Array(b.y.length).fill(Number.NaN) })));
     const predictions = await predictBatches(model, unlabelled);
+    if (cache.dir !== null) openSampleCache(cache.dir).flush();
     // --cam: the overlays are written first, so every row can name its file.
     const camDir = typeof v['cam'] === 'string' ? absolute(io.cwd, v['cam']) : undefined;
     const cams = camDir === undefined ? undefined : camPaths(files, camDir);

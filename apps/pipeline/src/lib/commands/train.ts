@@ -13,7 +13,8 @@ import type { ParsedCommand, FlagValue } from '../args.js';
 import { writeFileAtomic, writeJsonAtomic } from '../atomic.js';
 import type { CommandContext } from '../context.js';
 import { checkUsable, countBySplit, loadDataset, scanRecords } from '../dataset.js';
-import type { LoadedDataset } from '../dataset.js';
+import type { CacheReport, LoadedDataset } from '../dataset.js';
+import { resolveCacheFolder, type MemoryCacheFlag } from '../cache-choice.js';
 import { usageError } from '../errors.js';
 import { absolute, existingDir, resolveDataRoot, resolveExternalDirs } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
@@ -59,6 +60,11 @@ export interface TrainSettings extends TrainingDefaults {
   readonly classMap: Readonly<Record<string, 0 | 1>>;
   /** Cross-validation fold `I/K` validated on (see `--fold`), or null for the re-split. */
   readonly fold?: string | null;
+  /** The disk cache of decoded images (absolute; null for --no-cache), and where that came from. */
+  readonly cache: string | null;
+  readonly cacheSource: string;
+  /** `--memory-cache`: auto, on or off. */
+  readonly memoryCache: MemoryCacheFlag;
 }
 
 /** Settings that define a run: `--resume` refuses to change them. */
@@ -123,6 +129,7 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
   const keepExternal = resume && !parsed.explicit.has('external') && Array.isArray(previous.external);
   const externalFlag = keepExternal ? (previous.external as readonly string[]) : Array.isArray(v['external']) ? (v['external'] as readonly string[]) : undefined;
   const external = keepExternal && previous.external?.length === 0 ? { dirs: [], source: previous.externalSource ?? 'none' } : resolveExternalDirs(externalFlag, io.env, io.cwd);
+  const cacheFolder = resolveCacheFolder(v, io.env, io.cwd);
   const settings: TrainSettings = {
     data: root,
     dataSource: resume ? (previous.dataSource ?? source) : source,
@@ -150,6 +157,9 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     externalSource: keepExternal ? (previous.externalSource ?? external.source) : external.source,
     classMap: DEFAULT_CLASS_MAP,
     fold: parseFold(resume && !parsed.explicit.has('fold') ? (previous.fold ?? undefined) : v['fold']),
+    cache: cacheFolder.dir,
+    cacheSource: cacheFolder.source,
+    memoryCache: (v['memory-cache'] ?? 'auto') as MemoryCacheFlag,
   };
   return { settings, resumed: resume };
 }
@@ -237,7 +247,10 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
 
   const t0 = now();
   const tty = io.stderr.isTTY === true;
+  const cacheUse = { dir: settings.cache, memory: settings.memoryCache };
   const loaded = await loadDataset(settings.data, scanned, { size: settings.imageSize, fit: settings.fit }, {
+    cache: cacheUse,
+    now,
     onProgress: (done, total) => {
       if (tty && (done % 100 === 0 || done === total)) io.stderr.write(`\r\x1b[2Kdecoding ${done}/${total}`);
     },
@@ -246,10 +259,11 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   await writeJsonAtomic(`${layout.dir}/audit.json`, loaded.audit);
   checkUsable(settings.data, loaded, { trainClasses: true, file: `${layout.dir}/audit.json` });
   const decodeSeconds = (now() - t0) / 1000;
-  logger.info(`Decoded ${loaded.records.length} images at ${settings.imageSize}x${settings.imageSize} in ${duration((now() - t0) / 1000)}${loaded.rejected.length ? `; ${loaded.rejected.length} files rejected (listed in audit.json)` : ''}.`);
+  logger.info(`Images at ${settings.imageSize}x${settings.imageSize}: ${cacheLine(loaded.cache)}${loaded.rejected.length ? `; ${loaded.rejected.length} files rejected (listed in audit.json)` : ''}.`);
+  logger.info(`  ${loaded.cache.reason[0]?.toUpperCase() ?? ""}${loaded.cache.reason.slice(1)}.`);
   for (const finding of loaded.audit.findings) logger.info(`  audit: ${finding}`);
   for (const set of externalSets) {
-    set.loaded = await loadDataset(set.dir, set.scanned, { size: settings.imageSize, fit: settings.fit }, { splits: ['test'] });
+    set.loaded = await loadDataset(set.dir, set.scanned, { size: settings.imageSize, fit: settings.fit }, { splits: ['test'], cache: cacheUse, now });
     checkUsable(set.dir, set.loaded, { trainClasses: false, file: undefined });
     const n = (label: 0 | 1): number => (set.loaded?.records ?? []).filter((r) => r.label === label).length;
     logger.info(
@@ -313,6 +327,18 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     outputBias,
     model: { architecture: settings.architecture, parameters: plan.model.parameters },
     decode: { size: settings.imageSize, fit: settings.fit, key: decodeSettingsKey({ size: settings.imageSize, fit: settings.fit }) },
+    cache: {
+      dir: settings.cache,
+      source: settings.cacheSource,
+      mode: loaded.cache.inMemory ? 'memory' : 'stream',
+      reason: loaded.cache.reason,
+      estimateBytes: loaded.cache.estimateBytes,
+      budgetBytes: loaded.cache.budgetBytes,
+      availableBytes: loaded.cache.availableBytes,
+      hits: loaded.cache.hits,
+      decoded: loaded.cache.decoded,
+      seconds: loaded.cache.seconds,
+    },
   };
   await writeJsonAtomic(layout.runJson, { ...runInfo, status: dryRun ? 'planned' : 'training' });
   printPlan(plan, logger.info.bind(logger));
@@ -468,9 +494,11 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     external: Object.fromEntries(externalSets.flatMap((set) => (externalReports[set.name] ? [[set.name, { dir: set.dir, ...summaryOf(externalReports[set.name] as EvaluationReport) }]] : []))),
     epochs: events.filter((e) => e.kind === 'epoch').length,
     stopped: events.find((e) => e.kind === 'stopped'),
+    input: inputSummary(events),
     timings: { decodeSeconds, trainSeconds, totalSeconds },
   };
   await writeJsonAtomic(layout.runJson, { ...runInfo, status: 'done', finishedAt: new Date(now()).toISOString(), results });
+  logger.info(`Input: training waited ${inputWaitText(results.input['waitSeconds'] ?? 0, results.input['trainSeconds'] ?? 0)} for its batches over ${results.input['steps'] ?? 0} steps (${(results.input['meanWaitMs'] ?? 0).toFixed(1)} ms a step of ${(results.input['meanStepMs'] ?? 0).toFixed(0)} ms).`);
   logger.info(`Done in ${duration(totalSeconds)} (training ${duration(trainSeconds)}): model in ${layout.model}, report in ${layout.reportHtml}.`);
   if (json) io.stdout.write(`${JSON.stringify({ runFolder: layout.dir, ...results }, null, 2)}\n`);
   model.dispose();
@@ -495,6 +523,41 @@ function foldOf(text: string): { fold: number; k: number } {
   return { fold: fold ?? 1, k: k ?? 2 };
 }
 
+/** "0.4 s (0.3% of the step time)": how long training waited for its batches. */
+function inputWaitText(wait: number, trainSeconds: number): string {
+  return `${wait.toFixed(1)} s (${trainSeconds > 0 ? ((100 * wait) / trainSeconds).toFixed(1) : '0.0'}% of step time)`;
+}
+
+/** Input wait over the epochs run (run.json `results.input`): total, per step, and as a share of the step time. */
+function inputSummary(events: readonly TrainEvent[]): Record<string, number> {
+  let wait = 0;
+  let seconds = 0;
+  let steps = 0;
+  for (const e of events) {
+    if (e.kind !== 'epoch') continue;
+    wait += e.inputWaitSeconds;
+    seconds += e.trainSeconds;
+    steps += e.steps;
+  }
+  return {
+    waitSeconds: wait,
+    trainSeconds: seconds,
+    steps,
+    meanWaitMs: steps > 0 ? (1000 * wait) / steps : 0,
+    meanStepMs: steps > 0 ? (1000 * seconds) / steps : 0,
+    waitShareOfStep: seconds > 0 ? wait / seconds : 0,
+  };
+}
+
+/** "5,206 decoded in 14 s (none in the cache /x)", "5,206 read from the disk cache /x in 2.1 s (0 decoded)". */
+export function cacheLine(cache: CacheReport): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const where = cache.dir === null ? 'no disk cache (--no-cache)' : `the disk cache ${cache.dir}`;
+  return cache.hits === 0
+    ? `${n(cache.decoded)} decoded in ${duration(cache.seconds)} (${cache.dir === null ? where : `none was in ${where}`})`
+    : `${n(cache.hits)} read from ${cache.inMemory && cache.dir === null ? 'memory' : where}, ${n(cache.decoded)} decoded, in ${duration(cache.seconds)}`;
+}
+
 function eventLine(event: Exclude<TrainEvent, { kind: 'step' }>, epochs: number): string {
   if (event.kind === 'stopped') return `Training ended after epoch ${event.epoch}: ${event.reason}.`;
   return [
@@ -505,6 +568,7 @@ function eventLine(event: Exclude<TrainEvent, { kind: 'step' }>, epochs: number)
     `val AUC ${num(event.valAuc)}${event.improved ? ' (best)' : ''}`,
     `lr ${event.learningRate.toExponential(1)}`,
     `${event.imagesPerSecond.toFixed(1)} img/s`,
+    `input wait ${inputWaitText(event.inputWaitSeconds, event.trainSeconds)}`,
     duration(event.seconds),
   ].join('  ');
 }

@@ -1,0 +1,42 @@
+import { openSampleCache } from '@cxr/preprocess';
+import type { ParsedCommand } from '../args.js';
+import { formatBytes, resolveCacheFolder } from '../cache-choice.js';
+import type { CommandContext } from '../context.js';
+import { usageError } from '../errors.js';
+
+/** `cxr cache info|clear [--cache DIR] [--json]`. */
+export async function runCache(parsed: ParsedCommand, { io }: CommandContext): Promise<number> {
+  const action = parsed.positionals[0];
+  if (action !== 'info' && action !== 'clear') {
+    throw usageError(`cxr cache takes info or clear (got "${String(action)}"), e.g. \`cxr cache info\`.`);
+  }
+  const folder = resolveCacheFolder(parsed.values, io.env, io.cwd);
+  const dir = folder.dir as string;
+  const cache = openSampleCache(dir);
+  const json = parsed.values['json'] === true;
+  if (action === 'info') {
+    const info = cache.info();
+    if (json) {
+      io.stdout.write(`${JSON.stringify({ ...info, source: folder.source }, null, 2)}\n`);
+      return 0;
+    }
+    const lines = [
+      `Cache folder: ${dir} (${folder.source === 'default' ? 'the default' : `from ${folder.source}`})`,
+      `  ${info.entries.toLocaleString('en-US')} decoded images in ${info.packs} pack${info.packs === 1 ? '' : 's'}, ${formatBytes(info.bytes)} on disk`,
+      ...Object.entries(info.bySettings).map(([key, n]) => `  ${n.toLocaleString('en-US')} images decoded with ${key}`),
+      ...(info.unfinished.files > 0
+        ? [`  ${info.unfinished.files} unfinished pack${info.unfinished.files === 1 ? '' : 's'} (${formatBytes(info.unfinished.bytes)}): ${info.unfinished.live} being written by a live process, the rest left by processes that are gone (\`cxr cache clear\` deletes those)`]
+        : []),
+    ];
+    io.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  }
+  const cleared = await Promise.resolve(cache.clear());
+  if (json) io.stdout.write(`${JSON.stringify({ dir, source: folder.source, ...cleared }, null, 2)}\n`);
+  else {
+    io.stdout.write(
+      `Cleared ${dir}: ${cleared.files} file${cleared.files === 1 ? '' : 's'}, ${formatBytes(cleared.bytes)} freed${cleared.kept > 0 ? `; ${cleared.kept} pack${cleared.kept === 1 ? '' : 's'} kept that a live process is still writing` : ''}.\n`,
+    );
+  }
+  return 0;
+}
