@@ -100,6 +100,13 @@ export const TRAIN: CommandSpec = {
       description: "How the threshold is chosen on validation (on calibrated probabilities): youden (the highest sensitivity + specificity) or sensitivity:T (the most specific point that keeps sensitivity >= T, e.g. sensitivity:0.95).",
       example: 'sensitivity:0.95',
     },
+    'steps-per-epoch': {
+      type: 'integer',
+      placeholder: 'N',
+      min: 1,
+      description: "Train on at most N batches per epoch: the first N of the epoch's shuffled order (default: the whole training split), e.g. for a quick look at a large dataset.",
+      example: '100',
+    },
     cache,
     'no-cache': noCache,
     'memory-cache': memoryCache,

@@ -26,6 +26,7 @@ import { versions } from '../versions.js';
 import { readRecipe } from '../recipe.js';
 import { writeRunReport } from '../report.js';
 import { basename, join } from 'node:path';
+import { take } from 'rxjs';
 import { backendLines, modelSummary } from './shared.js';
 import { evaluationLines, num, pct } from './report-lines.js';
 
@@ -65,10 +66,12 @@ export interface TrainSettings extends TrainingDefaults {
   readonly cacheSource: string;
   /** `--memory-cache`: auto, on or off. */
   readonly memoryCache: MemoryCacheFlag;
+  /** `--steps-per-epoch`: at most this many batches per epoch (null: the whole training split). */
+  readonly stepsPerEpoch: number | null;
 }
 
 /** Settings that define a run: `--resume` refuses to change them. */
-const FIXED_ON_RESUME = ['data', 'seed', 'image-size', 'batch-size', 'architecture', 'weights', 'fold'] as const;
+const FIXED_ON_RESUME = ['data', 'seed', 'image-size', 'batch-size', 'architecture', 'weights', 'fold', 'steps-per-epoch'] as const;
 
 function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { settings: TrainSettings; resumed: boolean } {
   const v = parsed.values;
@@ -160,6 +163,7 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     cache: cacheFolder.dir,
     cacheSource: cacheFolder.source,
     memoryCache: (v['memory-cache'] ?? 'auto') as MemoryCacheFlag,
+    stepsPerEpoch: typeof v['steps-per-epoch'] === 'number' ? v['steps-per-epoch'] : resume ? (previous.stepsPerEpoch ?? null) : null,
   };
   return { settings, resumed: resume };
 }
@@ -357,7 +361,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     model.dispose();
     return 130;
   }
-  const stepsPerEpoch = Math.ceil(trainRecords.length / settings.batchSize);
+  const stepsPerEpoch = Math.min(Math.ceil(trainRecords.length / settings.batchSize), settings.stepsPerEpoch ?? Number.POSITIVE_INFINITY);
   const events: TrainEvent[] = [];
   const progress = new Progress(io.stderr, settings.epochs, now);
   const trainStart = now();
@@ -373,7 +377,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   await new Promise<void>((resolvePromise, reject) => {
     train({
       model,
-      trainBatches: (epoch) => batchesOf(trainRecords, loaded.samples, settings.batchSize, { seed: settings.seed, epoch }),
+      trainBatches: (epoch) => batchesOf(trainRecords, loaded.samples, settings.batchSize, { seed: settings.seed, epoch }).pipe(take(stepsPerEpoch)),
       valBatches: () => batchesOf(valRecords, loaded.samples, settings.batchSize),
       epochs: settings.epochs,
       classWeights: weights,
@@ -584,7 +588,7 @@ function printPlan(plan: Plan, info: (line: string) => void): void {
   }
   if (plan.resplit.crossingTest.length > 0) info(`  ${plan.resplit.crossingTest.length} patient ids of train/val also appear in test (present in the data as given).`);
   info(`Class weights: NORMAL ${plan.classWeights.NORMAL.toFixed(4)}, PNEUMONIA ${plan.classWeights.PNEUMONIA.toFixed(4)}; output bias ${plan.outputBias.toFixed(4)}.`);
-  info(`Model: ${plan.model.architecture}, ${plan.model.parameters.toLocaleString('en-US')} parameters, ${plan.settings.imageSize}x${plan.settings.imageSize} px, batch ${plan.settings.batchSize}, up to ${plan.settings.epochs} epochs.`);
+  info(`Model: ${plan.model.architecture}, ${plan.model.parameters.toLocaleString('en-US')} parameters, ${plan.settings.imageSize}x${plan.settings.imageSize} px, batch ${plan.settings.batchSize}, up to ${plan.settings.epochs} epochs${plan.settings.stepsPerEpoch === null ? '' : ` of at most ${plan.settings.stepsPerEpoch} steps (--steps-per-epoch)`}.`);
   for (const line of plan.model.summary) info(`  ${line}`);
   info(`Threshold rule ${plan.settings.thresholdRule}: ${describeThresholdRule(parseThresholdRule(plan.settings.thresholdRule))}, after calibrating the probabilities there (temperature scaling).`);
 }
