@@ -14,14 +14,16 @@
  * step and as a share of the step time, and the cache size on disk. Results go to
  * bench/scale-data/RESULTS.md.
  *
- *   npx tsx --conditions=@cxr/source bench/scale-data/run.ts [--sizes 5000,25000,100000] [--steps 100] [--image-size 128] [--work DIR] [--keep]
+ *   npx tsx --conditions=@cxr/source bench/scale-data/run.ts [--sizes 5000,25000,100000] [--steps 50] [--image-size 128] [--work DIR] [--keep] [--prepare]
  *
  * The datasets are generated once into --work (default: a folder in the system's temporary folder,
- * never inside the repository) and reused by later runs; --keep leaves them there at the end. Needs
+ * never inside the repository) and reused by later runs; --keep leaves them there at the end, and
+ * --prepare only generates them (so that a later run times cxr alone). Needs
  * the built command (`npm install` builds it) and GNU time (`apt-get install time`).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +36,12 @@ const repoRoot = resolve(here, '../..');
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '5000,25000,100000' },
-    steps: { type: 'string', default: '100' },
+    steps: { type: 'string', default: '50' },
     'image-size': { type: 'string', default: '128' },
     work: { type: 'string', default: join(tmpdir(), 'cxr-scale-data') },
     source: { type: 'string', default: resolve(repoRoot, '../shared/datasets/chest-xray') },
     keep: { type: 'boolean', default: false },
+    prepare: { type: 'boolean', default: false },
   },
 });
 const sizes = (values.sizes as string).split(',').map(Number);
@@ -65,41 +68,59 @@ function sources(): Source[] {
       for (const file of readdirSync(dir).sort()) out.push({ split, cls, file });
     }
   }
-  return out;
+  // A fixed mixed order (by a hash of the name), so that any first N holds every split and class in proportion.
+  const key = (s: Source): string => createHash('sha1').update(`${s.split}/${s.cls}/${s.file}`).digest('hex');
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : 1));
 }
 
 /**
  * N distinct files: file i is source i mod S, cropped by a few pixels (variant-dependent offsets)
  * and re-encoded at a variant-dependent JPEG quality, in the source's split and class folder. The
- * name keeps the source's patient prefix, so the split stays patient-disjoint.
+ * name keeps the source's patient prefix, so the split stays patient-disjoint. The largest N is
+ * written once; a smaller N is its first N files, hard-linked (same bytes, no extra disk).
  */
-async function generate(n: number): Promise<string> {
+async function generate(n: number, largest: number): Promise<string> {
   const root = join(work, `n${n}`);
   const marker = join(root, '.complete');
   if (existsSync(marker)) return root;
   rmSync(root, { recursive: true, force: true });
   const all = sources();
   const started = performance.now();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) {
-      const src = all[i % all.length] as Source;
-      const variant = Math.floor(i / all.length);
-      const input = join(values.source as string, src.split, src.cls, src.file);
-      const dir = join(root, src.split, src.cls);
-      mkdirSync(dir, { recursive: true });
-      const image = sharp(input, { failOn: 'none' });
-      const { width = 0, height = 0 } = await image.metadata();
-      const dx = (variant * 3) % 9;
-      const dy = (variant * 5) % 7;
-      const name = src.file.replace(/(\.[a-z]+)$/i, `-v${variant}$1`);
-      await image
-        .extract({ left: dx, top: dy, width: Math.max(16, width - 8 - dx), height: Math.max(16, height - 6 - dy) })
-        .jpeg({ quality: 80 + (variant % 15) })
-        .toFile(join(dir, variant === 0 ? src.file : name));
-    }
+  const fileOf = (i: number): { input: string; dir: string; name: string } => {
+    const src = all[i % all.length] as Source;
+    const variant = Math.floor(i / all.length);
+    return {
+      input: join(values.source as string, src.split, src.cls, src.file),
+      dir: join(src.split, src.cls),
+      name: variant === 0 ? src.file : src.file.replace(/(\.[a-z]+)$/i, `-v${variant}$1`),
+    };
   };
-  await Promise.all(Array.from({ length: 4 }, worker));
+  if (n < largest) {
+    const full = await generate(largest, largest);
+    for (let i = 0; i < n; i++) {
+      const { dir, name } = fileOf(i);
+      mkdirSync(join(root, dir), { recursive: true });
+      linkSync(join(full, dir, name), join(root, dir, name));
+    }
+  } else {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < n; i = next++) {
+        const { input, dir, name } = fileOf(i);
+        const variant = Math.floor(i / all.length);
+        mkdirSync(join(root, dir), { recursive: true });
+        const image = sharp(input, { failOn: 'none' });
+        const { width = 0, height = 0 } = await image.metadata();
+        const dx = (variant * 3) % 9;
+        const dy = (variant * 5) % 7;
+        await image
+          .extract({ left: dx, top: dy, width: Math.max(16, width - 8 - dx), height: Math.max(16, height - 6 - dy) })
+          .jpeg({ quality: 80 + (variant % 15) })
+          .toFile(join(root, dir, name));
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+  }
   writeFileSync(marker, `${n}\n`);
   console.log(`generated ${n} files in ${((performance.now() - started) / 1000).toFixed(0)} s under ${root}`);
   return root;
@@ -201,8 +222,13 @@ const machine = `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown
   .join(' ')}`;
 console.log(machine);
 mkdirSync(runsDir, { recursive: true });
+const largestN = Math.max(...sizes);
+if (values.prepare) {
+  for (const n of sizes) await generate(n, largestN);
+  process.exit(0);
+}
 for (const n of sizes) {
-  const data = await generate(n);
+  const data = await generate(n, largestN);
   const cache = join(work, `cache-n${n}`);
   rmSync(cache, { recursive: true, force: true });
   await phase(n, data, cache, 'cold', ['--dry-run']);
