@@ -14,7 +14,11 @@
  * step and as a share of the step time, and the cache size on disk. Results go to
  * bench/scale-data/RESULTS.md.
  *
- *   npx tsx --conditions=@cxr/source bench/scale-data/run.ts [--sizes 5000,25000,100000] [--steps 50] [--image-size 128] [--work DIR] [--keep] [--prepare]
+ *   npx tsx --conditions=@cxr/source bench/scale-data/run.ts [--sizes 5000,25000,100000] [--steps 40] [--val-fraction 0.02] [--image-size 128] [--work DIR] [--keep] [--prepare]
+ *
+ * The recipe is the default one except the validation share (`valFraction`, 0.02 here): with the
+ * default 20%, a 100k set validates on 20k images, predicted twice (after the epoch and for the
+ * calibration), which is most of a bounded run's time; the test split is the sources' own 527 images.
  *
  * The datasets are generated once into --work (default: a folder in the system's temporary folder,
  * never inside the repository) and reused by later runs; --keep leaves them there at the end, and
@@ -36,12 +40,14 @@ const repoRoot = resolve(here, '../..');
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '5000,25000,100000' },
-    steps: { type: 'string', default: '50' },
+    steps: { type: 'string', default: '40' },
     'image-size': { type: 'string', default: '128' },
     work: { type: 'string', default: join(tmpdir(), 'cxr-scale-data') },
     source: { type: 'string', default: resolve(repoRoot, '../shared/datasets/chest-xray') },
     keep: { type: 'boolean', default: false },
     prepare: { type: 'boolean', default: false },
+    'val-fraction': { type: 'string', default: '0.02' },
+    'no-memory-baseline': { type: 'boolean', default: false },
   },
 });
 const sizes = (values.sizes as string).split(',').map(Number);
@@ -91,7 +97,8 @@ async function generate(n: number, largest: number): Promise<string> {
     const variant = Math.floor(i / all.length);
     return {
       input: join(values.source as string, src.split, src.cls, src.file),
-      dir: join(src.split, src.cls),
+      // The test split is the sources' own (variant 0); the other variants of test images train.
+      dir: join(variant > 0 && src.split === 'test' ? 'train' : src.split, src.cls),
       name: variant === 0 ? src.file : src.file.replace(/(\.[a-z]+)$/i, `-v${variant}$1`),
     };
   };
@@ -184,7 +191,9 @@ const runsDir = join(work, 'runs');
 async function phase(n: number, data: string, cache: string, name: string, args: readonly string[]): Promise<Row> {
   const out = join(runsDir, `n${n}-${name}`);
   rmSync(out, { recursive: true, force: true });
-  const result = await cxr(['train', '--data', data, '--out', out, '--cache', cache, '--external', 'none', '--image-size', String(imageSize), ...args]);
+  const config = join(work, 'recipe.json');
+  writeFileSync(config, `${JSON.stringify({ valFraction: Number(values['val-fraction']) })}\n`);
+  const result = await cxr(['train', '--data', data, '--out', out, '--cache', cache, '--external', 'none', '--image-size', String(imageSize), '--config', config, ...args]);
   if (result.code !== 0) throw new Error(`cxr train (${name}, N=${n}) failed with exit ${result.code}:\n${result.output.slice(-3000)}`);
   const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunJson;
   const info = await cxr(['cache', 'info', '--json', '--cache', cache]);
@@ -233,7 +242,7 @@ for (const n of sizes) {
   rmSync(cache, { recursive: true, force: true });
   await phase(n, data, cache, 'cold', ['--dry-run']);
   await phase(n, data, cache, 'warm', ['--epochs', '1', '--steps-per-epoch', String(steps), '--memory-cache', 'off']);
-  if (n === Math.min(...sizes)) await phase(n, data, cache, 'warm-default', ['--epochs', '1', '--steps-per-epoch', String(steps)]);
+  if (n === Math.min(...sizes) && !values['no-memory-baseline']) await phase(n, data, cache, 'warm-default', ['--epochs', '1', '--steps-per-epoch', String(steps)]);
   rmSync(cache, { recursive: true, force: true });
 }
 if (!values.keep) rmSync(work, { recursive: true, force: true });
@@ -245,10 +254,10 @@ const largest = warm[warm.length - 1];
 const lines = [
   '# Scale: cxr train on datasets of 5k to 100k files, with the disk cache',
   '',
-  `Machine: ${machine}. Shared with other work: read the ratios. Image size ${imageSize}, batch 32, the default model and recipe, one epoch of at most ${steps} steps (\`--steps-per-epoch ${steps}\`: a full epoch of 100k images is about half an hour on these 2 cores), then validation, test and the report as usual.`,
+  `Machine: ${machine}. Shared with other work: read the ratios. Image size ${imageSize}, batch 32, the default model and recipe except a validation share of ${values['val-fraction']} (\`valFraction\` in a config file; the default 20% would validate a 100k set on 20k images, twice), one epoch of at most ${steps} steps (\`--steps-per-epoch ${steps}\`: a full epoch of 100k images is about half an hour on these 2 cores when they are not shared), then validation, the test split (the sources' own test images) and the report as usual.`,
   '',
   '```sh',
-  `npx tsx --conditions=@cxr/source bench/scale-data/run.ts --sizes ${sizes.join(',')} --steps ${steps} --image-size ${imageSize}`,
+  `npx tsx --conditions=@cxr/source bench/scale-data/run.ts --sizes ${sizes.join(',')} --steps ${steps} --val-fraction ${values['val-fraction']} --image-size ${imageSize}`,
   '```',
   '',
   'Datasets: N distinct files from the shared images (each a small crop of a source image, re-encoded at its own JPEG quality), in a temporary folder outside the repository. `cold`: `cxr train --dry-run` with an empty cache (decodes, audits and fills the cache). `warm`: `cxr train --memory-cache off` on that cache (streams from disk). `warm-default`: the same with the defaults (this set fits the memory budget, so it is kept in memory).',
