@@ -20,6 +20,8 @@ describe('doctor', () => {
     const wasm = report.backends.find((b) => b.name === 'wasm');
     expect(wasm?.reason).toMatch(report.wasm.simd ? /SIMD/ : /without SIMD/);
     expect(report.wasm.threads).toBe(report.wasm.threadsReason === undefined);
+    // Node 20.19+ on x86-64 and arm64 has relaxed SIMD (behind a flag that doctor, like initBackend, turns on).
+    expect(report.wasm.relaxedSimd).toBe(report.wasm.simd);
   });
 
   it('checks CUDA and cuDNN against what tfjs-node-gpu 4.22 needs (CUDA 11.2, cuDNN 8.1)', async () => {

@@ -5,7 +5,7 @@ import { BACKEND_NAMES, BACKEND_PACKAGES, type BackendName } from './backend-typ
 import { probeCuda, TFJS_NODE_GPU_NEEDS, type CudaReport } from './cuda-probe.js';
 import { defaultWasmThreads } from './init-backend.js';
 import { probeNative, type NativeBindingReport } from './native-probe.js';
-import { wasmThreadsUnsupportedReason } from '@cxr/wasm-training/node';
+import { enableRelaxedSimd, wasmThreadsUnsupportedReason } from '@cxr/wasm-training/node';
 
 /** One engine in the doctor's report. */
 export interface DoctorBackend {
@@ -29,6 +29,8 @@ export interface DoctorReport {
   readonly wasm: {
     readonly version: string;
     readonly simd: boolean;
+    /** Whether the training kernels can multiply-add with relaxed SIMD (fused multiply-add) here. */
+    readonly relaxedSimd: boolean;
     readonly threads: boolean;
     /** Why not, when threads are unavailable. */
     readonly threadsReason: string | undefined;
@@ -62,7 +64,8 @@ function cpuNativeBackend(report: NativeBindingReport): DoctorBackend {
  * (installed? addon and libtensorflow present? do they load and run an op, tried in a child
  * process?), the CUDA/cuDNN versions tfjs-node-gpu 4.22 needs (CUDA 11.2, cuDNN 8.1, driver
  * >= 450.80.02) against the driver, toolkits and libraries installed, and WASM SIMD and
- * threads support. It changes nothing: the current backend stays as it is.
+ * threads support. It changes nothing but
+ * turning on relaxed SIMD in Node 20 (as initBackend does): the current backend stays as it is.
  *
  * @example
  * ```ts
@@ -82,6 +85,8 @@ export async function doctor(): Promise<DoctorReport> {
   }
   const threadsReason = simd ? wasmThreadsUnsupportedReason() : 'the threaded build needs WASM SIMD, which is unsupported';
   const threads = threadsReason === undefined;
+  // As initBackend does: in Node 20 relaxed SIMD sits behind a V8 flag, which this turns on.
+  const relaxedSimd = simd && enableRelaxedSimd();
   const defaultThreads = threads ? defaultWasmThreads() : 1;
   const hasWasm = typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'object';
   const backends: DoctorBackend[] = [
@@ -104,7 +109,7 @@ export async function doctor(): Promise<DoctorReport> {
     auto: BACKEND_NAMES.includes(auto) ? auto : 'cpu',
     native: [gpu, native],
     cuda,
-    wasm: { version: version_wasm, simd, threads, threadsReason, defaultThreads },
+    wasm: { version: version_wasm, simd, relaxedSimd, threads, threadsReason, defaultThreads },
   };
 }
 
@@ -150,6 +155,6 @@ export function formatDoctor(report: DoctorReport): string {
   for (const problem of c.problems) lines.push(`  problem: ${problem}`);
   if (c.ok) lines.push('  everything tfjs-node-gpu needs is present');
   const w = report.wasm;
-  lines.push('', `WASM (${BACKEND_PACKAGES.wasm}@${w.version}): SIMD ${w.simd ? 'yes' : 'no'}; threads ${w.threads ? `yes (${w.defaultThreads} by default)` : `no (${w.threadsReason ?? '?'})`}`, '');
+  lines.push('', `WASM (${BACKEND_PACKAGES.wasm}@${w.version}): SIMD ${w.simd ? 'yes' : 'no'}; fused multiply-add in the training kernels (relaxed SIMD) ${w.relaxedSimd ? 'yes' : 'no'}; threads ${w.threads ? `yes (${w.defaultThreads} by default)` : `no (${w.threadsReason ?? '?'})`}`, '');
   return lines.join('\n');
 }
