@@ -13,6 +13,7 @@ export function projectTestConfig(overrides: ViteUserConfig['test'] = {}): ViteU
       alias: [
         { find: /^@cxr\/(loader|preprocess|model|eval|wasm-training)\/testing$/, replacement: `${root}packages/$1/src/testing/index.ts` },
         { find: /^@cxr\/wasm-training\/node$/, replacement: `${root}packages/wasm-training/src/node.ts` },
+        { find: /^@cxr\/(loader|preprocess|model|eval)\/browser$/, replacement: `${root}packages/$1/src/browser.ts` },
         { find: /^@cxr\/(loader|preprocess|model|eval|wasm-training)$/, replacement: `${root}packages/$1/src/index.ts` },
       ],
     },

@@ -17,6 +17,7 @@ import { runPredict } from './lib/commands/predict.js';
 import { runDoctor } from './lib/commands/doctor.js';
 import { QUEUE_RUNNERS } from './lib/commands/queue-commands.js';
 import { runCache } from './lib/commands/cache.js';
+import { runView } from './lib/commands/view.js';
 
 export type { Io, OutStream } from './lib/io.js';
 
@@ -34,6 +35,7 @@ const RUNNERS: Record<string, (parsed: ParsedCommand, context: CommandContext) =
   doctor: runDoctor,
   ...QUEUE_RUNNERS,
   cache: runCache,
+  view: runView,
 };
 
 /**

@@ -44,7 +44,8 @@ export {
 } from './lib/plots/plot-specs.js';
 // Grad-CAM
 export { gradCam, lastFeatureMapLayer, type CamImage, type GradCamOptions, type GradCamResult, type Heatmap } from './lib/grad-cam.js';
-export { colourScaleHeight, gradCamOverlayPng, jet, upsampleBilinear, type OverlayOptions } from './lib/grad-cam-overlay-png.js';
+export { colourScaleHeight, gradCamOverlayPng, type OverlayOptions } from './lib/grad-cam-overlay-png.js';
+export { heatColour, jet, upsampleBilinear } from './lib/heatmap-colours.js';
 export { OUTCOMES, outcomeOf, pickOutcomeExamples, type Outcome, type OutcomeExample } from './lib/pick-outcome-examples.js';
 export { camExamples, type CamExamplesOptions } from './lib/cam-examples.js';
 // Data views: audit page, pixel histograms, augmentation grid

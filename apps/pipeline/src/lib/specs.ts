@@ -2,6 +2,7 @@ import { ARCHITECTURES, BACKEND_NAMES, DEFAULT_TRAINING } from '@cxr/model';
 import type { CommandSpec, FlagSpec } from './args.js';
 import { DEFAULT_THRESHOLD_RULE } from './commands/train.js';
 import { QUEUE_COMMANDS } from './queue-specs.js';
+import { VIEW } from './commands/view.js';
 
 const json: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (messages go to stderr).' };
 const data: FlagSpec = { type: 'string', placeholder: 'DIR', description: 'Dataset folder: DIR/{train,val,test}/{NORMAL,PNEUMONIA}/ with .jpeg, .jpg, .png or DICOM files. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' };
@@ -193,4 +194,4 @@ export const CACHE: CommandSpec = {
   configExample: '{"cache": "/mnt/ssd/cxr-cache"}',
 };
 
-export const COMMANDS: readonly CommandSpec[] = [SCAN, TRAIN, EVALUATE, PREDICT, CACHE, DOCTOR, ...QUEUE_COMMANDS];
+export const COMMANDS: readonly CommandSpec[] = [SCAN, TRAIN, EVALUATE, PREDICT, CACHE, DOCTOR, VIEW, ...QUEUE_COMMANDS];

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { Heatmap } from './grad-cam.js';
+import { heatColour, upsampleBilinear } from './heatmap-colours.js';
 
 /** Options of {@link gradCamOverlayPng}. */
 export interface OverlayOptions {
@@ -16,33 +17,6 @@ export interface OverlayOptions {
 /** Height in pixels of the colour scale under an image `width` pixels wide. */
 export function colourScaleHeight(width: number): number {
   return Math.max(14, Math.min(120, Math.round(width * 0.06)));
-}
-
-/** The "jet" colour map (blue - cyan - yellow - red) at t in [0, 1], as 0-255 RGB. */
-export function jet(t: number): [number, number, number] {
-  const c = (x: number): number => Math.round(255 * Math.min(1, Math.max(0, x)));
-  return [c(1.5 - Math.abs(4 * t - 3)), c(1.5 - Math.abs(4 * t - 2)), c(1.5 - Math.abs(4 * t - 1))];
-}
-
-/** Bilinear resize of a heatmap to `height x width`, sampling at pixel centres. */
-export function upsampleBilinear(heatmap: Heatmap, height: number, width: number): Float32Array {
-  const { values, height: hh, width: hw } = heatmap;
-  const out = new Float32Array(height * width);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(hh - 1, Math.max(0, ((y + 0.5) * hh) / height - 0.5));
-    const y0 = Math.floor(sy);
-    const y1 = Math.min(hh - 1, y0 + 1);
-    const fy = sy - y0;
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(hw - 1, Math.max(0, ((x + 0.5) * hw) / width - 0.5));
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(hw - 1, x0 + 1);
-      const fx = sx - x0;
-      const v = (r: number, c: number): number => values[r * hw + c] as number;
-      out[y * width + x] = (1 - fy) * ((1 - fx) * v(y0, x0) + fx * v(y0, x1)) + fy * ((1 - fx) * v(y1, x0) + fx * v(y1, x1));
-    }
-  }
-  return out;
 }
 
 /**
@@ -75,11 +49,10 @@ export async function gradCamOverlayPng(pixels: Uint8Array, height: number, widt
   const strip = options.colourScale === true ? colourScaleHeight(width) : 0;
   const rgb = Buffer.alloc(width * (height + strip) * 3, 255);
   const blend = (i: number, grey: number, t: number): void => {
-    const [r, g, b] = jet(t);
-    const a = alpha * t;
-    rgb[3 * i] = Math.round((1 - a) * grey + a * r);
-    rgb[3 * i + 1] = Math.round((1 - a) * grey + a * g);
-    rgb[3 * i + 2] = Math.round((1 - a) * grey + a * b);
+    const [r, g, b] = heatColour(grey, t, alpha);
+    rgb[3 * i] = r;
+    rgb[3 * i + 1] = g;
+    rgb[3 * i + 2] = b;
   };
   for (let i = 0; i < width * height; i++) blend(i, pixels[i] as number, Math.min(1, Math.max(0, heat[i] as number)));
   if (strip === 0) return sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyCamModel } from '../testing/cam-models.js';
-import { colourScaleHeight, gradCamOverlayPng, jet, upsampleBilinear } from './grad-cam-overlay-png.js';
+import { colourScaleHeight, gradCamOverlayPng } from './grad-cam-overlay-png.js';
+import { jet, upsampleBilinear } from './heatmap-colours.js';
 import { gradCam, lastFeatureMapLayer } from './grad-cam.js';
 
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import { checkInteger, checkOneOf } from './internal/validate.js';
 import { usageError, type UsageError } from './internal/usage-error.js';
 import { decodeDicom, dicomSettingsKey } from './internal/decode-dicom.js';
 import { isDicom } from './internal/dicom.js';
+import { lumaRec601 } from './resize-grey.js';
 
 /** How an image is turned into a square grey sample. */
 export interface DecodeSettings {
@@ -243,7 +244,7 @@ function toGrey(data: Buffer, channels: number, count: number): Uint8Array {
   if (channels === 3) {
     for (let i = 0, j = 0; i < count; i += 1, j += 3) {
       // Fixed-point ITU-R 601-2 luma with rounding, the formula PIL uses for convert('L').
-      out[i] = (data[j]! * 19595 + data[j + 1]! * 38470 + data[j + 2]! * 7471 + 0x8000) >>> 16;
+      out[i] = lumaRec601(data[j]!, data[j + 1]!, data[j + 2]!);
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { deriveSeed } from '@cxr/preprocess';
+import { deriveSeed } from '@cxr/preprocess/browser';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 type Kwargs = Parameters<tfl.layers.Layer['call']>[1];
