@@ -48,6 +48,12 @@ export default tseslint.config(
               onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval'],
             },
             {
+              // The browser page: the packages' browser entry points only (see the block for apps/viewer below).
+              sourceTag: 'scope:viewer',
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval'],
+              bannedExternalImports: ['sharp', ...tfNative],
+            },
+            {
               sourceTag: 'scope:bench',
               onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval'],
             },
@@ -66,6 +72,27 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use a seeded generator (see ARCHITECTURE.md, Randomness).' }],
+    },
+  },
+  {
+    // The viewer runs in a browser: packages through their browser entry points, never their Node ones.
+    files: ['apps/viewer/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...['loader', 'preprocess', 'model', 'eval'].map((name) => ({ name: `@cxr/${name}`, message: `The page runs in a browser: import @cxr/${name}/browser, the package's browser-safe entry point.` })),
+            { name: '@cxr/wasm-training/node', message: 'The page runs in a browser: import @cxr/wasm-training.' },
+          ],
+          patterns: [
+            { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
+            { group: ['@cxr/*/testing'], message: 'Testing entry points are for specs only.' },
+            { group: ['node:*'], message: 'The page runs in a browser: no Node built-ins.' },
+          ],
+        },
+      ],
     },
   },
   {

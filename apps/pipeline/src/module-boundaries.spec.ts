@@ -48,6 +48,17 @@ describe('module boundaries (ARCHITECTURE.md) are enforced by lint', () => {
     expect(errors.join('\n')).toMatch(/public entry point/);
   });
 
+  it('keeps the viewer page on the browser entry points: no Node built-in, no sharp, no package root', async () => {
+    const node = await boundaryErrors('apps/viewer/src/probe.ts', "import { readFile } from 'node:fs/promises';\nexport const r = readFile;\n");
+    expect(node.join('\n')).toMatch(/no Node built-ins/);
+    const sharp = await boundaryErrors('apps/viewer/src/probe.ts', "import sharp from 'sharp';\nexport const s = sharp;\n");
+    expect(sharp.join('\n')).toMatch(/not allowed to import "sharp"/);
+    const root = await boundaryErrors('apps/viewer/src/probe.ts', "import { decodeImage } from '@cxr/loader';\nexport const d = decodeImage;\n");
+    expect(root.join('\n')).toMatch(/import @cxr\/loader\/browser/);
+    const browser = await boundaryErrors('apps/viewer/src/probe.ts', "import { resizeGrey } from '@cxr/loader/browser';\nexport const r = resizeGrey;\n");
+    expect(browser).toEqual([]);
+  });
+
   it('allows the edges the architecture permits', async () => {
     const errors = await boundaryErrors('packages/preprocess/src/probe.ts', "import type { Sample } from '@cxr/loader';\nexport type S = Sample;\n");
     expect(errors).toEqual([]);

@@ -18,6 +18,7 @@ interface ResultRow {
   probability: number | undefined;
   result?: Classification;
   decoded?: DecodedXray;
+  cam?: { values: Float32Array; height: number; width: number; peak: number };
   error?: string;
 }
 
@@ -29,7 +30,7 @@ interface ViewerApi {
   readonly settings: () => ViewerModelSettings | undefined;
   /** Classifies files as a drop does; resolves when every row is done. */
   readonly classifyFiles: (files: readonly File[]) => Promise<void>;
-  /** Every row so far, in drop order: file, probability, logit, label, or the reason it was not used; with `pixels`, the model's input too. */
+  /** Every row so far, in drop order: file, probability, logit, label, or the reason it was not used; with `pixels`, the model's input and the Grad-CAM heatmap too. */
   readonly results: (options?: { pixels?: boolean }) => unknown[];
 }
 
@@ -237,6 +238,7 @@ async function processFile(entry: ResultRow): Promise<void> {
       camCell?.replaceChildren(canvas, note);
     }
     entry.row.dataset['camPeak'] = String(cam.peak);
+    entry.cam = { ...cam.heatmap, peak: cam.peak };
     entry.row.dataset['state'] = 'done';
   } catch (error) {
     const reason = error instanceof UnusableFile ? error.message : `${entry.file} could not be classified: ${(error as Error).message}`;
@@ -302,6 +304,7 @@ function results(options: { pixels?: boolean } = {}): unknown[] {
     ...(r.error ? { error: r.error } : {}),
     ...(r.decoded ? { width: r.decoded.width, height: r.decoded.height, kind: r.decoded.kind } : {}),
     ...(options.pixels && r.decoded ? { square: Array.from(r.decoded.square) } : {}),
+    ...(options.pixels && r.cam ? { cam: { values: Array.from(r.cam.values), height: r.cam.height, width: r.cam.width, peak: r.cam.peak } } : {}),
   }));
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from '@cxr/wasm-training';
 // Registers the custom layers of the trainer's packages (preprocessing and architecture layers).
 import '@cxr/model/browser';
 
@@ -48,6 +49,9 @@ export async function startEngine(requested: EngineName): Promise<EngineState> {
   const name = available.includes(requested) ? requested : 'wasm';
   if (!(await tf.setBackend(name))) throw new Error(`TensorFlow.js could not start its ${ENGINE_LABELS[name]} engine in this browser.`);
   await tf.ready();
+  // The gradient kernels (and kernel fixes) cxr registers on the wasm engine, so Grad-CAM runs
+  // the same kernels here as in `cxr predict --cam`.
+  if (name === 'wasm') registerWasmTrainingKernels();
   let detail = ENGINE_LABELS[name];
   if (name === 'wasm') {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

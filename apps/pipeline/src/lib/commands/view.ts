@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initBackend, loadModel } from '@cxr/model';
 import type { CommandSpec } from '../args.js';
 import type { ParsedCommand } from '../args.js';
@@ -34,16 +34,12 @@ const TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The built viewer page: apps/viewer/dist (made by `nx run viewer:build`, and by `npm install`). */
+/**
+ * The built viewer page: apps/viewer/dist of the repository (made by `npm install` and by
+ * `nx run viewer:build`), found from this file (apps/pipeline/{src,dist}/lib/commands/).
+ */
 export function viewerDist(): string {
-  const require = createRequire(import.meta.url);
-  let root: string;
-  try {
-    root = dirname(require.resolve('@cxr/viewer/package.json'));
-  } catch {
-    throw usageError('The viewer app (@cxr/viewer) is not installed; run `npm install` in the repository.');
-  }
-  const dist = join(root, 'dist');
+  const dist = fileURLToPath(new URL('../../../../viewer/dist', import.meta.url));
   if (!existsSync(join(dist, 'index.html'))) throw usageError(`The viewer page is not built (${dist} has no index.html); run \`npx nx run viewer:build\`.`);
   return dist;
 }
