@@ -3,7 +3,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from '@cxr/eval/testing';
+import { gradCam } from '@cxr/eval';
 import { decodeImage } from '@cxr/loader';
+import { loadModel } from '@cxr/model';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,11 +15,13 @@ import { cli, copySubset, isOneSentence, spawnCxr, type CxrProcess } from './tes
 // (a real process), opened in headless Chromium; what it says about shared test X-rays is compared
 // with `cxr predict` on the same files: same labels, probabilities within PROBABILITY_TOLERANCE,
 // the model's input within PIXEL_TOLERANCE grey levels of the loader's.
-const PER_CLASS = 12;
+const PER_CLASS = 40;
 /** Largest accepted gap between the page's and `cxr predict`'s probability of one image. */
 const PROBABILITY_TOLERANCE = 0.01;
 /** Largest accepted gap between one pixel of the page's model input and the loader's (0-255). */
 const PIXEL_TOLERANCE = 4;
+/** Largest accepted gap between one value of the page's Grad-CAM heatmap (scaled to a peak of 1) and the one of the same function in Node. */
+const CAM_TOLERANCE = 0.05;
 
 const work = mkdtempSync(join(tmpdir(), 'cxr-viewer-'));
 let data = '';
@@ -117,6 +121,9 @@ describe('cxr view: the viewer page with a model trained by cxr train', () => {
     expect(results.map((r) => r.file)).toEqual(files.map((f) => f.split('/').pop()));
     let worstProbability = 0;
     let worstPixel = 0;
+    let worstCam = 0;
+    // Grad-CAM in Node (the engine cxr runs; `cxr train` above started it in this process) on the loader's pixels.
+    const { model } = await loadModel(join(run, 'model'));
     for (const [i, file] of files.entries()) {
       const mine = results[i] as PageResult;
       const theirs = cliOut.predictions.find((p) => p.file === file);
@@ -129,10 +136,16 @@ describe('cxr view: the viewer page with a model trained by cxr train', () => {
       const loader = await decodeImage(file, { size: 64, fit: 'fill' });
       expect(mine.square).toHaveLength(loader.pixels.length);
       for (const [j, v] of (mine.square ?? []).entries()) worstPixel = Math.max(worstPixel, Math.abs(v - (loader.pixels[j] as number)));
-      expect(mine.cam?.values.length, file).toBeGreaterThan(0);
+      const cam = await gradCam(model, { pixels: loader.pixels, height: 64, width: 64 });
+      expect(mine.cam?.values, file).toHaveLength(cam.heatmap.values.length);
+      for (const [j, v] of (mine.cam?.values ?? []).entries()) worstCam = Math.max(worstCam, Math.abs(v - (cam.heatmap.values[j] as number)));
     }
+    model.dispose();
+    expect(worstCam).toBeLessThanOrEqual(CAM_TOLERANCE);
+    // Not a comparison of empty maps: some images have evidence for PNEUMONIA somewhere.
+    expect(results.filter((r) => (r.cam?.peak ?? 0) > 0).length).toBeGreaterThan(0);
     expect(worstPixel).toBeLessThanOrEqual(PIXEL_TOLERANCE);
-    process.stdout.write(`viewer vs cxr predict on ${files.length} images: largest probability gap ${worstProbability.toFixed(5)}, largest pixel gap ${worstPixel}\n`);
+    process.stdout.write(`viewer vs cxr predict on ${files.length} images: largest probability gap ${worstProbability.toFixed(5)}, largest pixel gap ${worstPixel}, largest Grad-CAM gap ${worstCam.toFixed(4)}\n`);
 
     // Every row has its thumbnail and its Grad-CAM canvas, drawn (not blank).
     const canvases = await page.$$eval('#results-table tbody tr[data-state="done"] canvas', (nodes) =>
@@ -140,12 +153,19 @@ describe('cxr view: the viewer page with a model trained by cxr train', () => {
         const canvas = node as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
         const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
         let lit = 0;
-        for (let i = 0; i < pixels.length; i += 4) if ((pixels[i] as number) + (pixels[i + 1] as number) + (pixels[i + 2] as number) > 30) lit += 1;
-        return { width: canvas.width, lit: lit / Math.max(1, pixels.length / 4) };
+        let coloured = 0;
+        for (let i = 0; i < pixels.length; i += 4) {
+          if ((pixels[i] as number) + (pixels[i + 1] as number) + (pixels[i + 2] as number) > 30) lit += 1;
+          if (pixels[i] !== pixels[i + 1] || pixels[i + 1] !== pixels[i + 2]) coloured += 1;
+        }
+        return { cam: (node as unknown as { className: string }).className === 'cam', lit: lit / Math.max(1, pixels.length / 4), coloured };
       }),
     );
     expect(canvases).toHaveLength(2 * files.length);
     for (const c of canvases) expect(c.lit).toBeGreaterThan(0.2);
+    // The thumbnails are grey; the overlays of the maps with a peak carry the colour scale's colours.
+    expect(canvases.filter((c) => !c.cam).every((c) => c.coloured === 0)).toBe(true);
+    expect(canvases.filter((c) => c.cam && c.coloured > 0).length).toBe(results.filter((r) => (r.cam?.peak ?? 0) > 0).length);
 
     // Sorting by probability, highest first.
     await page.click('button[data-sort="probability"]');
