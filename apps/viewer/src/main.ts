@@ -201,7 +201,7 @@ function drawCanvas(decoded: DecodedXray, s: ViewerModelSettings, label: string,
   canvas.height = size.height;
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', label);
-  const over = heat ? heatmapOverImage(heat, decoded.width, decoded.height, s.imageSize, s.fit) : undefined;
+  const over = heat ? heatmapOverImage(heat, decoded.width, decoded.height, s.imageSize, s.fit, decoded.kind === 'jpeg') : undefined;
   const context = canvas.getContext('2d');
   context?.putImageData(new ImageData(overlayRgba(decoded.grey, decoded.width, decoded.height, size.width, size.height, over), size.width, size.height), 0, 0);
   if (heat) canvas.className = 'cam';

@@ -1,4 +1,4 @@
-import { fitBox, type GreyFit } from '@cxr/loader/browser';
+import { resizedBox, type GreyFit } from '@cxr/loader/browser';
 import { heatColour, upsampleBilinear, type Heatmap } from '@cxr/eval/browser';
 
 /** Opacity of the overlay where the heat is highest (as the reports' overlays). */
@@ -8,8 +8,8 @@ export const OVERLAY_ALPHA = 0.55;
  * The part of a heatmap (taken on the model's square input) that covers the image: all of it for
  * `fill`; for `contain`, the padding cropped away.
  */
-export function heatmapOverImage(heatmap: Heatmap, width: number, height: number, size: number, fit: GreyFit): Heatmap {
-  const box = fitBox(width, height, size, fit);
+export function heatmapOverImage(heatmap: Heatmap, width: number, height: number, size: number, fit: GreyFit, jpeg: boolean): Heatmap {
+  const box = resizedBox(width, height, size, fit, { jpeg });
   if (box.width === size && box.height === size) return heatmap;
   // Sample the heatmap at the box at the square's resolution, then keep that part.
   const full = upsampleBilinear(heatmap, size, size);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, decodeImageAtSourceSize } from './decode-image.js';
-import { fitBox, greyFromRgba, jpegShrinkOnLoad, lumaRec601, resizeGrey } from './resize-grey.js';
+import { fitBox, greyFromRgba, jpegShrinkOnLoad, lumaRec601, resizedBox, resizeGrey } from './resize-grey.js';
 
 const SHARED = resolve(fileURLToPath(new URL('../../../../', import.meta.url)), '../shared/datasets/chest-xray/test');
 
@@ -44,15 +44,16 @@ describe('resizeGrey: the decode recipe in plain JavaScript, against sharp on re
 describe('resizeGrey: invariants', () => {
   const side = fc.integer({ min: 1, max: 300 });
   test.prop([fc.integer({ min: 1, max: 160 }), fc.integer({ min: 1, max: 160 }), fc.integer({ min: 8, max: 64 }), fc.constantFrom('fill' as const, 'contain' as const), fc.integer({ min: 0, max: 255 }), fc.boolean()], { numRuns: 40 })(
-    'a constant image stays that constant (within 1: the 12-bit coefficients round down, as libvips\' do) inside its box, black outside it, size x size',
+    'a constant image stays that constant (within 3: the 12-bit coefficients are truncated, as libvips\' are, in each pass) inside its box, black outside it, size x size',
     (width, height, size, fit, value, jpeg) => {
       const out = resizeGrey(new Uint8Array(width * height).fill(value), width, height, size, fit, { jpeg });
       expect(out).toHaveLength(size * size);
-      const box = fitBox(width, height, size, fit);
+      const box = resizedBox(width, height, size, fit, { jpeg });
+      if (!jpeg) expect(box).toEqual(fitBox(width, height, size, fit));
       for (let y = 0; y < size; y++) {
         for (let x = 0; x < size; x++) {
           const inside = x >= box.left && x < box.left + box.width && y >= box.top && y < box.top + box.height;
-          if (inside) expect(Math.abs((out[y * size + x] as number) - value)).toBeLessThanOrEqual(1);
+          if (inside) expect(Math.abs((out[y * size + x] as number) - value)).toBeLessThanOrEqual(3);
           else expect(out[y * size + x]).toBe(0);
         }
       }

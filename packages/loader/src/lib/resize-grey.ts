@@ -93,7 +93,7 @@ export function resizeGrey(pixels: Uint8Array, width: number, height: number, si
   let img: Grey = { data: pixels, width, height };
   const preShrink = options.jpeg === true ? jpegShrinkOnLoad(width, height, size, fit) : 1;
   if (preShrink > 1) img = boxShrink(boxShrink(img, preShrink, 'h', 'floor'), preShrink, 'v', 'floor');
-  const box = fitBox(img.width, img.height, size, fit);
+  const box = resizedBox(width, height, size, fit, options);
   // The reduction factors: per axis for fill; for contain one factor for both (the box's shorter
   // side is rounded from it, as libvips does).
   const shrink = Math.max(img.width, img.height) / size;
@@ -102,6 +102,21 @@ export function resizeGrey(pixels: Uint8Array, width: number, height: number, si
   const out = new Uint8Array(size * size);
   for (let y = 0; y < box.height; y++) out.set(inner.subarray(y * box.width, (y + 1) * box.width), (y + box.top) * size + box.left);
   return out;
+}
+
+/**
+ * The box {@link resizeGrey} puts an image of `width x height` in: {@link fitBox} of the size the
+ * image has after the JPEG shrink-on-load (sharp fits the box to the shrunk image, which can round
+ * the shorter side of a `contain` box one pixel differently).
+ *
+ * @example
+ * ```ts
+ * resizedBox(155, 55, 14, 'contain', { jpeg: true }); // { width: 14, height: 4, left: 0, top: 5 }
+ * ```
+ */
+export function resizedBox(width: number, height: number, size: number, fit: GreyFit, options: ResizeGreyOptions = {}): FitBox {
+  const preShrink = options.jpeg === true ? jpegShrinkOnLoad(width, height, size, fit) : 1;
+  return fitBox(Math.max(1, Math.floor(width / preShrink)), Math.max(1, Math.floor(height / preShrink)), size, fit);
 }
 
 /** Options of {@link resizeGrey}. */
