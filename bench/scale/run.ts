@@ -4,7 +4,7 @@
  * same run; throughput, and the queue's overhead per job.
  *
  *   npx tsx --conditions=@cxr/source bench/scale/run.ts [--workers 1,2,4] [--image-size 128] [--shard-size 250]
- *       [--sweep-per-class 60] [--skip-sweep] [--data DIR]
+ *       [--sweep-per-class 60] [--skip-sweep] [--skip-cache] [--data DIR]
  *
  * Needs redis-server (Debian's redis-server package; `node scripts/ensure-redis.mjs` installs it) and
  * the built `cxr` (npm install builds it). Every process is a real `cxr` command (apps/pipeline/bin/cxr.js).
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     'shard-size': { type: 'string', default: '250' },
     'sweep-per-class': { type: 'string', default: '60' },
     'skip-sweep': { type: 'boolean', default: false },
+    'skip-cache': { type: 'boolean', default: false },
     data: { type: 'string', default: resolve(repoRoot, '../shared/datasets/chest-xray') },
   },
 });
@@ -123,12 +124,13 @@ try {
       rmSync(cache, { recursive: true, force: true });
     }
   };
-  const builds = [await build('local', null)];
-  for (const n of workerCounts) builds.push(await build(`${n}-workers`, n));
+  const skipCache = values['skip-cache'] === true;
+  const builds = skipCache ? [] : [await build('local', null)];
+  if (!skipCache) for (const n of workerCounts) builds.push(await build(`${n}-workers`, n));
   // Overhead per job: one worker decoding one shard at a time, small shards; the time between jobs.
   const small = Math.max(10, Math.round(shardSize / 10));
-  const overheadLocal = await build('overhead-local', null, small);
-  const overheadQueue = await build('overhead-queue', 1, small, 1);
+  const overheadLocal = skipCache ? undefined : await build('overhead-local', null, small);
+  const overheadQueue = skipCache ? undefined : await build('overhead-queue', 1, small, 1);
   const perJob = (r: BuildReport): number => (r.seconds - r.shardSeconds) / Math.max(1, r.shards);
 
   // --- Sweep ---
@@ -158,23 +160,27 @@ try {
     for (const n of workerCounts) sweepRows.push(await sweep(`${n}-workers`, n));
   }
 
-  const local = builds[0] as (typeof builds)[number];
+  const local = builds[0];
   const lines = [
     '# Scale: cache build and sweep on the job queue',
     '',
-    `Made with \`npx tsx --conditions=@cxr/source bench/scale/run.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 16)} UTC: ${cpus().length} cores (${availableParallelism()} available), load average ${load} at the start (a shared machine: read the ratios). Redis ${url.replace(/:\d+$/, '')} on this machine, append-only file on; every worker a \`cxr worker\` process with its default concurrency (decode shards: ${availableParallelism()} at once).`,
-    '',
-    `## \`cxr cache build\`: ${local.images} images of \`${data.replace(resolve(repoRoot, '..'), '..')}\` at ${imageSize} px, shards of ${shardSize}`,
-    '',
-    '| run | wall time (s) | images decoded | img/s (all) | vs no queue | per worker: shards, img/s |',
-    '| --- | ---: | ---: | ---: | ---: | --- |',
-    ...builds.map((b) => `| ${b.n === null ? 'no queue (in-process)' : `${b.n} worker${b.n > 1 ? 's' : ''}`} | ${b.seconds.toFixed(1)} | ${b.decoded} | ${b.imagesPerSecond.toFixed(1)} | ${(b.imagesPerSecond / local.imagesPerSecond).toFixed(2)}x | ${b.workers.map((w) => `${w.shards}, ${w.imagesPerSecond.toFixed(1)}`).join('; ')} |`),
-    '',
-    `Per image, one process on this machine: ${((1000 * local.seconds) / Math.max(1, local.decoded)).toFixed(2)} ms (decode + cache write, ${availableParallelism()} decodes at once).`,
-    '',
-    `Queue overhead per job (shards of ${small}, one worker taking one shard at a time; wall time minus the time inside the jobs, per job): **${(1000 * perJob(overheadQueue)).toFixed(0)} ms** on the queue, ${(1000 * perJob(overheadLocal)).toFixed(0)} ms in-process (${overheadQueue.shards} shards).`,
+    `Made with \`npx tsx --conditions=@cxr/source bench/scale/run.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 16)} UTC: ${cpus().length} cores (${availableParallelism()} available), load average ${load} at the start (a shared machine: read the ratios). Redis on this machine, append-only file on; every worker a \`cxr worker\` process with its default concurrency (decode shards: ${availableParallelism()} at once; training: one run).`,
     '',
   ];
+  if (local && overheadLocal && overheadQueue) {
+    lines.push(
+      `## \`cxr cache build\`: ${local.images} images of \`${data.replace(resolve(repoRoot, '..'), '..')}\` at ${imageSize} px, shards of ${shardSize}`,
+      '',
+      '| run | wall time (s) | images decoded | img/s (all) | vs no queue | per worker: shards, img/s |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+      ...builds.map((b) => `| ${b.n === null ? 'no queue (in-process)' : `${b.n} worker${b.n > 1 ? 's' : ''}`} | ${b.seconds.toFixed(1)} | ${b.decoded} | ${b.imagesPerSecond.toFixed(1)} | ${(b.imagesPerSecond / local.imagesPerSecond).toFixed(2)}x | ${b.workers.map((w) => `${w.shards}, ${w.imagesPerSecond.toFixed(1)}`).join('; ')} |`),
+      '',
+      `Per image, one process on this machine: ${((1000 * local.seconds) / Math.max(1, local.decoded)).toFixed(2)} ms of wall time (decode + cache write, ${availableParallelism()} decodes at once).`,
+      '',
+      `Queue overhead per job (shards of ${small}, one worker taking one shard at a time; wall time minus the time inside the jobs, per job): **${(1000 * perJob(overheadQueue)).toFixed(0)} ms** on the queue, ${(1000 * perJob(overheadLocal)).toFixed(0)} ms in-process (${overheadQueue.shards} shards).`,
+      '',
+    );
+  }
   if (sweepRows.length) {
     const base = sweepRows[0] as (typeof sweepRows)[number];
     lines.push(

@@ -1,7 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeSettingsKey } from '@cxr/loader';
 import { writeTinyDataset } from '@cxr/loader/testing';
+import { openSampleCache } from '@cxr/preprocess';
+import { scanRecords } from './lib/dataset.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cli, spawnCxr } from './testing/cli.js';
 import type { CxrProcess } from './testing/cli.js';
@@ -160,5 +163,38 @@ describe('cxr sweep on the queue', () => {
     expect(runs.find((r) => r.name === 'flaky-seed1')?.figures).toEqual(readSweep(reference).runs.find((r) => r.name === 'base-seed1')?.figures);
     expect(readFileSync(join(out, 'sweep.html'), 'utf8')).toMatch(/<span class="bad">failed<\/span> after 3 attempts: The folder/);
     expect(await stopWorker(worker)).toBe(0);
+  }, 300_000);
+});
+
+describe('cxr cache build on the queue', () => {
+  it('the cache two worker processes build serves the same bytes for every image as the cache built in one process; a second build decodes nothing', async () => {
+    const key = decodeSettingsKey({ size: 32, fit: 'fill' });
+    const build = async (cache: string, ...extra: string[]): Promise<{ images: number; decoded: number; alreadyCached: number; shards: number; workers: { worker: string; decoded: number; imagesPerSecond: number }[] }> => {
+      const result = await cli(['cache', 'build', '--data', data, '--cache', cache, '--image-size', '32', '--shard-size', '6', '--json', ...extra], { cwd: work });
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as Awaited<ReturnType<typeof build>>;
+    };
+    const local = await build(join(work, 'cache-local'));
+    expect(local).toMatchObject({ images: 72, decoded: 72, alreadyCached: 0, shards: 12 });
+    const pair = [startWorker('--only', 'decode', '--concurrency', '2'), startWorker('--only', 'decode', '--concurrency', '2')];
+    await Promise.all(pair.map((w) => w.waitFor(/takes jobs from/)));
+    const queued = await build(join(work, 'cache-queue'), '--queue', redis.url);
+    expect(queued).toMatchObject({ images: 72, decoded: 72, shards: 12 });
+    expect(queued.workers.reduce((n, w) => n + w.decoded, 0)).toBe(72);
+    expect(queued.workers.every((w) => w.imagesPerSecond > 0)).toBe(true);
+
+    const a = openSampleCache(join(work, 'cache-local'));
+    const b = openSampleCache(join(work, 'cache-queue'));
+    expect(b.info()).toMatchObject({ entries: 72, bySettings: { [key]: 72 } });
+    expect(a.info()).toMatchObject({ entries: 72, bySettings: { [key]: 72 } });
+    const { records } = await scanRecords(data);
+    for (const record of records) {
+      const [x, y] = await Promise.all([a.get(record, key), b.get(record, key)]);
+      expect(y, record.path).toBeDefined();
+      expect(Buffer.from(y?.pixels ?? []).equals(Buffer.from(x?.pixels ?? [])), record.path).toBe(true);
+      expect([y?.height, y?.width, y?.source]).toEqual([x?.height, x?.width, x?.source]);
+    }
+    const again = await build(join(work, 'cache-queue'), '--queue', redis.url);
+    expect(again).toMatchObject({ decoded: 0, alreadyCached: 72, shards: 0 });
   }, 300_000);
 });
