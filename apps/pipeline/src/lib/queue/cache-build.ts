@@ -189,7 +189,10 @@ export async function buildCache(options: CacheBuildOptions, io: Io): Promise<Ca
           }
           const state = await job.getState();
           if (state === 'completed') {
-            results.push(job.returnvalue);
+            // The job was read before it completed (its state is read after it): read it again for its result.
+            const finished = job.returnvalue ?? (await queue.getJob(`${id}.${shard}`))?.returnvalue;
+            if (!finished) continue;
+            results.push(finished);
             partial.delete(shard);
             pending.delete(shard);
           } else if (state === 'failed') {

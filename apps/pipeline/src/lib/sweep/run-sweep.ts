@@ -152,7 +152,10 @@ export async function runOnQueue(plan: SweepPlan, address: QueueAddress, io: Io,
         } else {
           const state = await job.getState();
           const p = (typeof job.progress === 'object' ? job.progress : {}) as Partial<TrainJobProgress & { worker: string }>;
-          if (state === 'completed') {
+          if (state === 'completed' && !job.returnvalue) {
+            // Read before it completed (its state is read after it): look again at the next poll.
+            continue;
+          } else if (state === 'completed') {
             const r = job.returnvalue;
             outcome = { status: 'done', results: r.results, worker: r.worker, seconds: r.seconds, attempts: job.attemptsMade, resumed: r.resumed };
           } else if (state === 'failed') {
