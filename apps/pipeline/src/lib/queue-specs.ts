@@ -55,22 +55,12 @@ export const WORKER: CommandSpec = {
   configExample: '{"queue": "redis://127.0.0.1:6379", "concurrency": 4}',
 };
 
-export const CACHE_BUILD: CommandSpec = {
-  name: 'cache',
-  summary: 'Decode a dataset into the disk cache the training reads, here or on the queue\'s workers.',
-  description:
-    '`cxr cache build` scans the dataset, splits the images not yet in the disk cache into shards, and decodes them at the size and fit `cxr train` uses with the same --image-size into the cache folder (the one train reads with the same --cache and environment), so a training run afterwards decodes nothing. With --queue the shards are jobs that `cxr worker` runs on every machine that sees the cache folder at the same path; without it they run here. Entries are content-addressed and each worker writes its own pack, sealed whole, so two workers or a retry never corrupt or duplicate what readers see. Reports throughput per worker and in total.',
-  positional: { name: 'action', description: 'build', required: true, variadic: false },
-  flags: {
-    data: { type: 'string', placeholder: 'DIR', description: 'Dataset folder. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' },
-    cache: { type: 'string', placeholder: 'DIR', description: 'Disk cache folder. Default: $CXR_CACHE_DIR, else $XDG_CACHE_HOME/cxr, else ~/.cache/cxr.', example: '/mnt/ssd/cxr-cache' },
-    'image-size': { type: 'integer', placeholder: 'N', min: 16, max: 1024, description: 'Side of the decoded square images, as for `cxr train --image-size` (default: train\'s default).', example: '128' },
-    'shard-size': { type: 'integer', placeholder: 'N', min: 1, max: 100000, default: 500, description: 'Images per shard (one job each on the queue).' },
-    queue,
-    json,
-  },
-  examples: ['cxr cache build --data ~/chest_xray', 'cxr cache build --data /shared/chexpert --cache /shared/cxr-cache --queue redis://127.0.0.1:6379'],
-  configExample: '{"data": "/shared/chexpert", "shardSize": 500}',
+/** The flags of `cxr cache build` (the `cache` command's other actions take only --cache and --json). */
+export const CACHE_BUILD_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  data: { type: 'string', placeholder: 'DIR', description: 'build: the dataset folder. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' },
+  'image-size': { type: 'integer', placeholder: 'N', min: 16, max: 1024, description: "build: side of the decoded square images, as for `cxr train --image-size` (default: train's default).", example: '128' },
+  'shard-size': { type: 'integer', placeholder: 'N', min: 1, max: 100000, default: 500, description: 'build: images per shard (one job each on the queue).' },
+  queue: { ...queue, description: `build: ${queue.description}` },
 };
 
-export const QUEUE_COMMANDS: readonly CommandSpec[] = [SWEEP, WORKER, CACHE_BUILD];
+export const QUEUE_COMMANDS: readonly CommandSpec[] = [SWEEP, WORKER];

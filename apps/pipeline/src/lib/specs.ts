@@ -1,7 +1,7 @@
 import { ARCHITECTURES, BACKEND_NAMES, DEFAULT_TRAINING } from '@cxr/model';
 import type { CommandSpec, FlagSpec } from './args.js';
 import { DEFAULT_THRESHOLD_RULE } from './commands/train.js';
-import { QUEUE_COMMANDS } from './queue-specs.js';
+import { CACHE_BUILD_FLAGS, QUEUE_COMMANDS } from './queue-specs.js';
 import { VIEW } from './commands/view.js';
 
 const json: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (messages go to stderr).' };
@@ -185,12 +185,18 @@ export const DOCTOR: CommandSpec = {
 
 export const CACHE: CommandSpec = {
   name: 'cache',
-  summary: 'Show or free the disk cache of decoded images.',
+  summary: 'Fill, show or free the disk cache of decoded images.',
   description:
-    '`cxr cache info` shows the cache folder (the one train, evaluate and predict use with the same --cache and environment), where that choice came from, its packs, images and size on disk, the images per decode setting, and packs left unfinished. `cxr cache clear` deletes its packs (and those left by processes that are gone; a pack a live process is writing is kept) and says how much it freed.',
-  positional: { name: 'action', description: 'info or clear.', required: true, variadic: false },
-  flags: { cache, json },
-  examples: ['cxr cache info', 'cxr cache info --cache /mnt/ssd/cxr-cache --json', 'cxr cache clear'],
+    '`cxr cache build` decodes every image of --data that is not yet in the cache, at the size and fit `cxr train` uses with the same --image-size, so a training run afterwards decodes nothing: the images are split into shards of --shard-size, decoded here one shard after the other, or with --queue as jobs that `cxr worker` runs on every machine that sees the cache folder at the same path; it reports the throughput per worker and in total. `cxr cache info` shows the cache folder (the one train, evaluate and predict use with the same --cache and environment), where that choice came from, its packs, images and size on disk, the images per decode setting, and packs left unfinished. `cxr cache clear` deletes its packs (and those left by processes that are gone; a pack a live process is writing is kept) and says how much it freed.',
+  positional: { name: 'action', description: 'build, info or clear.', required: true, variadic: false },
+  flags: { cache, json, ...CACHE_BUILD_FLAGS },
+  examples: [
+    'cxr cache build --data ~/chest_xray',
+    'cxr cache build --data /shared/chexpert --cache /shared/cxr-cache --queue redis://127.0.0.1:6379',
+    'cxr cache info',
+    'cxr cache info --cache /mnt/ssd/cxr-cache --json',
+    'cxr cache clear',
+  ],
   configExample: '{"cache": "/mnt/ssd/cxr-cache"}',
 };
 

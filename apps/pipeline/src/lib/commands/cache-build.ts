@@ -5,7 +5,9 @@ import type { CommandContext } from '../context.js';
 import { scanRecords } from '../dataset.js';
 import { resolveDataRoot } from '../paths.js';
 import { duration } from '../progress.js';
-import { buildCache, cacheFolder, formatBytes } from '../queue/cache-build.js';
+import { buildCache } from '../queue/cache-build.js';
+import { formatBytes, resolveCacheFolder } from '../cache-choice.js';
+import { usageError } from '../errors.js';
 import { checkQueueReachable, parseQueueUrl } from '../queue/connection.js';
 
 /**
@@ -15,16 +17,18 @@ import { checkQueueReachable, parseQueueUrl } from '../queue/connection.js';
  */
 export async function runCacheBuild(parsed: ParsedCommand, { io, logger }: CommandContext): Promise<number> {
   const v = parsed.values;
-  const folder = cacheFolder(v['cache'], io.env, io.cwd);
+  const folder = resolveCacheFolder(v, io.env, io.cwd);
+  if (folder.dir === null) throw usageError('cxr cache build fills the disk cache; leave out --no-cache.');
+  const dir = folder.dir;
   const { root, source } = resolveDataRoot(typeof v['data'] === 'string' ? v['data'] : undefined, io.env, io.cwd);
   const address = typeof v['queue'] === 'string' ? parseQueueUrl(v['queue']) : undefined;
   if (address) await checkQueueReachable(address);
   const scanned = await scanRecords(root);
   const size = (v['image-size'] as number | undefined) ?? DEFAULT_TRAINING.imageSize;
-  logger.info(`Cache build of ${root} (${source}) into ${folder.dir} (${folder.source === 'default' ? 'the default cache folder' : `from ${folder.source}`}) at ${size}x${size} px: ${scanned.records.length} image files${scanned.problems.length ? `, ${scanned.problems.length} unusable at scan` : ''}.`);
+  logger.info(`Cache build of ${root} (${source}) into ${dir} (${folder.source === 'default' ? 'the default cache folder' : `from ${folder.source}`}) at ${size}x${size} px: ${scanned.records.length} image files${scanned.problems.length ? `, ${scanned.problems.length} unusable at scan` : ''}.`);
   const report = await buildCache(
     {
-      dir: folder.dir,
+      dir: dir,
       decode: { size, fit: 'fill' },
       records: scanned.records,
       shardSize: v['shard-size'] as number,
@@ -39,7 +43,7 @@ export async function runCacheBuild(parsed: ParsedCommand, { io, logger }: Comma
   }
   for (const r of report.rejected.slice(0, 10)) logger.info(`  rejected: ${r.path} (${r.reason})`);
   if (report.rejected.length > 10) logger.info(`  ... and ${report.rejected.length - 10} more rejected files (all in --json)`);
-  const held = openSampleCache(folder.dir).info();
+  const held = openSampleCache(dir).info();
   const info = ` The cache holds ${held.entries.toLocaleString('en-US')} images, ${formatBytes(held.bytes)}.`;
   logger.info(
     `${report.complete ? 'Built' : 'Stopped following'}: ${report.decoded} images decoded in ${duration(report.seconds)} (${report.imagesPerSecond.toFixed(1)} img/s in total${report.workers.length > 1 ? ` from ${report.workers.length} workers` : ''}), ${report.alreadyCached + report.cachedByShards} already cached, ${report.rejected.length} rejected${report.failedShards.length ? `, ${report.failedShards.length} shards FAILED` : ''}.${info}`,

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
 import { decodeSettingsKey } from '@cxr/loader';
 import type { ImageRecord, Rejection } from '@cxr/loader';
 import { openSampleCache } from '@cxr/preprocess';
@@ -11,25 +9,6 @@ import type { QueueAddress } from './connection.js';
 import { DECODE_QUEUE, QUEUE_PREFIX } from './connection.js';
 import { runDecodeJob } from './decode-job.js';
 import type { DecodeJobData, DecodeJobResult } from './decode-job.js';
-
-/**
- * The disk cache folder `cxr train` reads: `--cache DIR`, else `$CXR_CACHE_DIR`, else
- * `$XDG_CACHE_HOME/cxr`, else `~/.cache/cxr`.
- */
-export function cacheFolder(flag: unknown, env: Readonly<Record<string, string | undefined>>, cwd: string): { dir: string; source: string } {
-  const at = (path: string): string => (isAbsolute(path) ? path : resolve(cwd, path));
-  if (typeof flag === 'string') return { dir: at(flag), source: '--cache' };
-  if (env['CXR_CACHE_DIR']) return { dir: at(env['CXR_CACHE_DIR']), source: 'CXR_CACHE_DIR' };
-  if (env['XDG_CACHE_HOME']) return { dir: join(at(env['XDG_CACHE_HOME']), 'cxr'), source: 'XDG_CACHE_HOME' };
-  return { dir: join(env['HOME'] ?? homedir(), '.cache', 'cxr'), source: 'default' };
-}
-
-/** `1.5 GiB`, `12 MiB`, `3 KiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-  return `${(bytes / 2 ** 10).toFixed(0)} KiB`;
-}
 
 /** Options of {@link buildCache}. */
 export interface CacheBuildOptions {
