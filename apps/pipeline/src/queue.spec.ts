@@ -196,5 +196,9 @@ describe('cxr cache build on the queue', () => {
     }
     const again = await build(join(work, 'cache-queue'), '--queue', redis.url);
     expect(again).toMatchObject({ decoded: 0, alreadyCached: 72, shards: 0 });
+    // cxr train at that size reads every image from the cache the workers built, and decodes none.
+    const plan = await cli(['train', '--dry-run', '--data', data, '--cache', join(work, 'cache-queue'), '--image-size', '32', '--external', 'none', '--out', join(work, 'after-build')], { cwd: work });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(work, 'after-build', 'run.json'), 'utf8')).cache).toMatchObject({ hits: 72, decoded: 0 });
   }, 300_000);
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { DEFAULT_TRAINING } from '@cxr/model';
 import { openSampleCache } from '@cxr/preprocess';
 import type { ParsedCommand } from '../args.js';
@@ -34,6 +35,7 @@ export async function runCacheBuild(parsed: ParsedCommand, { io, logger }: Comma
       shardSize: v['shard-size'] as number,
       ...(address ? { queue: address } : {}),
       attempts: 3,
+      concurrency: availableParallelism(),
       log: (line) => logger.info(line),
     },
     io,

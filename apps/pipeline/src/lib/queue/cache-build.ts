@@ -23,6 +23,8 @@ export interface CacheBuildOptions {
   readonly queue?: QueueAddress;
   /** Attempts per shard on the queue. */
   readonly attempts: number;
+  /** Without a queue: shards decoded at once (as `cxr worker --concurrency`); default 1. */
+  readonly concurrency?: number;
   readonly log: (line: string) => void;
 }
 
@@ -137,14 +139,27 @@ export async function buildCache(options: CacheBuildOptions, io: Io): Promise<Ca
   const started = Date.now();
   let complete = true;
   if (!options.queue) {
-    for (const shard of shards) {
-      if (io.signal?.aborted) {
-        complete = false;
-        break;
+    // As a worker does: `concurrency` shards at once (the decoder keeps the cores busy while a pack is sealed).
+    const partial = new Map<number, number>();
+    const next = [...shards];
+    const lane = async (): Promise<void> => {
+      for (let shard = next.shift(); shard !== undefined; shard = next.shift()) {
+        if (io.signal?.aborted) {
+          complete = false;
+          return;
+        }
+        const id = shard.shard;
+        const result = await runDecodeJob(shard, (done) => {
+          partial.set(id, done);
+          const finished = results.reduce((n, r) => n + r.decoded + r.cached + r.rejected.length, 0);
+          progress.update(finished + [...partial.values()].reduce((a, b) => a + b, 0), (Date.now() - started) / 1000);
+        });
+        partial.delete(id);
+        results.push(result);
       }
-      const before = results.reduce((n, r) => n + r.decoded + r.cached + r.rejected.length, 0);
-      results.push(await runDecodeJob(shard, (done) => progress.update(before + done, (Date.now() - started) / 1000)));
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, lane));
+    results.sort((a, b) => a.shard - b.shard);
   } else {
     const queue = new Queue<DecodeJobData, DecodeJobResult>(DECODE_QUEUE, { connection: options.queue.options, prefix: QUEUE_PREFIX });
     queue.on('error', () => undefined);
