@@ -177,7 +177,7 @@ try {
       '',
       `Per image, one process on this machine: ${((1000 * local.seconds) / Math.max(1, local.decoded)).toFixed(2)} ms of wall time (decode + cache write, ${availableParallelism()} decodes at once).`,
       '',
-      `Queue overhead per job (shards of ${small}, one worker taking one shard at a time; wall time minus the time inside the jobs, per job): **${(1000 * perJob(overheadQueue)).toFixed(0)} ms** on the queue, ${(1000 * perJob(overheadLocal)).toFixed(0)} ms in-process (${overheadQueue.shards} shards).`,
+      `Queue overhead per job (shards of ${small}, one worker taking one shard at a time; wall time minus the time inside the jobs, per job): **${(1000 * perJob(overheadQueue)).toFixed(0)} ms** (${overheadQueue.shards} shards; in-process, ${availableParallelism()} shards at once, the same ${overheadLocal.shards} shards took ${overheadLocal.seconds.toFixed(1)} s against ${overheadQueue.seconds.toFixed(1)} s).`,
       '',
     );
   }
