@@ -301,23 +301,28 @@ export function decodeRle(bytes: Uint8Array, shape: FrameShape): Uint8Array | Ui
     const start = offsets[s]!;
     const end = s + 1 < segments ? offsets[s + 1]! : bytes.length;
     if (start < 64 || end > bytes.length || end < start) throw new PixelDataError('damaged RLE pixel data (bad segment offsets)');
-    const plane = planes.subarray(s * count, (s + 1) * count);
+    const base = s * count;
     let i = start;
     let o = 0;
+    // PackBits: a header byte n < 128 copies the next n + 1 bytes, n > 128 repeats the next byte 257 - n times, 128 is a no-op.
     while (i < end && o < count) {
-      const n = (bytes[i]! << 24) >> 24;
+      const n = bytes[i]!;
       i += 1;
-      if (n >= 0) {
-        const run = Math.min(n + 1, count - o, end - i);
-        plane.set(bytes.subarray(i, i + run), o);
+      if (n < 128) {
+        let run = n + 1;
+        if (run > count - o) run = count - o;
+        if (run > end - i) run = end - i;
+        for (let k = 0; k < run; k += 1) planes[base + o + k] = bytes[i + k]!;
         o += run;
         i += n + 1;
-      } else if (n !== -128) {
-        const run = Math.min(1 - n, count - o);
+      } else if (n > 128) {
         if (i >= end) break;
-        plane.fill(bytes[i]!, o, o + run);
-        o += run;
+        let run = 257 - n;
+        if (run > count - o) run = count - o;
+        const value = bytes[i]!;
         i += 1;
+        for (let k = 0; k < run; k += 1) planes[base + o + k] = value;
+        o += run;
       }
     }
     if (o < count) throw new PixelDataError(`truncated RLE pixel data (segment ${s + 1} holds ${o} of ${count} bytes)`);
