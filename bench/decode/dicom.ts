@@ -7,7 +7,7 @@
  * baseline and deflate), as scanners store them; they are written once into a temporary folder.
  *
  * Run from the repository root:
- *   npx tsx --conditions=@cxr/source bench/decode/dicom.ts [--files N] [--rounds N] [--no-write]
+ *   npx tsx --conditions=@cxr/source bench/decode/dicom.ts [--files N] [--rounds N] [--syntaxes a,b] [--no-write]
  * Writes its table into bench/decode/RESULTS.md between the `dicom` markers (below run.ts's marker,
  * so run.ts keeps it).
  */
@@ -50,7 +50,9 @@ function spec(pixels: Uint8Array, width: number, height: number, syntax: DicomSy
   }
 }
 
-const SYNTAXES: readonly DicomSyntax[] = ['explicit', 'implicit', 'deflate', 'rle', 'jpeg-baseline', 'jpeg-lossless', 'jpeg-ls', 'jpeg-2000'];
+const ALL: readonly DicomSyntax[] = ['explicit', 'implicit', 'deflate', 'rle', 'jpeg-baseline', 'jpeg-lossless', 'jpeg-ls', 'jpeg-2000'];
+const only = args.indexOf('--syntaxes');
+const SYNTAXES = only >= 0 ? ALL.filter((s) => args[only + 1]!.split(',').includes(s)) : ALL;
 
 async function jpegs(folder: string, n: number): Promise<string[]> {
   const out: string[] = [];

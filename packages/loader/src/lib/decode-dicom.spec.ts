@@ -156,6 +156,28 @@ describe('DICOM decoding', () => {
     await expect(decodeImage(paths[0]!)).rejects.toMatchObject({ code: 'CXR_USAGE', path: paths[0], message: expect.stringContaining(paths[0]!) });
   });
 
+  it('decodes a JPEG 2000 frame much larger than the output at a lower resolution level, close to the full decode', async () => {
+    const width = 600;
+    const height = 520;
+    const values = Array.from({ length: width * height }, (_, i) => Math.round(2047 + 2000 * Math.sin((i % width) / 40) * Math.cos(Math.floor(i / width) / 50)));
+    const bytes = await encodeDicom({ width, height, values, bitsStored: 12, syntax: 'jpeg-2000', window: { center: 2048, width: 4096 } });
+    const { j2kReduction } = await import('./internal/dicom-codecs.js');
+    const frame = bytes.subarray(bytes.indexOf(Buffer.from([0xff, 0x4f, 0xff, 0x51])));
+    expect(j2kReduction(frame, width, height, 64)).toBe(2); // 150x130 keeps twice 64; 75x65 would not
+    expect(j2kReduction(frame, width, height, 224)).toBe(0);
+    const path = await put(bytes);
+    const [sample] = await lastValueFrom(from([record(path)]).pipe(decodeImages({ size: 64, metadata: true }), toArray()));
+    expect(sample!.source).toMatchObject({ width, height });
+    // The reference: the full-resolution grey image, resized by the same recipe.
+    const full = await decodeImageAtSourceSize(path);
+    const reference = await encodeDicom({ width, height, values: [...full.pixels], bitsStored: 8, window: { center: 128, width: 256 } });
+    const expected = await decodeImage(await put(reference), { size: 64 });
+    const meanError = sample!.pixels.reduce((sum, v, i) => sum + Math.abs(v - expected.pixels[i]!), 0) / sample!.pixels.length;
+    // The wavelet's low band sits a fraction of a pixel off the resize's sampling grid: a few grey levels on a
+    // pattern this steep (about 3 levels per source pixel).
+    expect(meanError).toBeLessThan(4);
+  });
+
   it('applies the pixel limit before decoding', async () => {
     const path = await put(await encodeDicom({ width: 40, height: 30, values: ramp(1200, 255), bitsStored: 8, syntax: 'jpeg-ls' }));
     await expect(decodeImage(path, { maxPixels: 1000 })).rejects.toMatchObject({ reason: 'too many pixels (40x30, more than the limit of 1000)' });

@@ -24,6 +24,7 @@ export function dicomSettingsKey(): string {
     'dicom-voi=voi-lut>window>min-max',
     'dicom-mono1=invert',
     'dicom-padding=black',
+    'dicom-j2k=reduce-to-2x',
     `dicom-libs=${codecVersions()}`,
   ].join(';');
 }
@@ -31,7 +32,9 @@ export function dicomSettingsKey(): string {
 /**
  * Decodes DICOM bytes to the grey image the JPEG path would give for the same 8-bit picture:
  * the file's pixel pipeline to 8-bit grey at the source size, then the same resize (Lanczos3,
- * `fill` or `contain` with black padding) through sharp.
+ * `fill` or `contain` with black padding) through sharp. A JPEG 2000 frame at least 4x the output
+ * size is decoded at the lowest resolution level that keeps twice the output size, as libjpeg
+ * shrinks large JPEGs while decoding them.
  * @returns the image, or `{ reason }` for a file that cannot be used.
  */
 export async function decodeDicom(
@@ -42,7 +45,8 @@ export async function decodeDicom(
 ): Promise<{ pixels: Uint8Array; height: number; width: number; source?: SourceInfo } | { reason: string }> {
   let grey;
   try {
-    grey = await readDicomGrey(bytes, s.maxPixels);
+    // A JPEG 2000 frame much larger than the output is decoded at a lower resolution level (like JPEG shrink-on-load).
+    grey = await readDicomGrey(bytes, s.maxPixels, atSourceSize ? undefined : s.size);
   } catch (error) {
     if (error instanceof DicomError) return { reason: error.message };
     throw error;
@@ -50,8 +54,8 @@ export async function decodeDicom(
   const source: SourceInfo | undefined = metadata
     ? {
         format: 'dicom',
-        width: grey.width,
-        height: grey.height,
+        width: grey.sourceWidth,
+        height: grey.sourceHeight,
         mode: grey.info.photometricInterpretation.startsWith('MONOCHROME') ? (grey.info.bitsAllocated > 8 ? 'grey16' : 'grey') : 'rgb',
         hasIccProfile: false,
         orientation: 1,

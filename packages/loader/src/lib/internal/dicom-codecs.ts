@@ -61,6 +61,8 @@ export interface DecodedFrame {
   readonly samples: Uint8Array | Uint16Array | Int16Array | Int8Array;
   /** True when the codec already converted colour to RGB (JPEG baseline). */
   readonly rgb: boolean;
+  /** Set when a JPEG 2000 frame was decoded at a lower resolution level (see {@link j2kReduction}). */
+  readonly reduced?: { readonly width: number; readonly height: number };
 }
 
 /** A problem with the encoded pixel data; `message` is the one-line reason. */
@@ -135,7 +137,7 @@ export function codestreamHeader(bytes: Uint8Array): { width: number; height: nu
  * than the frame the pixel limit allowed.
  * @throws PixelDataError with a one-line reason for damaged or mismatching data.
  */
-export async function decodeFrame(encoding: Exclude<PixelEncoding, 'native'>, bytes: Uint8Array, shape: FrameShape): Promise<DecodedFrame> {
+export async function decodeFrame(encoding: Exclude<PixelEncoding, 'native'>, bytes: Uint8Array, shape: FrameShape, target?: number): Promise<DecodedFrame> {
   if (encoding === 'rle') return { samples: decodeRle(bytes, shape), rgb: false };
   const header = codestreamHeader(bytes);
   if (header === undefined) throw new PixelDataError(`damaged ${encodingName(encoding)} pixel data (no frame header)`);
@@ -152,13 +154,38 @@ export async function decodeFrame(encoding: Exclude<PixelEncoding, 'native'>, by
       return { samples: decodeJpegLossless(bytes, shape, header.precision), rgb: false };
     case 'jpeg-ls':
       return { samples: await decodeWithCodec('charls', bytes, shape), rgb: false };
-    case 'jpeg-2000':
-      return { samples: await decodeWithCodec('openjpeg', bytes, shape), rgb: false };
+    case 'jpeg-2000': {
+      const level = target === undefined ? 0 : j2kReduction(bytes, shape.columns, shape.rows, target);
+      if (level === 0) return { samples: await decodeWithCodec('openjpeg', bytes, shape), rgb: false };
+      const reduced = { width: Math.ceil(shape.columns / 2 ** level), height: Math.ceil(shape.rows / 2 ** level) };
+      return { samples: await decodeWithCodec('openjpeg', bytes, shape, level, reduced), rgb: false, reduced };
+    }
   }
 }
 
 function encodingName(encoding: PixelEncoding): string {
   return { native: 'native', rle: 'RLE', 'jpeg-baseline': 'JPEG', 'jpeg-lossless': 'lossless JPEG', 'jpeg-ls': 'JPEG-LS', 'jpeg-2000': 'JPEG 2000' }[encoding];
+}
+
+/**
+ * How many wavelet levels of a JPEG 2000 frame to leave out when it is decoded for a `target`-pixel
+ * square: the most that keep both sides at least twice the target (as JPEG shrink-on-load keeps at
+ * least the target), at most the levels the code stream has (from its COD marker). 0 for a small image.
+ */
+export function j2kReduction(bytes: Uint8Array, width: number, height: number, target: number): number {
+  let levels = 0;
+  // Main header: SOC, SIZ, then marker segments up to the first tile (SOT, FF90); COD is FF52.
+  let i = 2;
+  while (i + 4 <= bytes.length && bytes[i] === 0xff) {
+    const marker = bytes[i + 1]!;
+    if (marker === 0x90) break;
+    const length = (bytes[i + 2]! << 8) | bytes[i + 3]!;
+    if (marker === 0x52 && i + 9 < bytes.length) levels = bytes[i + 9]!; // FF52 Lcod(2) Scod, order layers(2) MCT, then the levels
+    i += 2 + length;
+  }
+  let level = 0;
+  while (level < levels && Math.min(Math.ceil(width / 2 ** (level + 1)), Math.ceil(height / 2 ** (level + 1))) >= 2 * target) level += 1;
+  return level;
 }
 
 /** JPEG baseline (8-bit) through sharp's libjpeg-turbo; colour comes out as RGB. */
@@ -221,6 +248,7 @@ interface CodecDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   getDecodedBuffer(): Uint8Array;
   decode(): void;
+  decodeSubResolution?(level: number, layer: number): void;
   getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
   delete(): void;
 }
@@ -246,7 +274,13 @@ function codecModule(name: 'charls' | 'openjpeg'): Promise<CodecModule> {
 }
 
 /** JPEG-LS (CharLS) or JPEG 2000 (OpenJPEG) through the cornerstone WASM codecs. */
-async function decodeWithCodec(name: 'charls' | 'openjpeg', bytes: Uint8Array, shape: FrameShape): Promise<Uint8Array | Uint16Array | Int16Array> {
+async function decodeWithCodec(
+  name: 'charls' | 'openjpeg',
+  bytes: Uint8Array,
+  shape: FrameShape,
+  level = 0,
+  reduced?: { readonly width: number; readonly height: number },
+): Promise<Uint8Array | Uint16Array | Int16Array> {
   const label = name === 'charls' ? 'JPEG-LS' : 'JPEG 2000';
   const module = await codecModule(name);
   const Decoder = name === 'charls' ? module.JpegLSDecoder : module.J2KDecoder;
@@ -255,13 +289,14 @@ async function decodeWithCodec(name: 'charls' | 'openjpeg', bytes: Uint8Array, s
   try {
     decoder = new Decoder();
     decoder.getEncodedBuffer(bytes.length).set(bytes);
-    decoder.decode();
+    if (level > 0 && decoder.decodeSubResolution !== undefined) decoder.decodeSubResolution(level, 0);
+    else decoder.decode();
     const info = decoder.getFrameInfo();
     if (info.width !== shape.columns || info.height !== shape.rows || info.componentCount !== shape.samplesPerPixel) {
       throw new PixelDataError(`the ${label} image decoded to ${info.width}x${info.height}x${info.componentCount}, not the DICOM header's ${shape.columns}x${shape.rows}x${shape.samplesPerPixel}`);
     }
     const decoded = decoder.getDecodedBuffer();
-    const count = shape.rows * shape.columns * shape.samplesPerPixel;
+    const count = (reduced === undefined ? shape.rows * shape.columns : reduced.width * reduced.height) * shape.samplesPerPixel;
     const bytesPerSample = info.bitsPerSample > 8 ? 2 : 1;
     if (decoded.length < count * bytesPerSample) throw new PixelDataError(`the ${label} data decoded to ${decoded.length} bytes, ${count * bytesPerSample} expected`);
     // Copy out of the WASM heap before the decoder is deleted.

@@ -69,8 +69,12 @@ const NON_IMAGE_MODALITIES = new Set(['SR', 'PR', 'KO', 'DOC', 'REG', 'RTSTRUCT'
 /** A DICOM image rendered to 8-bit grey at its own size. */
 export interface DicomGrey {
   readonly pixels: Uint8Array;
+  /** Size of `pixels`: the image's own, or smaller for a JPEG 2000 frame decoded at a lower resolution level. */
   readonly width: number;
   readonly height: number;
+  /** The image's own size (Columns x Rows). */
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
   readonly info: DicomSourceInfo;
 }
 
@@ -78,7 +82,7 @@ export interface DicomGrey {
  * Parses a DICOM file (dicom-parser), decodes its pixel data and renders it to 8-bit grey.
  * @throws DicomError with a one-line reason for anything it cannot use.
  */
-export async function readDicomGrey(bytes: Uint8Array, maxPixels: number): Promise<DicomGrey> {
+export async function readDicomGrey(bytes: Uint8Array, maxPixels: number, target?: number): Promise<DicomGrey> {
   const data = parse(bytes, maxPixels);
   const modality = text(data, 'x00080060');
   const pixelElement = data.elements.x7fe00010;
@@ -115,7 +119,9 @@ export async function readDicomGrey(bytes: Uint8Array, maxPixels: number): Promi
   if (colour && (samplesPerPixel !== 3 || bitsAllocated !== 8)) throw new DicomError(`unsupported ${photometric} DICOM (${samplesPerPixel} samples of ${bitsAllocated} bits)`);
 
   const shape: FrameShape = { rows, columns, samplesPerPixel, bitsAllocated, bitsStored, signed };
-  const count = rows * columns;
+  let count = rows * columns;
+  let width = columns;
+  let height = rows;
   let words: Uint8Array | Uint16Array | Int16Array | Int8Array;
   let rgb = false;
   let shift = highBit + 1 - bitsStored;
@@ -137,8 +143,12 @@ export async function readDicomGrey(bytes: Uint8Array, maxPixels: number): Promi
       throw new DicomError(`truncated or damaged DICOM pixel data (${oneLine(error)})`);
     }
     try {
-      const frame = await decodeFrame(syntax.encoding, encoded, shape);
+      const frame = await decodeFrame(syntax.encoding, encoded, shape, target);
       words = frame.samples;
+      if (frame.reduced !== undefined) {
+        ({ width, height } = frame.reduced);
+        count = width * height;
+      }
       rgb = frame.rgb || (colour && syntax.encoding !== 'rle');
     } catch (error) {
       if (error instanceof PixelDataError) throw new DicomError(error.message);
@@ -161,10 +171,10 @@ export async function readDicomGrey(bytes: Uint8Array, maxPixels: number): Promi
   };
   if (colour) {
     const ybr = !rgb && photometric === 'YBR_FULL';
-    return { pixels: colourToGrey(words as Uint8Array, count, ybr), width: columns, height: rows, info };
+    return { pixels: colourToGrey(words as Uint8Array, count, ybr), width, height, sourceWidth: columns, sourceHeight: rows, info };
   }
   const { pixels, voi } = renderGrey(words, count, greyParameters(data, shape, shift, photometric === 'MONOCHROME1'));
-  return { pixels, width: columns, height: rows, info: { ...info, voi } };
+  return { pixels, width, height, sourceWidth: columns, sourceHeight: rows, info: { ...info, voi } };
 }
 
 /** Parses the file; deflated data sets are inflated with a bound derived from the pixel limit. */
