@@ -123,20 +123,35 @@ async function main(): Promise<void> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+  const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const load = loadavg()[0]!.toFixed(0);
+  const header = '| set | transfer syntax | files | MB a file | DICOM img/s | JPEG img/s | DICOM / JPEG | measured (UTC, load) |';
+  const line = (r: Row): string =>
+    `| ${r.set} | ${r.syntax} | ${r.files} | ${r.mbPerFile.toFixed(2)} | ${r.dicom.toFixed(1)} | ${r.jpeg.toFixed(1)} | ${(r.dicom / r.jpeg).toFixed(2)}x | ${stamp}, ${load} |`;
+  const path = join(here, 'RESULTS.md');
+  const old = await readFile(path, 'utf8');
+  // Rows of syntaxes not measured in this run (--syntaxes) are kept from the last run, with their own date.
+  const kept = new Map<string, string>();
+  if (old.includes(START)) {
+    for (const row of old.slice(old.indexOf(START), old.indexOf(END)).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| set') && !l.startsWith('| ---'))) {
+      const cells = row.split('|').map((c) => c.trim());
+      if (cells.length >= 9) kept.set(`${cells[1]}|${cells[2]}`, row);
+    }
+  }
+  for (const r of rows) kept.set(`${r.set}|${r.syntax}`, line(r));
+  const order = (key: string): number => (key.startsWith('full') ? 0 : 100) + ALL.indexOf(key.split('|')[1] as DicomSyntax);
   const table = [
-    `DICOM decode (\`npx tsx --conditions=@cxr/source bench/decode/dicom.ts\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cores} cores,`,
-    `load ${loadavg()[0]!.toFixed(1)} at the end, ${rounds} ABBA rounds): decodeImages to ${SIZE} px at concurrency ${cores} on DICOM copies of the same`,
-    'X-rays as the JPEG column, which is decodeImages on the JPEG originals in the same run. 12-bit values (16-bit words) but for',
-    'RLE, JPEG baseline and deflate (8-bit); JPEG 2000 as MONOCHROME1.',
+    'DICOM decode (`npx tsx --conditions=@cxr/source bench/decode/dicom.ts`): decodeImages to 224 px at concurrency',
+    `${cores} (the cores) on DICOM copies of the same X-rays as the JPEG column, which is decodeImages on the JPEG originals in the`,
+    `same run, ${rounds} ABBA round(s). 12-bit values (16-bit words) but for RLE, JPEG baseline and deflate (8-bit); JPEG 2000 as`,
+    'MONOCHROME1. The load column is the 1-minute load average at the end of the run (2 cores): read the ratios.',
     '',
-    '| set | transfer syntax | files | MB a file | DICOM img/s | JPEG img/s | DICOM / JPEG |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.set} | ${r.syntax} | ${r.files} | ${r.mbPerFile.toFixed(2)} | ${r.dicom.toFixed(1)} | ${r.jpeg.toFixed(1)} | ${(r.dicom / r.jpeg).toFixed(2)}x |`),
+    header,
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...[...kept.entries()].sort((a, b) => order(a[0]) - order(b[0])).map(([, row]) => row),
   ].join('\n');
   console.log(`\n${table}`);
   if (!write) return;
-  const path = join(here, 'RESULTS.md');
-  const old = await readFile(path, 'utf8');
   const section = `${START}\n${table}\n${END}`;
   const at = old.indexOf(START);
   const next = at >= 0 ? `${old.slice(0, at)}${section}${old.slice(old.indexOf(END) + END.length)}` : `${old.trimEnd()}\n\n${section}\n`;
