@@ -7,7 +7,7 @@
  *
  * Run from the repository root:
  *   npx tsx --conditions=@cxr/source bench/decode/make-dicom-set.ts <from> <to> [--limit N]
- * e.g. `... make-dicom-set.ts ../shared/datasets/chest-xray dicom-xray` (5,206 files, ~1 minute).
+ * e.g. `... make-dicom-set.ts ../shared/datasets/chest-xray dicom-xray` (5,206 files, 536 MB, about 2.5 minutes of CPU).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
