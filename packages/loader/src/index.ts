@@ -11,7 +11,7 @@ export {
   type DecodedImage,
   type DecodeError,
 } from './lib/decode-image.js';
-export { isUsageError } from './lib/internal/usage-error.js';
+export { isUsageError, USAGE_ERROR_CODE, UsageError } from './lib/usage-error.js';
 export { isDicom } from './lib/internal/dicom.js';
 export { scanDataset, type ScanDatasetOptions } from './lib/scan-dataset.js';
 export {

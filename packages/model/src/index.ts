@@ -4,8 +4,23 @@ export { loadWeightsFrom, type WeightTransfer } from './lib/load-weights-from.js
 export { validateClassWeights, weightedBinaryCrossEntropy } from './lib/weighted-binary-cross-entropy.js';
 export { train, TRAIN_DEFAULTS, validationMetrics, type TrainOptions } from './lib/train.js';
 export { predict, type PredictOptions } from './lib/predict.js';
-export { saveModel } from './lib/save-model.js';
-export { loadModel } from './lib/load-model.js';
+export { saveModel, updateModelMetadata } from './lib/save-model.js';
+export { loadModel, modelInputSize } from './lib/load-model.js';
+export {
+  DEFAULT_CLASS_NAMES,
+  modelMetadataJson,
+  modelSettings,
+  parseModelMetadata,
+  type DecodeFit,
+  type ModelMetadata,
+  type ModelSettings,
+  type ModelSettingsOptions,
+  type ParseModelMetadataOptions,
+  type StoredCalibration,
+  type StoredCheckpointPosition,
+  type StoredDecodeSettings,
+  type StoredThresholdChoice,
+} from './lib/model-metadata.js';
 export { DEFAULT_TRAINING, type TrainingDefaults } from './lib/default-training.js';
 export { initBackend, defaultWasmThreads } from './lib/backend/init-backend.js';
 export { BACKEND_NAMES, type BackendChoice, type BackendName, type BackendRequest, type InitBackendOptions } from './lib/backend/backend-types.js';

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import sharp, { type Metadata } from 'sharp';
 import type { SourceInfo } from './types.js';
 import { checkInteger, checkOneOf } from './internal/validate.js';
-import { usageError, type UsageError } from './internal/usage-error.js';
+import { UsageError } from './usage-error.js';
 import { decodeDicom, dicomSettingsKey } from './internal/decode-dicom.js';
 import { isDicom } from './internal/dicom.js';
 import { lumaRec601 } from './resize-grey.js';
@@ -139,7 +139,7 @@ export async function decodeImageAtSourceSize(path: string, options: { readonly 
 
 /** Builds the error thrown for a rejected file. */
 export function decodeError(path: string, reason: string): DecodeError {
-  return usageError(`Cannot use image ${path}: ${reason}.`, { path, reason }) as DecodeError;
+  return Object.assign(new UsageError(`Cannot use image ${path}: ${reason}.`), { path, reason });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { folderId, walkImages, type WalkProblem } from './internal/walk.js';
-import { usageError } from './internal/usage-error.js';
+import { UsageError } from './usage-error.js';
 
 /** Options of {@link findImageFiles}. */
 export interface FindImageFilesOptions {
@@ -34,10 +34,10 @@ export async function findImageFiles(dir: string, options: FindImageFilesOptions
   const onProblem = options.onProblem;
   if (onProblem !== undefined && typeof onProblem !== 'function') throw new TypeError(`${STAGE}: onProblem must be a function.`);
   const problems: WalkProblem[] = [];
-  if ((await folderId(dir)) === undefined) throw usageError(`${dir} is not a folder (or does not exist); give a folder of images (.jpeg, .jpg, .png, DICOM).`);
+  if ((await folderId(dir)) === undefined) throw new UsageError(`${dir} is not a folder (or does not exist); give a folder of images (.jpeg, .jpg, .png, DICOM).`);
   const files = await walkImages(dir, new Set(), problems);
   for (const problem of problems) {
-    if (onProblem === undefined) throw usageError(`${problem.path}: ${problem.reason}; fix its permissions or leave it out.`);
+    if (onProblem === undefined) throw new UsageError(`${problem.path}: ${problem.reason}; fix its permissions or leave it out.`);
     onProblem(problem);
   }
   return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -3,7 +3,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch } from '@cxr/preprocess';
 import { concatMap, from, type OperatorFunction } from 'rxjs';
 import { batchImages, checkBatchShape } from './internal/batch-tensors.js';
-import type { ModelMetadata, Prediction } from './types.js';
+import type { ModelMetadata } from './model-metadata.js';
+import type { Prediction } from './types.js';
 
 /** Options of {@link predict}. */
 export interface PredictOptions {
@@ -42,7 +43,7 @@ export function predict(options: PredictOptions): OperatorFunction<Batch, Predic
   if (options.metadata !== undefined && (typeof options.metadata !== 'object' || options.metadata === null)) {
     throw new TypeError(`predict: metadata must be an object, got ${typeof options.metadata}`);
   }
-  const threshold = options.metadata?.['threshold'];
+  const threshold = options.metadata?.threshold;
   if (threshold !== undefined && (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))) {
     throw new RangeError(`predict: metadata.threshold must be a number in [0, 1], got ${JSON.stringify(threshold)}`);
   }

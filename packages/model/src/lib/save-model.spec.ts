@@ -9,7 +9,7 @@ import { toyBatches, withTempDir } from '../testing/index.js';
 import { buildModel } from './build-model.js';
 import { loadModel } from './load-model.js';
 import { predict } from './predict.js';
-import { saveModel } from './save-model.js';
+import { saveModel, updateModelMetadata } from './save-model.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -22,7 +22,7 @@ describe('saveModel / loadModel', () => {
     await withTempDir(async (dir) => {
       const model = tiny();
       const before = await lastValueFrom(toyBatches({ count: 12 }).pipe(predict({ model }), toArray()));
-      const metadata = { threshold: 0.42, imageSize: 16, classNames: ['NORMAL', 'PNEUMONIA'], decode: { fit: 'cover' } };
+      const metadata = { threshold: 0.42, imageSize: 16, classNames: ['NORMAL', 'PNEUMONIA'] as const, decode: { fit: 'contain' as const } };
       await saveModel(model, join(dir, 'model'), metadata);
       expect((await readdir(join(dir, 'model'))).sort()).toEqual(['model.json', 'weights.bin']);
       const loaded = await loadModel(join(dir, 'model'));
@@ -99,5 +99,46 @@ describe('saveModel / loadModel', () => {
     const model = tiny();
     await expect(saveModel(model, join(tmpdir(), 'cxr-never-written'), [1, 2] as never)).rejects.toThrow(/metadata must be a JSON object/);
     model.dispose();
+  });
+
+  it('checks the stored metadata on load: a field that breaks the schema, or an image size other than the input, is one sentence naming the file', async () => {
+    await withTempDir(async (dir) => {
+      const model = tiny();
+      await saveModel(model, join(dir, 'model'), { threshold: 0.3 });
+      const file = join(dir, 'model', 'model.json');
+      const json = JSON.parse(await readFile(file, 'utf8')) as { userDefinedMetadata: Record<string, unknown> };
+      for (const [change, pattern] of [
+        [{ threshold: 1.5 }, /has an invalid threshold \(1\.5\)/],
+        [{ imageSize: 32 }, /has an invalid imageSize \(32\): it must be the model's own input size, 16/],
+      ] as const) {
+        await writeFile(file, JSON.stringify({ ...json, userDefinedMetadata: change }));
+        const error = (await loadModel(join(dir, 'model')).catch((e: unknown) => e)) as { code?: string; message: string };
+        expect(error.code).toBe('CXR_USAGE');
+        expect(error.message).toContain(file);
+        expect(error.message).toMatch(pattern);
+      }
+      model.dispose();
+    });
+  });
+
+  it('updateModelMetadata adds fields, keeps the others and the weights, and replaces the folder whole', async () => {
+    await withTempDir(async (dir) => {
+      const model = tiny();
+      const folder = join(dir, 'best');
+      await saveModel(model, folder, { imageSize: 16, epoch: 3, mine: 'kept' });
+      const weights = await readFile(join(folder, 'weights.bin'));
+      const stored = await updateModelMetadata(folder, { threshold: 0.25, calibration: { method: 'temperature', temperature: 1.5, fittedOn: 'val' } });
+      const expected = { imageSize: 16, epoch: 3, mine: 'kept', threshold: 0.25, calibration: { method: 'temperature', temperature: 1.5, fittedOn: 'val' } };
+      expect(stored).toEqual(expected);
+      expect(await readdir(dir)).toEqual(['best']);
+      expect((await readdir(folder)).sort()).toEqual(['model.json', 'weights.bin']);
+      expect(await readFile(join(folder, 'weights.bin'))).toEqual(weights);
+      const loaded = await loadModel(folder);
+      expect(loaded.metadata).toEqual(expected);
+      await expect(updateModelMetadata(folder, { threshold: 7 })).rejects.toThrow(new TypeError('updateModelMetadata: metadata.threshold must be a number between 0 and 1, got 7'));
+      await expect(updateModelMetadata(join(dir, 'none'), { threshold: 0.5 })).rejects.toThrow(/none is not a model folder: model\.json is missing or not valid JSON/);
+      model.dispose();
+      loaded.model.dispose();
+    });
   });
 });

@@ -9,8 +9,8 @@ import { bestDir, lastDir, readBestWeights, readResumePoint, writeBestCheckpoint
 import { restoreAdamPowers } from './internal/optimizer-powers.js';
 import { restoreWeights, snapshotWeights, assignWeightsInOrder, type WeightsSnapshot } from './internal/weights-snapshot.js';
 import { usageError } from './internal/usage-error.js';
-import { toJsonMetadata } from './save-model.js';
-import type { ClassWeights, ModelMetadata, TrainEvent } from './types.js';
+import { modelMetadataJson, type ModelMetadata } from './model-metadata.js';
+import type { ClassWeights, TrainEvent } from './types.js';
 import { validateClassWeights, validateLabelSmoothing, weightedBinaryCrossEntropy } from './weighted-binary-cross-entropy.js';
 
 /** Options of {@link train}. */
@@ -106,7 +106,7 @@ function validate(options: TrainOptions): void {
     throw new RangeError(`${stage}: resumeFrom must be 'last' or 'previous', got ${String(options.resumeFrom)}`);
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError(`${stage}: signal must be an AbortSignal`);
-  toJsonMetadata(stage, options.metadata);
+  if (options.metadata !== undefined) modelMetadataJson(options.metadata, stage);
 }
 
 /** Mean binary cross-entropy (unweighted), accuracy at p >= 0.5 and AUC of logits against labels, in float64. */
@@ -193,7 +193,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
   const reduceLrFactor = options.reduceLrFactor ?? TRAIN_DEFAULTS.reduceLrFactor;
   const minLearningRate = options.minLearningRate ?? TRAIN_DEFAULTS.minLearningRate;
   const checkpointDir = options.checkpointDir;
-  const metadata = toJsonMetadata('train', options.metadata);
+  const metadata = options.metadata === undefined ? undefined : modelMetadataJson(options.metadata, 'train');
 
   return new Observable<TrainEvent>((subscriber) => {
     let cancelled = false;

@@ -52,11 +52,3 @@ export interface ClassWeights {
   readonly 0: number;
   readonly 1: number;
 }
-
-/**
- * A JSON object stored next to a saved model (in model.json as `userDefinedMetadata`):
- * the app keeps the decision threshold, image size, class names and decode settings there.
- */
-export interface ModelMetadata {
-  readonly [key: string]: unknown;
-}

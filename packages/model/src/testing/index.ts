@@ -71,3 +71,4 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
     await rm(dir, { recursive: true, force: true });
   }
 }
+export { validModelMetadata } from './metadata.js';

@@ -1,7 +1,7 @@
 import { initBackend, loadModel } from '@cxr/model';
 import type { BackendRequest } from '@cxr/model';
 import { evaluatePredictions } from '@cxr/eval';
-import type { EvaluationReport, ReportThreshold, ThresholdChoice } from '@cxr/eval';
+import type { EvaluationReport, ReportThreshold } from '@cxr/eval';
 import type { Split } from '@cxr/loader';
 import type { ParsedCommand } from '../args.js';
 import { writeJsonAtomic } from '../atomic.js';
@@ -12,7 +12,7 @@ import { checkUsable, loadDataset, scanRecords } from '../dataset.js';
 import { resolveCacheFolder, type MemoryCacheFlag } from '../cache-choice.js';
 import { cacheLine } from './train.js';
 import { usageError } from '../errors.js';
-import { modelSettings, thresholdNote } from '../model-metadata.js';
+import { commandModelSettings, thresholdNote } from '../model-metadata.js';
 import { absolute, existingDir, resolveDataRoot } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
 import { backendLines } from './shared.js';
@@ -35,7 +35,7 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
   for (const line of backendLines(backend)) logger.detail(line);
   const { model, metadata } = await loadModel(modelDir);
   try {
-    const settings = modelSettings(model, metadata, { dir: modelDir, ...(typeof v['threshold'] === 'number' ? { threshold: v['threshold'] } : {}) });
+    const settings = commandModelSettings(model, metadata, { dir: modelDir, ...(typeof v['threshold'] === 'number' ? { threshold: v['threshold'] } : {}) });
     const note = thresholdNote(settings, modelDir);
     if (note) io.stderr.write(`cxr evaluate: ${note}\n`);
     if (!settings.calibration) logger.detail(`The model in ${modelDir} stores no calibration: probabilities are sigmoid(logit).`);
@@ -49,11 +49,13 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
     const report: EvaluationReport = evaluatePredictions(predictions, { threshold: settings.threshold, split, temperature: settings.temperature });
     if (typeof v['out'] === 'string') {
       const out = absolute(io.cwd, v['out']);
-      const stored = storedChoice(metadata['thresholdChoice']);
-      const threshold: ReportThreshold =
-        stored && settings.thresholdSource === 'model' && stored.threshold === settings.threshold
-          ? { ...stored, chosenOn: 'val' }
-          : { threshold: settings.threshold, method: 'fixed', source: settings.thresholdSource === 'model' ? 'model metadata' : '--threshold' };
+      const stored = metadata.thresholdChoice;
+      let threshold: ReportThreshold = { threshold: settings.threshold, method: 'fixed', source: settings.thresholdSource === 'model' ? 'model metadata' : '--threshold' };
+      if (stored !== undefined && settings.thresholdSource === 'model' && stored.threshold === settings.threshold) {
+        // The stored choice describes the threshold in the report (the rule's text is in run.json).
+        const { rule: _rule, ...choice } = stored;
+        threshold = { ...choice, chosenOn: choice.chosenOn ?? 'val' };
+      }
       await writeJsonAtomic(`${out}/audit.json`, loaded.audit);
       const files = await writeRunReport({
         dir: out,
@@ -87,21 +89,4 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
   } finally {
     model.dispose();
   }
-}
-
-/** The stored threshold choice, when it is well-formed (it only describes the threshold in the report). */
-function storedChoice(value: unknown): ThresholdChoice | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const c = value as Partial<ThresholdChoice>;
-  const ok = (c.method === 'youden' || c.method === 'sensitivity') && typeof c.threshold === 'number' && typeof c.sensitivity === 'number' && typeof c.n === 'number';
-  if (!ok) return undefined;
-  return {
-    threshold: c.threshold as number,
-    method: c.method as 'youden' | 'sensitivity',
-    ...(typeof c.target === 'number' ? { target: c.target } : {}),
-    sensitivity: c.sensitivity as number,
-    specificity: typeof c.specificity === 'number' ? c.specificity : null,
-    youdenJ: typeof c.youdenJ === 'number' ? c.youdenJ : null,
-    n: c.n as number,
-  };
 }

@@ -11,7 +11,7 @@ import { map } from 'rxjs';
 import type { ParsedCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../errors.js';
-import { modelSettings, thresholdNote } from '../model-metadata.js';
+import { commandModelSettings, thresholdNote } from '../model-metadata.js';
 import { absolute, existingDir } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
 import { backendLines } from './shared.js';
@@ -47,7 +47,7 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
   for (const line of backendLines(backend)) logger.detail(line);
   const { model, metadata } = await loadModel(modelDir);
   try {
-    const settings = modelSettings(model, metadata, { dir: modelDir, ...(typeof v['threshold'] === 'number' ? { threshold: v['threshold'] } : {}) });
+    const settings = commandModelSettings(model, metadata, { dir: modelDir, ...(typeof v['threshold'] === 'number' ? { threshold: v['threshold'] } : {}) });
     const note = thresholdNote(settings, modelDir);
     if (note) io.stderr.write(`cxr predict: ${note}\n`);
     const rejected: Rejection[] = [];

@@ -1,16 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { DEFAULT_CLASS_MAP, decodeSettingsKey } from '@cxr/loader';
 import type { ImageRecord } from '@cxr/loader';
-import { ARCHITECTURES, buildModel, DEFAULT_TRAINING, initBackend, loadWeightsFrom, saveModel, train } from '@cxr/model';
-import type { Architecture, BackendChoice, BackendRequest, TrainEvent, TrainingDefaults } from '@cxr/model';
+import { ARCHITECTURES, buildModel, DEFAULT_TRAINING, initBackend, loadWeightsFrom, saveModel, train, updateModelMetadata } from '@cxr/model';
+import type { Architecture, BackendChoice, BackendRequest, ModelMetadata, TrainEvent, TrainingDefaults } from '@cxr/model';
 import { classWeights, deriveSeed, kfoldRecords, outputBiasInit, resplitRecords } from '@cxr/preprocess';
 import type { ResplitReport } from '@cxr/preprocess';
 import { chooseThreshold, describeThresholdRule, evaluatePredictions, fitTemperature, formatThresholdRule, parseThresholdRule, temperatureScale } from '@cxr/eval';
 import type { EvaluationReport, ReportCalibration, ThresholdChoice, ThresholdMethod } from '@cxr/eval';
 import type { Prediction } from '@cxr/model';
 import type { ParsedCommand, FlagValue } from '../args.js';
-import { writeFileAtomic, writeJsonAtomic } from '../atomic.js';
+import { writeJsonAtomic } from '../atomic.js';
 import type { CommandContext } from '../context.js';
 import { checkUsable, countBySplit, loadDataset, scanRecords } from '../dataset.js';
 import type { CacheReport, LoadedDataset } from '../dataset.js';
@@ -365,8 +364,8 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const events: TrainEvent[] = [];
   const progress = new Progress(io.stderr, settings.epochs, now);
   const trainStart = now();
-  const modelMetadata = {
-    classNames,
+  const modelMetadata: ModelMetadata = {
+    classNames: [classNames[0] ?? 'NORMAL', classNames[1] ?? 'PNEUMONIA'],
     classMap: settings.classMap,
     imageSize: settings.imageSize,
     decode: runInfo.decode,
@@ -459,7 +458,8 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const thresholdChoice = { ...choice, rule: settings.thresholdRule, chosenOn: 'val' };
   await saveModel(model, layout.model, { ...modelMetadata, threshold: choice.threshold, thresholdChoice, calibration, trainedAt: new Date(now()).toISOString() });
   // The best checkpoint holds the same weights as the final model: give it the same threshold and calibration.
-  await stampCheckpoint(join(layout.checkpoints, 'best'), { threshold: choice.threshold, thresholdChoice, calibration });
+  const best = join(layout.checkpoints, 'best');
+  if (existsSync(join(best, 'model.json'))) await updateModelMetadata(best, { threshold: choice.threshold, thresholdChoice, calibration });
   const reportStart = now();
   await writeRunReport({
     dir: layout.dir,
@@ -629,15 +629,6 @@ function runConfigFile(runJson: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Adds fields to the metadata of a saved model folder (its model.json), atomically; nothing when the folder has no model. */
-async function stampCheckpoint(dir: string, fields: Record<string, unknown>): Promise<void> {
-  const file = join(dir, 'model.json');
-  if (!existsSync(file)) return;
-  const json = JSON.parse(await readFile(file, 'utf8')) as { userDefinedMetadata?: Record<string, unknown> };
-  json.userDefinedMetadata = { ...(json.userDefinedMetadata ?? {}), ...fields };
-  await writeFileAtomic(file, `${JSON.stringify(json)}\n`);
 }
 
 function summaryOf(report: EvaluationReport): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { relative, resolve, sep } from 'node:path';
 import { SPLITS, type ClassMap, type ImageRecord, type Rejection, type Split } from '../types.js';
 import { groupIdOf } from './group-id.js';
 import { dicomPatientId } from './dicom.js';
-import { usageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 import { folderErrorReason, listFolders, walkImages, type DirEntry, type WalkProblem } from './walk.js';
 
 /** Checked scan options. */
@@ -44,23 +44,23 @@ export async function scanFiles(rootArg: string, settings: ScanSettings): Promis
   const expected = expectedLayout(settings);
   try {
     const s = await stat(root);
-    if (!s.isDirectory()) throw usageError(`Dataset path ${root} is not a folder; point it at a folder laid out as ${expected}.`);
+    if (!s.isDirectory()) throw new UsageError(`Dataset path ${root} is not a folder; point it at a folder laid out as ${expected}.`);
   } catch (error) {
     if ((error as { code?: unknown }).code === 'CXR_USAGE') throw error;
     if ((error as { code?: unknown }).code === 'ENOENT') {
-      throw usageError(`Dataset folder ${root} does not exist; point it at a folder laid out as ${expected}.`);
+      throw new UsageError(`Dataset folder ${root} does not exist; point it at a folder laid out as ${expected}.`);
     }
-    throw usageError(`Cannot open dataset folder ${root} (${folderErrorReason(error)}); check its permissions.`);
+    throw new UsageError(`Cannot open dataset folder ${root} (${folderErrorReason(error)}); check its permissions.`);
   }
 
   try {
     await listFolders(root);
   } catch (error) {
-    throw usageError(`Cannot open dataset folder ${root} (${folderErrorReason(error)}); check its permissions.`);
+    throw new UsageError(`Cannot open dataset folder ${root} (${folderErrorReason(error)}); check its permissions.`);
   }
   const found = await findLayout(root, settings);
   if (found === undefined) {
-    throw usageError(`No recognisable dataset layout in ${root}: expected ${expected} with .jpeg, .jpg, .png or DICOM files.`);
+    throw new UsageError(`No recognisable dataset layout in ${root}: expected ${expected} with .jpeg, .jpg, .png or DICOM files.`);
   }
   const problems: WalkProblem[] = [];
   const visited = new Set<string>();

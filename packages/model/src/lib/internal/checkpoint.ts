@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
-import type { ModelMetadata } from '../types.js';
+import type { ModelMetadata } from '../model-metadata.js';
 import { recoverDir, writeDirAtomic } from './atomic-dir.js';
 import { captureArtifacts, decodeWeightList, joinWeightData, MODEL_JSON, modelFiles, readModelDir, specBytes } from './model-files.js';
 import { readAdamPowers } from './optimizer-powers.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
-import type { ModelMetadata } from '../types.js';
+import type { ModelMetadata } from '../model-metadata.js';
 import { recoverDir } from './atomic-dir.js';
 import { usageError } from './usage-error.js';
 
@@ -53,10 +53,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Reads a tfjs-layers model folder (model.json + the weight files its manifest names,
- * sharded or not) into model artifacts and the metadata stored with it.
+ * sharded or not) into model artifacts and the metadata stored with it (unchecked; undefined when none).
  * @throws a `CXR_USAGE` error naming the folder when it is not such a model.
  */
-export async function readModelDir(dir: string): Promise<{ artifacts: tf.io.ModelArtifacts; metadata: ModelMetadata }> {
+export async function readModelDir(dir: string): Promise<{ artifacts: tf.io.ModelArtifacts; metadata: unknown }> {
   // `reason` keeps the cause alone, for callers that explain it in their own words (a damaged checkpoint).
   const notModel = (why: string, cause?: unknown) =>
     Object.assign(usageError(`${dir} is not a model folder: ${why}. Point to a folder holding model.json and its weights (as written by "cxr train" in <run>/model).`, cause), { reason: why });
@@ -120,7 +120,7 @@ export async function readModelDir(dir: string): Promise<{ artifacts: tf.io.Mode
     weightData: weightData.buffer,
     ...(isObject(json['trainingConfig']) ? { trainingConfig: json['trainingConfig'] as unknown as tf.io.TrainingConfig } : {}),
   };
-  return { artifacts, metadata: isObject(metadataValue) ? metadataValue : {} };
+  return { artifacts, metadata: metadataValue };
 }
 
 /** Serializes a model into artifacts in memory (topology + weights), on any backend. */
