@@ -2,7 +2,7 @@ export type * from './lib/types.js';
 export { ARCHITECTURES, buildModel, COMPACT_CNN_DEFAULTS, type Architecture, type BuildModelOptions, type CompactCnnShape } from './lib/build-model.js';
 export { loadWeightsFrom, type WeightTransfer } from './lib/load-weights-from.js';
 export { validateClassWeights, weightedBinaryCrossEntropy } from './lib/weighted-binary-cross-entropy.js';
-export { train, TRAIN_DEFAULTS, validationMetrics, type TrainOptions } from './lib/train.js';
+export { train, validationMetrics, type TrainOptions } from './lib/train.js';
 export { predict, type PredictOptions } from './lib/predict.js';
 export { saveModel, updateModelMetadata } from './lib/save-model.js';
 export { loadModel, modelInputSize } from './lib/load-model.js';

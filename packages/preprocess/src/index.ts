@@ -8,7 +8,9 @@ export { toAsyncIterable } from './lib/to-async-iterable.js';
 export {
   AUGMENT_DEFAULTS,
   AUGMENT_NONE,
+  AUGMENT_RANGES,
   augmentImage,
+  resolveAugmentOptions,
   augmentImages,
   cropImages,
   cropMatrix,

@@ -1,20 +1,9 @@
-import { AUGMENT_NONE } from '@cxr/preprocess';
+import { AUGMENT_NONE, AUGMENT_RANGES } from '@cxr/preprocess';
 import { DEFAULT_TRAINING, type TrainingDefaults } from '@cxr/model';
 import { usageError } from './errors.js';
 
 /** The training settings a config file may set besides the flags (see `TRAIN.configSettings`). */
 export type Recipe = Partial<Pick<TrainingDefaults, 'augment' | 'compact' | 'learningRate' | 'schedule' | 'patience' | 'reduceLrPatience' | 'reduceLrFactor' | 'minLearningRate' | 'labelSmoothing' | 'valFraction'>>;
-
-const AUGMENT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
-  rotationDegrees: [0, 180],
-  zoom: [0, 0.9],
-  shift: [0, 0.5],
-  gamma: [0, 2],
-  contrast: [0, 0.9],
-  brightness: [0, 2],
-  noise: [0, 1],
-  crop: [0, 0.5],
-};
 
 /**
  * Reads the training recipe of a config file (`augment`, `compact`, `learningRate`, `schedule`, ...),
@@ -41,7 +30,7 @@ export function readRecipe(raw: Readonly<Record<string, unknown>>, file: string 
             if (typeof v !== 'boolean') throw usageError(`${where('augment.flip')} must be true or false (got ${JSON.stringify(v)}).`);
             augment[name] = v;
           } else {
-            const [min, max] = AUGMENT_RANGES[name] as readonly [number, number];
+            const [min, max] = AUGMENT_RANGES[name as keyof typeof AUGMENT_RANGES];
             augment[name] = number(`augment.${name}`, v, min, max);
           }
         }

@@ -1,5 +1,4 @@
 import {
-  AUGMENT_DEFAULTS,
   deriveSeed,
   randomCropLayer,
   randomFlipLayer,
@@ -8,6 +7,7 @@ import {
   randomRotationLayer,
   randomShiftLayer,
   randomZoomLayer,
+  resolveAugmentOptions,
   standardizeLayer,
   type AugmentOptions,
 } from '@cxr/preprocess';
@@ -113,28 +113,19 @@ export function buildModel(options: BuildModelOptions): tfl.LayersModel {
   const o = validate(options);
   const input = tfl.input({ shape: [o.imageSize, o.imageSize, o.channels], name: 'image' });
   let x: tfl.SymbolicTensor = input;
-  if (o.augment !== false) {
-    const a = o.augment;
-    if (a.flip ?? AUGMENT_DEFAULTS.flip) x = randomFlipLayer({ name: 'augment_flip', seed: deriveSeed(o.seed, 'augment', 'flip') }).apply(x) as tfl.SymbolicTensor;
-    const degrees = a.rotationDegrees ?? AUGMENT_DEFAULTS.rotationDegrees;
-    if (degrees > 0) x = randomRotationLayer({ name: 'augment_rotation', seed: deriveSeed(o.seed, 'augment', 'rotation'), degrees }).apply(x) as tfl.SymbolicTensor;
-    const crop = a.crop ?? AUGMENT_DEFAULTS.crop;
-    if (crop > 0) x = randomCropLayer({ name: 'augment_crop', seed: deriveSeed(o.seed, 'augment', 'crop'), crop }).apply(x) as tfl.SymbolicTensor;
-    const zoom = a.zoom ?? AUGMENT_DEFAULTS.zoom;
-    if (zoom > 0) x = randomZoomLayer({ name: 'augment_zoom', seed: deriveSeed(o.seed, 'augment', 'zoom'), factor: zoom }).apply(x) as tfl.SymbolicTensor;
-    const shift = a.shift ?? AUGMENT_DEFAULTS.shift;
-    if (shift > 0) x = randomShiftLayer({ name: 'augment_shift', seed: deriveSeed(o.seed, 'augment', 'shift'), shift }).apply(x) as tfl.SymbolicTensor;
-    const gamma = a.gamma ?? AUGMENT_DEFAULTS.gamma;
-    if (gamma > 0) x = randomGammaLayer({ name: 'augment_gamma', seed: deriveSeed(o.seed, 'augment', 'gamma'), gamma }).apply(x) as tfl.SymbolicTensor;
+  const a = o.augment === false ? undefined : resolveAugmentOptions('buildModel', o.augment);
+  if (a !== undefined) {
+    if (a.flip) x = randomFlipLayer({ name: 'augment_flip', seed: deriveSeed(o.seed, 'augment', 'flip') }).apply(x) as tfl.SymbolicTensor;
+    if (a.rotationDegrees > 0) x = randomRotationLayer({ name: 'augment_rotation', seed: deriveSeed(o.seed, 'augment', 'rotation'), degrees: a.rotationDegrees }).apply(x) as tfl.SymbolicTensor;
+    if (a.crop > 0) x = randomCropLayer({ name: 'augment_crop', seed: deriveSeed(o.seed, 'augment', 'crop'), crop: a.crop }).apply(x) as tfl.SymbolicTensor;
+    if (a.zoom > 0) x = randomZoomLayer({ name: 'augment_zoom', seed: deriveSeed(o.seed, 'augment', 'zoom'), factor: a.zoom }).apply(x) as tfl.SymbolicTensor;
+    if (a.shift > 0) x = randomShiftLayer({ name: 'augment_shift', seed: deriveSeed(o.seed, 'augment', 'shift'), shift: a.shift }).apply(x) as tfl.SymbolicTensor;
+    if (a.gamma > 0) x = randomGammaLayer({ name: 'augment_gamma', seed: deriveSeed(o.seed, 'augment', 'gamma'), gamma: a.gamma }).apply(x) as tfl.SymbolicTensor;
   }
   x = standardizeLayer({ name: 'standardize' }).apply(x) as tfl.SymbolicTensor;
-  if (o.augment !== false) {
-    const contrast = o.augment.contrast ?? AUGMENT_DEFAULTS.contrast;
-    const brightness = o.augment.brightness ?? AUGMENT_DEFAULTS.brightness;
-    const noise = o.augment.noise ?? AUGMENT_DEFAULTS.noise;
-    if (contrast > 0 || brightness > 0 || noise > 0) {
-      x = randomIntensityLayer({ name: 'augment_intensity', seed: deriveSeed(o.seed, 'augment', 'intensity'), contrast, brightness, noise }).apply(x) as tfl.SymbolicTensor;
-    }
+  if (a !== undefined && (a.contrast > 0 || a.brightness > 0 || a.noise > 0)) {
+    const { contrast, brightness, noise } = a;
+    x = randomIntensityLayer({ name: 'augment_intensity', seed: deriveSeed(o.seed, 'augment', 'intensity'), contrast, brightness, noise }).apply(x) as tfl.SymbolicTensor;
   }
   const factory = new LayerFactory(o.seed);
   let output: tfl.SymbolicTensor;

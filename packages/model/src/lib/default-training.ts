@@ -1,7 +1,7 @@
-import type { AugmentOptions } from '@cxr/preprocess';
+import { AUGMENT_DEFAULTS, type AugmentOptions } from '@cxr/preprocess';
 import { COMPACT_CNN_DEFAULTS, type Architecture, type CompactCnnShape } from './build-model.js';
 
-/** The settings `cxr train` uses by default (see {@link DEFAULT_TRAINING}). */
+/** The training settings, with their defaults in {@link DEFAULT_TRAINING}. */
 export interface TrainingDefaults {
   readonly architecture: Architecture;
   readonly imageSize: number;
@@ -23,7 +23,8 @@ export interface TrainingDefaults {
 }
 
 /**
- * The training settings `cxr train` uses unless told otherwise: the compact CNN at 128 px
+ * The training defaults, the one place they are set: what `cxr train` uses unless told otherwise,
+ * and what {@link train} falls back on for each option it is not given. The compact CNN at 128 px
  * (stride-2 stem, 16-256 filters, about 0.4 M parameters), batch 32, Adam from 1e-3 on a cosine
  * schedule over 12 epochs (no early stop; the weights of the epoch with the best validation AUC
  * are kept), and augmentation for X-rays from other hospitals: flip, rotation up to 10 degrees,
@@ -31,7 +32,9 @@ export interface TrainingDefaults {
  * in the shared data the training NORMAL images show more of the body than the PNEUMONIA ones, a
  * shortcut the crop takes away), zoom up to 10 %, shift up to 5 %, gamma 1/1.3-1.3, and, after
  * standardization, contrast up to 20 %, brightness up to 0.2 and noise up to 0.05 standard
- * deviations; 20 % of train+val held out for validation.
+ * deviations; 20 % of train+val held out for validation. The cosine schedule ends at 1e-5; a config
+ * file's `schedule: 'plateau'` halves the rate after 2 epochs without a better validation AUC, down
+ * to 1e-5; `patience` (early stopping) is off (`Infinity`). No label smoothing.
  *
  * Chosen by measurement on the external set (`bench/quality`: ablate.ts, summarize.ts, run.ts and
  * the ablation table in bench/quality/RESULTS.md); one run takes about 15 minutes on 2 cores.
@@ -51,7 +54,8 @@ export const DEFAULT_TRAINING: TrainingDefaults = Object.freeze({
   reduceLrPatience: 2,
   reduceLrFactor: 0.5,
   minLearningRate: 1e-5,
-  augment: Object.freeze({ flip: true, rotationDegrees: 10, zoom: 0.1, crop: 0.35, shift: 0.05, gamma: 0.3, contrast: 0.2, brightness: 0.2, noise: 0.05 }),
+  // The augmentation layers' own defaults (flip, rotation 10 degrees, zoom 10 %), and the rest of the recipe switched on.
+  augment: Object.freeze({ ...AUGMENT_DEFAULTS, crop: 0.35, shift: 0.05, gamma: 0.3, contrast: 0.2, brightness: 0.2, noise: 0.05 }),
   compact: COMPACT_CNN_DEFAULTS,
   valFraction: 0.2,
   labelSmoothing: 0,

@@ -74,7 +74,7 @@ describe('train', () => {
 
   it('resuming from the checkpoint of a shorter run ends with exactly the weights of an uninterrupted run', async () => {
     await withTempDir(async (dir) => {
-      const options = { trainBatches: trainSet, valBatches: valSet, learningRate: 0.01, patience: Infinity };
+      const options = { trainBatches: trainSet, valBatches: valSet, learningRate: 0.01, patience: Infinity, schedule: 'plateau' as const };
       const straight = compact();
       await run({ ...options, model: straight, epochs: 3 });
       const first = compact();
@@ -124,7 +124,7 @@ describe('train', () => {
 
   it('keeps the resume point before last as previous; a damaged last is named, and resuming from previous gives the uninterrupted result', async () => {
     await withTempDir(async (dir) => {
-      const options = { trainBatches: trainSet, valBatches: valSet, learningRate: 0.01, patience: Infinity };
+      const options = { trainBatches: trainSet, valBatches: valSet, learningRate: 0.01, patience: Infinity, schedule: 'plateau' as const };
       const straight = compact();
       await run({ ...options, model: straight, epochs: 3 });
       const first = compact();
@@ -203,7 +203,7 @@ describe('train', () => {
         tfl.layers.dense({ units: 1, kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
       ],
     });
-    const events = await run({ model, trainBatches: trainSet, valBatches: valSet, epochs: 10, classWeights: [0, 0], learningRate: 0.04, minLearningRate: 0.015, patience: 3, reduceLrPatience: 1 });
+    const events = await run({ model, trainBatches: trainSet, valBatches: valSet, epochs: 10, classWeights: [0, 0], learningRate: 0.04, minLearningRate: 0.015, patience: 3, reduceLrPatience: 1, schedule: 'plateau' });
     const epochs = events.filter((e): e is Extract<TrainEvent, { kind: 'epoch' }> => e.kind === 'epoch');
     expect(epochs.map((e) => e.improved)).toEqual([true, false, false, false]);
     expect(epochs.map((e) => e.learningRate)).toEqual([0.04, 0.04, 0.02, 0.015]);

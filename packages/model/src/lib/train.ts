@@ -9,6 +9,7 @@ import { bestDir, lastDir, readBestWeights, readResumePoint, writeBestCheckpoint
 import { restoreAdamPowers } from './internal/optimizer-powers.js';
 import { restoreWeights, snapshotWeights, assignWeightsInOrder, type WeightsSnapshot } from './internal/weights-snapshot.js';
 import { usageError } from './internal/usage-error.js';
+import { DEFAULT_TRAINING } from './default-training.js';
 import { modelMetadataJson, type ModelMetadata } from './model-metadata.js';
 import type { ClassWeights, TrainEvent } from './types.js';
 import { validateClassWeights, validateLabelSmoothing, weightedBinaryCrossEntropy } from './weighted-binary-cross-entropy.js';
@@ -25,23 +26,23 @@ export interface TrainOptions {
   readonly epochs: number;
   /** Loss weights of class 0 and 1; default `[1, 1]`. */
   readonly classWeights?: ClassWeights;
-  /** Label smoothing of the loss, in [0, 0.5) (targets become `y (1 - s) + s / 2`); default 0. */
+  /** Label smoothing of the loss, in [0, 0.5) (targets become `y (1 - s) + s / 2`); default `DEFAULT_TRAINING.labelSmoothing` (0). */
   readonly labelSmoothing?: number;
-  /** Initial Adam learning rate; default 1e-3. */
+  /** Initial Adam learning rate; default `DEFAULT_TRAINING.learningRate` (1e-3). */
   readonly learningRate?: number;
-  /** Early stopping: epochs without a better validation AUC before stopping; default 5; `Infinity` disables it. */
+  /** Early stopping: epochs without a better validation AUC before stopping; `Infinity` disables it; default `DEFAULT_TRAINING.patience` (`Infinity`). */
   readonly patience?: number;
   /**
-   * Learning-rate schedule: `'plateau'` (default) multiplies the rate by `reduceLrFactor` after
+   * Learning-rate schedule (default `DEFAULT_TRAINING.schedule`, `'cosine'`): `'plateau'` multiplies the rate by `reduceLrFactor` after
    * `reduceLrPatience` epochs without improvement; `'cosine'` sets the rate of epoch `e` (from 1) to
    * `minLearningRate + (learningRate - minLearningRate) * (1 + cos(pi * (e - 1) / epochs)) / 2`.
    */
   readonly schedule?: 'plateau' | 'cosine';
-  /** Reduce-LR-on-plateau: epochs without improvement before multiplying the rate by `reduceLrFactor`; default 2. */
+  /** Reduce-LR-on-plateau: epochs without improvement before multiplying the rate by `reduceLrFactor`; default `DEFAULT_TRAINING.reduceLrPatience` (2). */
   readonly reduceLrPatience?: number;
-  /** Factor of each reduction, in (0, 1); default 0.5. */
+  /** Factor of each reduction, in (0, 1); default `DEFAULT_TRAINING.reduceLrFactor` (0.5). */
   readonly reduceLrFactor?: number;
-  /** The rate never goes below this; default 1e-6. */
+  /** The rate never goes below this (and the cosine schedule ends there); default `DEFAULT_TRAINING.minLearningRate` (1e-5). */
   readonly minLearningRate?: number;
   /** Where `last/` (resume point) and `best/` (best model so far) are written; none when omitted. */
   readonly checkpointDir?: string;
@@ -56,18 +57,6 @@ export interface TrainOptions {
   /** JSON object stored with the checkpoints (e.g. image size, class names). */
   readonly metadata?: ModelMetadata;
 }
-
-/** The defaults of {@link train}, filled in one place. */
-export const TRAIN_DEFAULTS = Object.freeze({
-  classWeights: Object.freeze([1, 1] as const),
-  labelSmoothing: 0,
-  schedule: 'plateau' as 'plateau' | 'cosine',
-  learningRate: 1e-3,
-  patience: 5,
-  reduceLrPatience: 2,
-  reduceLrFactor: 0.5,
-  minLearningRate: 1e-6,
-});
 
 function validate(options: TrainOptions): void {
   const stage = 'train';
@@ -176,22 +165,22 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * });
  * events$.subscribe((e) => console.log(e));
  * ```
- * @throws TypeError / RangeError at creation for invalid options (defaults in {@link TRAIN_DEFAULTS}).
+ * @throws TypeError / RangeError at creation for invalid options (defaults in {@link DEFAULT_TRAINING}; class weights `[1, 1]`).
  * The stream errors with a `CXR_USAGE` error when `resume` finds no checkpoint or a damaged one, a batch
  * does not fit the model's input, or the loss diverges.
  */
 export function train(options: TrainOptions): Observable<TrainEvent> {
   validate(options);
   const model = options.model;
-  const classWeights = options.classWeights ?? TRAIN_DEFAULTS.classWeights;
-  const labelSmoothing = options.labelSmoothing ?? TRAIN_DEFAULTS.labelSmoothing;
-  const schedule = options.schedule ?? TRAIN_DEFAULTS.schedule;
-  const initialRate = options.learningRate ?? TRAIN_DEFAULTS.learningRate;
+  const classWeights = options.classWeights ?? ([1, 1] as const);
+  const labelSmoothing = options.labelSmoothing ?? DEFAULT_TRAINING.labelSmoothing;
+  const schedule = options.schedule ?? DEFAULT_TRAINING.schedule;
+  const initialRate = options.learningRate ?? DEFAULT_TRAINING.learningRate;
   const cosineRate = (epoch: number): number => minLearningRate + ((initialRate - minLearningRate) * (1 + Math.cos((Math.PI * (epoch - 1)) / options.epochs))) / 2;
-  const patience = options.patience ?? TRAIN_DEFAULTS.patience;
-  const reduceLrPatience = options.reduceLrPatience ?? TRAIN_DEFAULTS.reduceLrPatience;
-  const reduceLrFactor = options.reduceLrFactor ?? TRAIN_DEFAULTS.reduceLrFactor;
-  const minLearningRate = options.minLearningRate ?? TRAIN_DEFAULTS.minLearningRate;
+  const patience = options.patience ?? DEFAULT_TRAINING.patience;
+  const reduceLrPatience = options.reduceLrPatience ?? DEFAULT_TRAINING.reduceLrPatience;
+  const reduceLrFactor = options.reduceLrFactor ?? DEFAULT_TRAINING.reduceLrFactor;
+  const minLearningRate = options.minLearningRate ?? DEFAULT_TRAINING.minLearningRate;
   const checkpointDir = options.checkpointDir;
   const metadata = options.metadata === undefined ? undefined : modelMetadataJson(options.metadata, 'train');
 
@@ -236,7 +225,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
     };
 
     const run = async (): Promise<void> => {
-      const optimizer = tf.train.adam(options.learningRate ?? TRAIN_DEFAULTS.learningRate);
+      const optimizer = tf.train.adam(initialRate);
       let best: WeightsSnapshot | undefined;
       try {
         let state: TrainState = {
@@ -245,7 +234,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
           stepInEpoch: 0,
           partialLossSum: 0,
           partialImages: 0,
-          learningRate: options.learningRate ?? TRAIN_DEFAULTS.learningRate,
+          learningRate: initialRate,
           best: null,
           bestEpoch: 0,
           wait: 0,

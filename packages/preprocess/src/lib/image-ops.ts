@@ -71,25 +71,42 @@ export interface AugmentOptions {
   readonly crop?: number;
 }
 
-/** Defaults of {@link AugmentOptions}, filled in one place. */
+/**
+ * Defaults of {@link AugmentOptions}, filled in one place: what an augmentation layer or operator
+ * does when its options leave a field out (flip, rotation up to 10 degrees, zoom up to 10 %; the
+ * rest off). The training recipe of `cxr train` builds on these (`DEFAULT_TRAINING.augment` of @cxr/model).
+ */
 export const AUGMENT_DEFAULTS: Required<AugmentOptions> = Object.freeze({ flip: true, rotationDegrees: 10, zoom: 0.1, shift: 0, gamma: 0, contrast: 0, brightness: 0, noise: 0, crop: 0 });
 
 /** Every augmentation off: the base of a single layer's own options. */
 export const AUGMENT_NONE: Required<AugmentOptions> = Object.freeze({ flip: false, rotationDegrees: 0, zoom: 0, shift: 0, gamma: 0, contrast: 0, brightness: 0, noise: 0, crop: 0 });
 
+/** The accepted range `[min, max]` of each numeric field of {@link AugmentOptions}. */
+export const AUGMENT_RANGES: Readonly<Record<Exclude<keyof AugmentOptions, 'flip'>, readonly [number, number]>> = Object.freeze({
+  rotationDegrees: [0, 180],
+  zoom: [0, 0.9],
+  shift: [0, 0.5],
+  gamma: [0, 2],
+  contrast: [0, 0.9],
+  brightness: [0, 2],
+  noise: [0, 1],
+  crop: [0, 0.5],
+});
+
 /** Validates augmentation ranges for `stage` and fills the defaults. */
 export function resolveAugmentOptions(stage: string, options: AugmentOptions = {}): Required<AugmentOptions> {
   requireObject(stage, options);
+  const field = (name: Exclude<keyof AugmentOptions, 'flip'>): number => requireNumber(stage, name, options[name] ?? AUGMENT_DEFAULTS[name], ...AUGMENT_RANGES[name]);
   return {
     flip: requireBoolean(stage, 'flip', options.flip ?? AUGMENT_DEFAULTS.flip),
-    rotationDegrees: requireNumber(stage, 'rotationDegrees', options.rotationDegrees ?? AUGMENT_DEFAULTS.rotationDegrees, 0, 180),
-    zoom: requireNumber(stage, 'zoom', options.zoom ?? AUGMENT_DEFAULTS.zoom, 0, 0.9),
-    shift: requireNumber(stage, 'shift', options.shift ?? AUGMENT_DEFAULTS.shift, 0, 0.5),
-    gamma: requireNumber(stage, 'gamma', options.gamma ?? AUGMENT_DEFAULTS.gamma, 0, 2),
-    contrast: requireNumber(stage, 'contrast', options.contrast ?? AUGMENT_DEFAULTS.contrast, 0, 0.9),
-    brightness: requireNumber(stage, 'brightness', options.brightness ?? AUGMENT_DEFAULTS.brightness, 0, 2),
-    noise: requireNumber(stage, 'noise', options.noise ?? AUGMENT_DEFAULTS.noise, 0, 1),
-    crop: requireNumber(stage, 'crop', options.crop ?? AUGMENT_DEFAULTS.crop, 0, 0.5),
+    rotationDegrees: field('rotationDegrees'),
+    zoom: field('zoom'),
+    shift: field('shift'),
+    gamma: field('gamma'),
+    contrast: field('contrast'),
+    brightness: field('brightness'),
+    noise: field('noise'),
+    crop: field('crop'),
   };
 }
 
