@@ -28,3 +28,4 @@ export {
 export { scanAndAudit, type ScanAndAuditOptions } from './lib/scan-and-audit.js';
 export { formatAudit } from './lib/format-audit.js';
 export { findImageFiles, type FindImageFilesOptions } from './lib/find-image-files.js';
+export { writeFileAtomic, writeJsonAtomic } from './lib/write-file-atomic.js';

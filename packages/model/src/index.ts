@@ -4,6 +4,7 @@ export { loadWeightsFrom, type WeightTransfer } from './lib/load-weights-from.js
 export { validateClassWeights, weightedBinaryCrossEntropy } from './lib/weighted-binary-cross-entropy.js';
 export { train, validationMetrics, type TrainOptions } from './lib/train.js';
 export { predict, type PredictOptions } from './lib/predict.js';
+export { rocAuc } from './lib/roc-auc.js';
 export { saveModel, updateModelMetadata } from './lib/save-model.js';
 export { loadModel, modelInputSize } from './lib/load-model.js';
 export {

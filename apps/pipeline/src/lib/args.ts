@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { usageError } from './errors.js';
+import { UsageError } from '@cxr/loader';
 
 /**
  * How a flag's value is read. `multiple`: a text flag that may be given several times
@@ -154,10 +154,10 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], cwd: st
   const positionals = parsed.positionals;
   const pos = spec.positional;
   if (pos?.required && positionals.length === 0) {
-    throw usageError(`cxr ${spec.name} needs ${pos.variadic ? 'at least one ' : ''}${pos.name}; run \`cxr ${spec.name} --help\` for an example.`);
+    throw new UsageError(`cxr ${spec.name} needs ${pos.variadic ? 'at least one ' : ''}${pos.name}; run \`cxr ${spec.name} --help\` for an example.`);
   }
   if (pos && !pos.variadic && positionals.length > 1) {
-    throw usageError(`cxr ${spec.name} takes one ${pos.name} but got ${positionals.length} (${positionals.map((p) => `"${p}"`).join(', ')}); quote a path that contains spaces.`);
+    throw new UsageError(`cxr ${spec.name} takes one ${pos.name} but got ${positionals.length} (${positionals.map((p) => `"${p}"`).join(', ')}); quote a path that contains spaces.`);
   }
   return { values, positionals, help, configFile, explicit, settings };
 }
@@ -170,21 +170,21 @@ function translateParseError(spec: CommandSpec, flags: Readonly<Record<string, F
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const name = quoted.replace(/^-+/, '').split('=')[0] ?? quoted;
     const guess = closest(name, [...Object.keys(flags), 'help']);
-    return usageError(`Unknown flag ${quoted} for \`cxr ${spec.name}\`; ${guess ? `did you mean --${guess}? Or ` : ''}${helpHint}.`);
+    return new UsageError(`Unknown flag ${quoted} for \`cxr ${spec.name}\`; ${guess ? `did you mean --${guess}? Or ` : ''}${helpHint}.`);
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flagName = quoted.split(' ')[0] ?? quoted;
     const flag = flags[flagName.replace(/^-+/, '')];
     if (flag?.type === 'boolean' || /does not take an argument/.test(message)) {
-      return usageError(`The flag ${flagName} is a switch and takes no value; write just ${flagName}.`);
+      return new UsageError(`The flag ${flagName} is a switch and takes no value; write just ${flagName}.`);
     }
     const example = flag ? exampleValue(flag) : 'VALUE';
-    return usageError(`The flag ${flagName} needs a value, e.g. ${flagName} ${example}.`);
+    return new UsageError(`The flag ${flagName} needs a value, e.g. ${flagName} ${example}.`);
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-    return usageError(`\`cxr ${spec.name}\` takes no argument "${quoted}"; give values with their flag (${helpHint}).`);
+    return new UsageError(`\`cxr ${spec.name}\` takes no argument "${quoted}"; give values with their flag (${helpHint}).`);
   }
-  return usageError(`Could not read the arguments of \`cxr ${spec.name}\` (${message.split('\n')[0] ?? ''}); ${helpHint}.`);
+  return new UsageError(`Could not read the arguments of \`cxr ${spec.name}\` (${message.split('\n')[0] ?? ''}); ${helpHint}.`);
 }
 
 function exampleValue(flag: FlagSpec): string {
@@ -197,7 +197,7 @@ function exampleValue(flag: FlagSpec): string {
 /** Converts one raw value (from the command line or a config file) to the flag's type, or throws a usage error. */
 function convert(spec: CommandSpec, name: string, flag: FlagSpec, raw: unknown, where: string): FlagValue {
   const configExample = flag.type === 'string' ? JSON.stringify(exampleValue(flag)) : flag.type === 'multiple' ? `[${JSON.stringify(exampleValue(flag))}]` : exampleValue(flag);
-  const fix = (what: string): Error => usageError(`${where} ${what} (got ${JSON.stringify(raw)}), e.g. ${where.startsWith('--') ? `${where} ${exampleValue(flag)}` : `"${name}": ${configExample}`}.`);
+  const fix = (what: string): Error => new UsageError(`${where} ${what} (got ${JSON.stringify(raw)}), e.g. ${where.startsWith('--') ? `${where} ${exampleValue(flag)}` : `"${name}": ${configExample}`}.`);
   switch (flag.type) {
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
@@ -210,7 +210,7 @@ function convert(spec: CommandSpec, name: string, flag: FlagSpec, raw: unknown, 
     case 'string': {
       if (typeof raw !== 'string' || raw === '') throw fix('must be a non-empty text value');
       if (flag.choices && !flag.choices.includes(raw)) {
-        throw usageError(`${where} must be one of ${flag.choices.join(', ')} (got ${JSON.stringify(raw)}); see \`cxr ${spec.name} --help\`.`);
+        throw new UsageError(`${where} must be one of ${flag.choices.join(', ')} (got ${JSON.stringify(raw)}); see \`cxr ${spec.name} --help\`.`);
       }
       return raw;
     }
@@ -240,16 +240,16 @@ function readConfig(spec: CommandSpec, flags: Readonly<Record<string, FlagSpec>>
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw usageError(code === 'ENOENT' ? `The config file ${file} does not exist; check the path given to --config.` : `Cannot read the config file ${file} (${String(code ?? error)}); check its permissions.`);
+    throw new UsageError(code === 'ENOENT' ? `The config file ${file} does not exist; check the path given to --config.` : `Cannot read the config file ${file} (${String(code ?? error)}); check its permissions.`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw usageError(`The config file ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix it or leave out --config.`);
+    throw new UsageError(`The config file ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix it or leave out --config.`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw usageError(`The config file ${file} must hold one JSON object of settings, e.g. ${configExample(spec)}.`);
+    throw new UsageError(`The config file ${file} must hold one JSON object of settings, e.g. ${configExample(spec)}.`);
   }
   const out: Record<string, FlagValue> = {};
   for (const [key, raw] of Object.entries(data as Record<string, unknown>)) {
@@ -262,7 +262,7 @@ function readConfig(spec: CommandSpec, flags: Readonly<Record<string, FlagSpec>>
     }
     if (!flag || flag.configurable === false) {
       const guess = closest(name, [...Object.keys(flags), ...Object.keys(spec.configSettings ?? {})]);
-      throw usageError(`The config file ${file} has an unknown setting "${key}" for \`cxr ${spec.name}\`; ${guess ? `did you mean "${guess}"? Or ` : ''}remove it.`);
+      throw new UsageError(`The config file ${file} has an unknown setting "${key}" for \`cxr ${spec.name}\`; ${guess ? `did you mean "${guess}"? Or ` : ''}remove it.`);
     }
     if (raw === null) continue;
     out[name] = convert(spec, name, flag, raw, `Setting "${key}" in ${file}`);

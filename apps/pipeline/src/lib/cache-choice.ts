@@ -1,7 +1,7 @@
 import { freemem, homedir } from 'node:os';
 import { join } from 'node:path';
 import type { FlagValue } from './args.js';
-import { usageError } from './errors.js';
+import { UsageError } from '@cxr/loader';
 import { absolute } from './paths.js';
 
 /** Where decoded images are cached on disk, and where that choice came from. */
@@ -28,7 +28,7 @@ export const MEMORY_CACHE_SHARE = 0.25;
 export function resolveCacheFolder(values: Readonly<Record<string, FlagValue | undefined>>, env: Readonly<Record<string, string | undefined>>, cwd: string): CacheFolder {
   const flag = values['cache'];
   if (values['no-cache'] === true) {
-    if (typeof flag === 'string') throw usageError('--cache and --no-cache contradict each other; give one of them.');
+    if (typeof flag === 'string') throw new UsageError('--cache and --no-cache contradict each other; give one of them.');
     return { dir: null, source: '--no-cache' };
   }
   if (typeof flag === 'string') return { dir: absolute(cwd, flag), source: '--cache' };

@@ -1,11 +1,10 @@
-import { auditDataset, decodeImages, decodeSettingsKey, scanDataset } from '@cxr/loader';
+import { auditDataset, decodeImages, decodeSettingsKey, scanDataset, UsageError } from '@cxr/loader';
 import type { DatasetAudit, ImageRecord, Rejection, Sample, Split } from '@cxr/loader';
 import { cacheSamples, openSampleCache, prefetch } from '@cxr/preprocess';
 import type { SampleCacheOptions } from '@cxr/preprocess';
 import { join } from 'node:path';
 import { from, lastValueFrom, map, Subject, tap, toArray, type OperatorFunction } from 'rxjs';
 import { chooseMemory, type MemoryCacheFlag, type MemoryChoice } from './cache-choice.js';
-import { usageError } from './errors.js';
 
 /** Files a split may lose to decoding problems before a run stops (1%). */
 export const REJECT_TOLERANCE = 0.01;
@@ -144,7 +143,7 @@ export function checkUsable(root: string, loaded: LoadedDataset, needed: { train
         .slice(0, 3)
         .map((r) => `${r.path} (${r.reason.replace(/[.;]+$/, '')})`)
         .join(', ');
-      throw usageError(
+      throw new UsageError(
         `${bad.length} of ${files} files in ${split === 'unknown' ? 'the dataset' : `${split}/`} cannot be used, more than the ${REJECT_TOLERANCE * 100}% tolerated: ${shown}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}; fix or remove them${needed.file ? ` (all are listed in ${needed.file})` : ''}.`,
       );
     }
@@ -154,7 +153,7 @@ export function checkUsable(root: string, loaded: LoadedDataset, needed: { train
     for (const name of Object.keys(loaded.audit.classes)) counts.set(name, 0);
     for (const record of loaded.records) if (record.split === 'train') counts.set(record.className, (counts.get(record.className) ?? 0) + 1);
     for (const [name, count] of counts) {
-      if (count === 0) throw usageError(`The class ${name} has no usable image in ${join(root, 'train', name)}; put its training images there (folder names are matched in any case).`);
+      if (count === 0) throw new UsageError(`The class ${name} has no usable image in ${join(root, 'train', name)}; put its training images there (folder names are matched in any case).`);
     }
   }
 }

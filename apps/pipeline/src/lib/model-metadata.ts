@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { modelInputSize, modelSettings } from '@cxr/model';
 import type { ModelMetadata, ModelSettings } from '@cxr/model';
 import type { LayersModel } from '@tensorflow/tfjs';
-import { usageError } from './errors.js';
+import { UsageError } from '@cxr/loader';
 
 /** What `evaluate` and `predict` run a saved model with: its settings, and the threshold they use. */
 export interface CommandModelSettings extends Omit<ModelSettings, 'threshold'> {
@@ -47,7 +47,7 @@ export function commandModelSettings(model: LayersModel, metadata: ModelMetadata
       : Object.keys(metadata).length === 0
         ? `${file} carries no cxr metadata, as for a model from elsewhere`
         : `${file} has none`;
-    throw usageError(`The model in ${options.dir} stores no threshold (${why}); pass --threshold P (e.g. --threshold 0.5) to choose one${checkpoint ? ', or use the model/ folder of the finished run' : ''}.`);
+    throw new UsageError(`The model in ${options.dir} stores no threshold (${why}); pass --threshold P (e.g. --threshold 0.5) to choose one${checkpoint ? ', or use the model/ folder of the finished run' : ''}.`);
   }
   return {
     ...settings,

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { usageError } from './errors.js';
+import { UsageError } from '@cxr/loader';
 
 /** The repository root (this file is `apps/pipeline/{src,dist}/lib/paths.*`). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -21,7 +21,7 @@ export function resolveDataRoot(flag: string | undefined, env: Readonly<Record<s
   const fromEnv = env['CXR_DATA'];
   if (fromEnv) return { root: existingDir(resolve(cwd, fromEnv), 'CXR_DATA'), source: 'CXR_DATA' };
   if (existsSync(EMBEDDED_DATA)) return { root: EMBEDDED_DATA, source: 'embedded default' };
-  throw usageError(`No dataset given: ${KAGGLE_HINT}.`);
+  throw new UsageError(`No dataset given: ${KAGGLE_HINT}.`);
 }
 
 /**
@@ -33,7 +33,7 @@ export function resolveExternalDirs(flag: readonly string[] | undefined, env: Re
   const pick = (list: readonly string[], from: string): { dirs: string[]; source: string } => {
     const given = list.map((x) => x.trim()).filter((x) => x !== '');
     const none = given.filter((x) => x.toLowerCase() === 'none');
-    if (none.length > 0 && none.length < given.length) throw usageError(`${from} cannot mix "none" with folders (got ${given.join(', ')}); give folders, or just "none" to evaluate no external set.`);
+    if (none.length > 0 && none.length < given.length) throw new UsageError(`${from} cannot mix "none" with folders (got ${given.join(', ')}); give folders, or just "none" to evaluate no external set.`);
     if (given.length === 0 || none.length > 0) return { dirs: [], source: `${from} none` };
     const dirs = given.map((dir) => externalDir(resolve(cwd, dir), from));
     return { dirs: [...new Set(dirs)], source: from };
@@ -50,9 +50,9 @@ function externalDir(path: string, from: string): string {
   try {
     stat = statSync(path);
   } catch {
-    throw usageError(`The external set ${path} (from ${from}) does not exist; check the path, or give --external none to train without external evaluation.`);
+    throw new UsageError(`The external set ${path} (from ${from}) does not exist; check the path, or give --external none to train without external evaluation.`);
   }
-  if (!stat.isDirectory()) throw usageError(`The external set ${path} (from ${from}) is a file, not a folder; give the folder holding test/{NORMAL,PNEUMONIA}/ or NORMAL/ and PNEUMONIA/.`);
+  if (!stat.isDirectory()) throw new UsageError(`The external set ${path} (from ${from}) is a file, not a folder; give the folder holding test/{NORMAL,PNEUMONIA}/ or NORMAL/ and PNEUMONIA/.`);
   return path;
 }
 
@@ -62,9 +62,9 @@ export function existingDir(path: string, from: string): string {
   try {
     stat = statSync(path);
   } catch {
-    throw usageError(`The folder ${path} (from ${from}) does not exist; check the path${from === '--data' || from === 'CXR_DATA' ? `, or ${KAGGLE_HINT}` : ''}.`);
+    throw new UsageError(`The folder ${path} (from ${from}) does not exist; check the path${from === '--data' || from === 'CXR_DATA' ? `, or ${KAGGLE_HINT}` : ''}.`);
   }
-  if (!stat.isDirectory()) throw usageError(`${path} (from ${from}) is a file, not a folder; give the folder that contains it.`);
+  if (!stat.isDirectory()) throw new UsageError(`${path} (from ${from}) is a file, not a folder; give the folder that contains it.`);
   return path;
 }
 

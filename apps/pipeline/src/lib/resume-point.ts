@@ -1,6 +1,6 @@
 import { inspectCheckpoint } from '@cxr/model';
 import type { CheckpointStatus, ResumePoint } from '@cxr/model';
-import { usageError } from './errors.js';
+import { UsageError } from '@cxr/loader';
 
 /** What a fresh start of a run needs: its folder and the settings run.json keeps. */
 export interface RunToRestart {
@@ -57,7 +57,7 @@ export async function checkResumePoint(
   const status = await inspectCheckpoint(checkpoints, requested);
   if (status.status === 'missing') {
     if (requested === 'previous') {
-      throw usageError(`--resume-from previous: ${status.dir} does not exist (it is kept from a run's second checkpoint on); leave --resume-from out to continue from the last checkpoint, or ${fresh}.`);
+      throw new UsageError(`--resume-from previous: ${status.dir} does not exist (it is kept from a run's second checkpoint on); leave --resume-from out to continue from the last checkpoint, or ${fresh}.`);
     }
     return { point: requested, status };
   }
@@ -68,11 +68,11 @@ export async function checkResumePoint(
       other.status === 'ok'
         ? `continue from the ${otherPoint} one (${describePoint(other)}) with \`cxr train --resume --out ${word(run.dir)}${otherPoint === 'previous' ? ' --resume-from previous' : ''}\`, or ${fresh}`
         : `no other checkpoint is whole, so ${fresh}`;
-    throw usageError(`The checkpoint ${status.dir} is damaged (${status.reason}); ${offer}.`);
+    throw new UsageError(`The checkpoint ${status.dir} is damaged (${status.reason}); ${offer}.`);
   }
   const best = await inspectCheckpoint(checkpoints, 'best');
   if (best.status === 'damaged') {
-    throw usageError(`The best-model checkpoint ${best.dir} is damaged (${best.reason}), so the run cannot continue; ${fresh}.`);
+    throw new UsageError(`The best-model checkpoint ${best.dir} is damaged (${best.reason}), so the run cannot continue; ${fresh}.`);
   }
   return { point: requested, status };
 }

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
-import { usageError } from './errors.js';
+import { writeFileAtomic, UsageError } from '@cxr/loader';
 
 /** The files and folders of a run folder. */
 export interface RunLayout {
@@ -49,16 +48,16 @@ export function latestRunDir(cwd: string): string {
         .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
     : [];
   const newest = candidates[0];
-  if (!newest) throw usageError(`--resume found no run to continue in ${runs}; give the run folder with --out DIR.`);
+  if (!newest) throw new UsageError(`--resume found no run to continue in ${runs}; give the run folder with --out DIR.`);
   return newest;
 }
 
 /** Makes the run folder, refusing one that already holds a different run. */
 export function prepareRunDir(dir: string, resume: boolean, dryRun: boolean): RunLayout {
   const layout = runLayout(dir);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw usageError(`--out ${dir} is a file; give a folder for the run.`);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} is a file; give a folder for the run.`);
   if (!resume && existsSync(layout.model) && !dryRun) {
-    throw usageError(`The run folder ${dir} already holds a trained model; give a new --out folder, or add --resume to continue that run.`);
+    throw new UsageError(`The run folder ${dir} already holds a trained model; give a new --out folder, or add --resume to continue that run.`);
   }
   mkdirSync(dir, { recursive: true });
   return layout;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { usageError } from './errors.js';
+import { UsageError } from '@cxr/loader';
 
 /** Name of the lock file in a run folder while a cxr process writes it. */
 export const LOCK_FILE = 'run.lock';
@@ -86,7 +86,7 @@ function busyError(dir: string, owner: LockOwner, file: string): Error {
   const what = owner.command ? `: \`${owner.command}\`` : '';
   const since = owner.since ? `, since ${owner.since}` : '';
   const gone = owner.host === hostname() ? '' : ` (if that process is gone, delete ${file})`;
-  return usageError(`The run folder ${dir} is in use by another cxr process (${who}${what}${since}); wait for it to finish or stop it${gone}, or give another --out folder.`);
+  return new UsageError(`The run folder ${dir} is in use by another cxr process (${who}${what}${since}); wait for it to finish or stop it${gone}, or give another --out folder.`);
 }
 
 /** Throws the one-sentence usage error when another live process owns `dir` (a cheap check before long work). */

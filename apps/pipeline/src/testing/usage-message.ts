@@ -1,4 +1,4 @@
-import { isUsageError } from '../lib/errors.js';
+import { isUsageError } from '@cxr/loader';
 
 /** Runs `run`, which must throw a usage error, and returns its message; anything else fails the calling test. */
 export function usageMessage(run: () => unknown): string {

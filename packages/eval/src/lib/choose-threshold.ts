@@ -1,5 +1,5 @@
 import { checkScores } from './internal/check-scores.js';
-import { usageError } from './internal/usage-error.js';
+import { UsageError } from '@cxr/loader';
 import type { ThresholdChoice, ThresholdMethod } from './types.js';
 
 function checkMethod(method: ThresholdMethod): void {
@@ -70,7 +70,7 @@ export function chooseThreshold(probs: ArrayLike<number>, labels: ArrayLike<numb
   const n = positives + negatives;
   if (method.method === 'youden') {
     if (positives === 0 || negatives === 0) {
-      throw usageError(
+      throw new UsageError(
         `Cannot choose a threshold by Youden's J: the validation set has ${positives} PNEUMONIA and ${negatives} NORMAL images; it needs both classes (use a larger validation split).`,
       );
     }
@@ -84,7 +84,7 @@ export function chooseThreshold(probs: ArrayLike<number>, labels: ArrayLike<numb
     return { threshold: best.threshold, method: 'youden', sensitivity: best.tpr, specificity, youdenJ: (best.tp * negatives - best.fp * positives) / (positives * negatives), n };
   }
   if (positives === 0) {
-    throw usageError(
+    throw new UsageError(
       `Cannot choose a threshold for sensitivity ${method.target}: the validation set has no PNEUMONIA image (${negatives} NORMAL); it needs both classes.`,
     );
   }

@@ -1,4 +1,4 @@
-import { usageError } from './internal/usage-error.js';
+import { UsageError } from '@cxr/loader';
 
 /** Options of {@link fitTemperature}. */
 export interface FitTemperatureOptions {
@@ -122,7 +122,7 @@ export function fitTemperature(logits: ArrayLike<number>, labels: ArrayLike<numb
   if (typeof max !== 'number' || !Number.isFinite(max) || !(max > min)) throw new RangeError(`fitTemperature: max must be a finite number > min (${min}), got ${String(max)}.`);
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > 500) throw new RangeError(`fitTemperature: iterations must be an integer in [1, 500], got ${String(iterations)}.`);
   if (positives === 0 || negatives === 0) {
-    throw usageError(
+    throw new UsageError(
       `Cannot fit a calibration temperature: the validation set has ${positives} PNEUMONIA and ${negatives} NORMAL images; it needs both classes (use a larger validation split).`,
     );
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '@cxr/loader';
 import { runGraph } from './internal/run-graph.js';
 
 /** An image to explain: grey (`channels` 1, the default) or multi-channel, row-major, pixel values 0-255 as decoded. */
@@ -72,7 +73,7 @@ function rank4In(model: tf.LayersModel, layer: tf.layers.Layer): boolean {
  * model's last convolution layer. A nested model used as a layer (a backbone) counts as a
  * convolution when it holds one, so its feature-map output is explained.
  *
- * @throws RangeError (code CXR_USAGE) when the model has no convolution layer.
+ * @throws a `UsageError` of @cxr/loader when the model has no convolution layer.
  */
 export function lastFeatureMapLayer(model: tf.LayersModel): tf.layers.Layer {
   const layers = model.layers;
@@ -81,9 +82,7 @@ export function lastFeatureMapLayer(model: tf.LayersModel): tf.layers.Layer {
     if (isOrHoldsConv(l)) lastConv = i;
   });
   if (lastConv < 0) {
-    throw Object.assign(new RangeError(`gradCam: model ${model.name} has no convolution layer to explain; pass layerName to choose a layer with a 4-D output.`), {
-      code: 'CXR_USAGE',
-    });
+    throw new UsageError(`gradCam: model ${model.name} has no convolution layer to explain; pass layerName to choose a layer with a 4-D output.`);
   }
   for (let i = layers.length - 1; i >= lastConv; i--) {
     const l = layers[i] as tf.layers.Layer;

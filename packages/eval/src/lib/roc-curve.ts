@@ -1,3 +1,4 @@
+import { rocAuc } from '@cxr/model';
 import { checkScores, indicesByDescendingProbability } from './internal/check-scores.js';
 import type { MaybeNumber, RocCurve, RocPoint } from './types.js';
 
@@ -13,9 +14,9 @@ export function oneClassReason(what: string, positives: number, negatives: numbe
  * The ROC curve, one point per distinct probability, and its exact area.
  *
  * Points run from (0, 0) at threshold `Infinity` to (1, 1). Tied probabilities form one point,
- * so the area (trapezoids, summed in integer counts) counts a tied positive/negative pair as one
- * half: it equals the Mann-Whitney U statistic divided by P x N. With one class only, `points` is
- * empty and `auc` is `null` with `undefinedReason`.
+ * so the area under them (trapezoids) counts a tied positive/negative pair as one half: it is
+ * `rocAuc` of @cxr/model (the Mann-Whitney U statistic divided by P x N), which gives `auc`. With
+ * one class only, `points` is empty and `auc` is `null` with `undefinedReason`.
  *
  * @example
  * ```ts
@@ -31,21 +32,17 @@ export function rocCurve(probs: ArrayLike<number>, labels: ArrayLike<number>): R
   const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
   let tp = 0;
   let fp = 0;
-  let twiceArea = 0; // in units of (1 positive x 1 negative) / 2
   let i = 0;
   while (i < order.length) {
     const p = probs[order[i] as number] as number;
-    const tpBefore = tp;
-    const fpBefore = fp;
     while (i < order.length && probs[order[i] as number] === p) {
       if (labels[order[i] as number] === 1) tp++;
       else fp++;
       i++;
     }
-    twiceArea += (fp - fpBefore) * (tp + tpBefore);
     points.push({ threshold: p, fpr: fp / negatives, tpr: tp / positives });
   }
-  return { points, auc: twiceArea / (2 * positives * negatives) };
+  return { points, auc: rocAuc(probs, labels) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from './internal/atomic-write.js';
+import { writeFileAtomic } from '@cxr/loader';
 import { reportPage, type EmbeddedPlot } from './internal/report-html.js';
 import { calibrationSpec, confusionMatrixSpec, precisionRecallSpec, rocCurveSpec, trainingCurvesSpec } from './plots/plot-specs.js';
 import { renderPlot } from './plots/render-plot.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decodeWeightList, readModelDir } from './internal/model-files.js';
-import { usageError } from './internal/usage-error.js';
+import { UsageError } from '@cxr/loader';
 
 /** What {@link loadWeightsFrom} copied. */
 export interface WeightTransfer {
@@ -95,7 +95,7 @@ export async function loadWeightsFrom(model: tfl.LayersModel, dir: string): Prom
       }
     }
     if (assignments.size === 0) {
-      throw usageError(`No layer of the model in ${dir} fits this model (different architecture or input channels); choose weights of the same architecture.`);
+      throw new UsageError(`No layer of the model in ${dir} fits this model (different architecture or input channels); choose weights of the same architecture.`);
     }
     const transferred: string[] = [];
     const kept: string[] = [];

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { toAsyncIterable, type Batch } from '@cxr/preprocess';
 import { Observable } from 'rxjs';
-import { rocAuc } from './internal/auc.js';
+import { rocAuc } from './roc-auc.js';
 import { augmentationState, restoreAugmentationState } from './internal/augmentation-state.js';
 import { batchImages, batchToTensors, checkBatchShape } from './internal/batch-tensors.js';
 import { bestDir, lastDir, readBestWeights, readResumePoint, writeBestCheckpoint, writeLastCheckpoint, type ResumePoint, type TrainState } from './internal/checkpoint.js';
 import { restoreAdamPowers } from './internal/optimizer-powers.js';
 import { restoreWeights, snapshotWeights, assignWeightsInOrder, type WeightsSnapshot } from './internal/weights-snapshot.js';
-import { usageError } from './internal/usage-error.js';
+import { UsageError } from '@cxr/loader';
 import { DEFAULT_TRAINING } from './default-training.js';
 import { modelMetadataJson, type ModelMetadata } from './model-metadata.js';
 import type { ClassWeights, TrainEvent } from './types.js';
@@ -109,7 +109,7 @@ export function validationMetrics(logits: ArrayLike<number>, labels: ArrayLike<n
     loss += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
     if ((z >= 0 ? 1 : 0) === y) correct += 1;
   }
-  return { loss: n === 0 ? NaN : loss / n, accuracy: n === 0 ? NaN : correct / n, auc: rocAuc(logits, labels) };
+  return { loss: n === 0 ? NaN : loss / n, accuracy: n === 0 ? NaN : correct / n, auc: rocAuc(logits, labels) ?? undefined };
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -323,7 +323,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
                 const where = checkpointDir === undefined ? '' : ` The last good checkpoint is in ${lastDir(checkpointDir)}.`;
                 const message = `Training stopped at epoch ${epoch}, step ${step}: the loss became ${loss} (diverged). Lower the learning rate or check the input data.${where}`;
                 stopped(epoch, message);
-                throw usageError(message);
+                throw new UsageError(message);
               }
               lossSum += loss * n;
               images += n;

@@ -1,7 +1,7 @@
 import type { Sample } from '@cxr/loader';
 import { bufferCount, filter, map, type OperatorFunction } from 'rxjs';
 import type { Batch } from './types.js';
-import { usageError } from './internal/usage-error.js';
+import { UsageError } from '@cxr/loader';
 import { requireBoolean, requireInteger, requireObject } from './internal/validate.js';
 
 /** Options of {@link batch}. */
@@ -23,7 +23,7 @@ export interface BatchOptions {
  */
 export function toBatch(samples: readonly Sample[]): Batch {
   const first = samples[0];
-  if (first === undefined) throw usageError('toBatch: cannot make a batch of zero samples.');
+  if (first === undefined) throw new UsageError('toBatch: cannot make a batch of zero samples.');
   const { height, width } = first;
   const pixelsPer = height * width;
   const x = new Uint8Array(samples.length * pixelsPer);
@@ -32,7 +32,7 @@ export function toBatch(samples: readonly Sample[]): Batch {
   let split: Batch['split'] = first.record.split;
   samples.forEach((sample, i) => {
     if (sample.height !== height || sample.width !== width || sample.pixels.length !== pixelsPer) {
-      throw usageError(
+      throw new UsageError(
         `batch: ${sample.record.path} is ${sample.width}x${sample.height} (${sample.pixels.length} bytes) but the batch is ${width}x${height}; decode every image at one size.`,
       );
     }

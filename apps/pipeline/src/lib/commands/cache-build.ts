@@ -8,7 +8,7 @@ import { resolveDataRoot } from '../paths.js';
 import { duration } from '../progress.js';
 import { buildCache } from '../queue/cache-build.js';
 import { formatBytes, resolveCacheFolder } from '../cache-choice.js';
-import { usageError } from '../errors.js';
+import { UsageError } from '@cxr/loader';
 import { checkQueueReachable, parseQueueUrl } from '../queue/connection.js';
 
 /**
@@ -19,7 +19,7 @@ import { checkQueueReachable, parseQueueUrl } from '../queue/connection.js';
 export async function runCacheBuild(parsed: ParsedCommand, { io, logger }: CommandContext): Promise<number> {
   const v = parsed.values;
   const folder = resolveCacheFolder(v, io.env, io.cwd);
-  if (folder.dir === null) throw usageError('cxr cache build fills the disk cache; leave out --no-cache.');
+  if (folder.dir === null) throw new UsageError('cxr cache build fills the disk cache; leave out --no-cache.');
   const dir = folder.dir;
   const { root, source } = resolveDataRoot(typeof v['data'] === 'string' ? v['data'] : undefined, io.env, io.cwd);
   const address = typeof v['queue'] === 'string' ? parseQueueUrl(v['queue']) : undefined;

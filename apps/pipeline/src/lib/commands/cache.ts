@@ -2,7 +2,7 @@ import { openSampleCache } from '@cxr/preprocess';
 import type { ParsedCommand } from '../args.js';
 import { formatBytes, resolveCacheFolder } from '../cache-choice.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
+import { UsageError } from '@cxr/loader';
 import { CACHE_BUILD_FLAGS } from '../queue-specs.js';
 import { runCacheBuild } from './cache-build.js';
 
@@ -12,10 +12,10 @@ export async function runCache(parsed: ParsedCommand, context: CommandContext): 
   const action = parsed.positionals[0];
   if (action === 'build') return runCacheBuild(parsed, context);
   if (action !== 'info' && action !== 'clear') {
-    throw usageError(`cxr cache takes build, info or clear (got "${String(action)}"), e.g. \`cxr cache info\`.`);
+    throw new UsageError(`cxr cache takes build, info or clear (got "${String(action)}"), e.g. \`cxr cache info\`.`);
   }
   const buildOnly = Object.keys(CACHE_BUILD_FLAGS).find((flag) => parsed.explicit.has(flag));
-  if (buildOnly) throw usageError(`--${buildOnly} is a flag of \`cxr cache build\`, not of \`cxr cache ${action}\`; leave it out.`);
+  if (buildOnly) throw new UsageError(`--${buildOnly} is a flag of \`cxr cache build\`, not of \`cxr cache ${action}\`; leave it out.`);
   const folder = resolveCacheFolder(parsed.values, io.env, io.cwd);
   const dir = folder.dir as string;
   const cache = openSampleCache(dir);

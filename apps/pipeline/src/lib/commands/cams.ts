@@ -1,10 +1,9 @@
 import { dirname, join, relative, sep } from 'node:path';
 import type { Sample } from '@cxr/loader';
-import { decodeImageAtSourceSize } from '@cxr/loader';
+import { decodeImageAtSourceSize, writeFileAtomic } from '@cxr/loader';
 import { gradCam, gradCamOverlayPng, upsampleBilinear } from '@cxr/eval';
 import type { Heatmap } from '@cxr/eval';
 import type { LayersModel } from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../atomic.js';
 
 /** The folder all of `files` are in (their deepest common folder). */
 function commonFolder(files: readonly string[]): string {

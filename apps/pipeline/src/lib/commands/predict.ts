@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, extname, relative } from 'node:path';
 import { temperatureScale } from '@cxr/eval';
-import { decodeImages, decodeSettingsKey, findImageFiles } from '@cxr/loader';
+import { decodeImages, decodeSettingsKey, findImageFiles, UsageError } from '@cxr/loader';
 import { cacheSamples, openSampleCache } from '@cxr/preprocess';
 import { resolveCacheFolder } from '../cache-choice.js';
 import type { ImageRecord, Rejection, Sample } from '@cxr/loader';
@@ -10,7 +10,6 @@ import type { BackendRequest } from '@cxr/model';
 import { map } from 'rxjs';
 import type { ParsedCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
 import { commandModelSettings, thresholdNote } from '../model-metadata.js';
 import { absolute, existingDir } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
@@ -26,11 +25,11 @@ export async function collectImages(cwd: string, args: readonly string[]): Promi
     try {
       stat = statSync(path);
     } catch {
-      throw usageError(`${path} does not exist; give image files (.jpeg, .jpg, .png, DICOM) or folders of them.`);
+      throw new UsageError(`${path} does not exist; give image files (.jpeg, .jpg, .png, DICOM) or folders of them.`);
     }
     if (stat.isDirectory()) {
       const found = await findImageFiles(path);
-      if (found.length === 0) throw usageError(`The folder ${path} holds no .jpeg, .jpg, .png or DICOM file; give images or folders of images.`);
+      if (found.length === 0) throw new UsageError(`The folder ${path} holds no .jpeg, .jpg, .png or DICOM file; give images or folders of images.`);
       files.push(...found);
     } else files.push(path);
   }
@@ -40,7 +39,7 @@ export async function collectImages(cwd: string, args: readonly string[]): Promi
 /** `cxr predict --model DIR <files or folders> [--json] [--cam DIR]`. */
 export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandContext): Promise<number> {
   const v = parsed.values;
-  if (typeof v['model'] !== 'string') throw usageError('cxr predict needs a model: add --model DIR (the model/ folder of a run).');
+  if (typeof v['model'] !== 'string') throw new UsageError('cxr predict needs a model: add --model DIR (the model/ folder of a run).');
   const modelDir = existingDir(absolute(io.cwd, v['model']), '--model');
   const files = await collectImages(io.cwd, parsed.positionals);
   const backend = await initBackend({ backend: (v['backend'] ?? 'auto') as BackendRequest });

@@ -1,11 +1,9 @@
-import { formatAudit, scanAndAudit } from '@cxr/loader';
+import { formatAudit, scanAndAudit, UsageError, writeJsonAtomic } from '@cxr/loader';
 import { writeAuditReport } from '@cxr/eval';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedCommand } from '../args.js';
-import { writeJsonAtomic } from '../atomic.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
 import { absolute, existingDir, resolveDataRoot } from '../paths.js';
 
 /**
@@ -17,7 +15,7 @@ export async function runScan(parsed: ParsedCommand, { io, logger }: CommandCont
   const root = given !== undefined ? existingDir(absolute(io.cwd, given), 'the command line') : resolveDataRoot(undefined, io.env, io.cwd).root;
   const out = parsed.values['out'];
   if (typeof out === 'string' && existsSync(absolute(io.cwd, out)) && !statSync(absolute(io.cwd, out)).isDirectory()) {
-    throw usageError(`--out ${out} is a file, not a folder; give a folder for audit.json and audit.html.`);
+    throw new UsageError(`--out ${out} is a file, not a folder; give a folder for audit.json and audit.html.`);
   }
   const tty = io.stderr.isTTY === true;
   const audit = await scanAndAudit(root, {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { ParsedCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
+import { UsageError } from '@cxr/loader';
 import { absolute } from '../paths.js';
 import { duration } from '../progress.js';
 import { checkQueueReachable, parseQueueUrl } from '../queue/connection.js';
@@ -23,14 +23,14 @@ export async function runSweep(parsed: ParsedCommand, context: CommandContext): 
   const json = v['json'] === true;
   const address = typeof v['queue'] === 'string' ? parseQueueUrl(v['queue']) : undefined;
   if (!address && (parsed.explicit.has('attempts') || parsed.explicit.has('retry-delay'))) {
-    throw usageError(`--${parsed.explicit.has('attempts') ? 'attempts' : 'retry-delay'} applies to runs on a queue; add --queue redis://HOST:PORT, or leave it out (here each run is tried once).`);
+    throw new UsageError(`--${parsed.explicit.has('attempts') ? 'attempts' : 'retry-delay'} applies to runs on a queue; add --queue redis://HOST:PORT, or leave it out (here each run is tried once).`);
   }
   const expanded = expandSweep(file, out, io, typeof v['data'] === 'string' ? { data: v['data'] } : {});
   const existing = readPlan(out);
-  if (existing && !resume) throw usageError(`${out} already holds a sweep (started ${existing.createdAt}); add --resume to continue it, or give another --out folder.`);
-  if (!existing && resume) throw usageError(`--resume: ${out} holds no sweep (no ${planFile(out)}); leave --resume out to start it, or give the sweep's folder with --out.`);
+  if (existing && !resume) throw new UsageError(`${out} already holds a sweep (started ${existing.createdAt}); add --resume to continue it, or give another --out folder.`);
+  if (!existing && resume) throw new UsageError(`--resume: ${out} holds no sweep (no ${planFile(out)}); leave --resume out to start it, or give the sweep's folder with --out.`);
   if (existing && !isDeepStrictEqual(existing.runs.map((r) => [r.name, r.config, r.argv]), expanded.runs.map((r) => [r.name, r.config, r.argv]))) {
-    throw usageError(`--resume: the sweep file ${file} no longer gives the runs of the sweep in ${out} (started ${existing.createdAt}); restore the file, or start the changed sweep in another --out folder.`);
+    throw new UsageError(`--resume: the sweep file ${file} no longer gives the runs of the sweep in ${out} (started ${existing.createdAt}); restore the file, or start the changed sweep in another --out folder.`);
   }
   if (address) await checkQueueReachable(address);
   mkdirSync(out, { recursive: true });

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { DEFAULT_CLASS_MAP, decodeSettingsKey } from '@cxr/loader';
+import { DEFAULT_CLASS_MAP, decodeSettingsKey, isUsageError, UsageError, writeJsonAtomic } from '@cxr/loader';
 import type { ImageRecord } from '@cxr/loader';
 import { ARCHITECTURES, buildModel, DEFAULT_TRAINING, initBackend, loadWeightsFrom, saveModel, train, updateModelMetadata } from '@cxr/model';
 import type { Architecture, BackendChoice, BackendRequest, ModelMetadata, TrainEvent, TrainingDefaults } from '@cxr/model';
@@ -9,12 +9,10 @@ import { chooseThreshold, describeThresholdRule, evaluatePredictions, fitTempera
 import type { EvaluationReport, ReportCalibration, ThresholdChoice, ThresholdMethod } from '@cxr/eval';
 import type { Prediction } from '@cxr/model';
 import type { ParsedCommand, FlagValue } from '../args.js';
-import { writeJsonAtomic } from '../atomic.js';
 import type { CommandContext } from '../context.js';
 import { checkUsable, countBySplit, loadDataset, scanRecords } from '../dataset.js';
 import type { CacheReport, LoadedDataset } from '../dataset.js';
 import { resolveCacheFolder, type MemoryCacheFlag } from '../cache-choice.js';
-import { usageError } from '../errors.js';
 import { absolute, existingDir, resolveDataRoot, resolveExternalDirs } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
 import { duration, Progress } from '../progress.js';
@@ -80,11 +78,11 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
   if (resume) {
     out = typeof v['out'] === 'string' ? existingDir(absolute(io.cwd, v['out']), '--out') : latestRunDir(io.cwd);
     const runJson = `${out}/run.json`;
-    if (!existsSync(runJson)) throw usageError(`--resume: ${out} holds no run.json, so it is not a cxr run folder; give the folder of the run to continue with --out.`);
+    if (!existsSync(runJson)) throw new UsageError(`--resume: ${out} holds no run.json, so it is not a cxr run folder; give the folder of the run to continue with --out.`);
     try {
       previous = (JSON.parse(readFileSync(runJson, 'utf8')) as { settings: Partial<TrainSettings> }).settings;
     } catch {
-      throw usageError(`--resume: ${runJson} cannot be read as JSON; that run cannot be resumed, start a new one without --resume.`);
+      throw new UsageError(`--resume: ${runJson} cannot be read as JSON; that run cannot be resumed, start a new one without --resume.`);
     }
     for (const flag of FIXED_ON_RESUME) {
       if (!parsed.explicit.has(flag)) continue;
@@ -92,7 +90,7 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
       const before = previous[key];
       const given = flag === 'data' || flag === 'weights' ? absolute(io.cwd, String(v[flag])) : v[flag];
       if (before !== undefined && before !== given) {
-        throw usageError(`--${flag} ${String(v[flag])} differs from the run being resumed (${String(before)}); leave --${flag} out to continue that run, or start a new run without --resume.`);
+        throw new UsageError(`--${flag} ${String(v[flag])} differs from the run being resumed (${String(before)}); leave --${flag} out to continue that run, or start a new run without --resume.`);
       }
     }
   } else {
@@ -116,7 +114,7 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
   const { root, source } = resolveDataRoot(dataFlag, io.env, io.cwd);
   const architecture = pick('architecture', 'architecture', DEFAULT_TRAINING.architecture as string);
   if (!(ARCHITECTURES as readonly string[]).includes(architecture)) {
-    throw usageError(`--architecture must be one of ${ARCHITECTURES.join(', ')} (got "${architecture}").`);
+    throw new UsageError(`--architecture must be one of ${ARCHITECTURES.join(', ')} (got "${architecture}").`);
   }
   const backend = pick('backend', 'backend', 'auto');
   const weights = typeof v['weights'] === 'string' ? existingDir(absolute(io.cwd, v['weights']), '--weights') : (previous.weights ?? null);
@@ -125,7 +123,7 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
   try {
     rule = parseThresholdRule(ruleText);
   } catch {
-    throw usageError(`--threshold-rule must be youden or sensitivity:T with T above 0 and at most 1, e.g. --threshold-rule sensitivity:0.95 (got ${JSON.stringify(ruleText)}).`);
+    throw new UsageError(`--threshold-rule must be youden or sensitivity:T with T above 0 and at most 1, e.g. --threshold-rule sensitivity:0.95 (got ${JSON.stringify(ruleText)}).`);
   }
   // A resumed run keeps its external sets unless --external is given again.
   const keepExternal = resume && !parsed.explicit.has('external') && Array.isArray(previous.external);
@@ -206,12 +204,12 @@ function externalNames(dirs: readonly string[]): string[] {
 async function scanExternal(dir: string, source: string): Promise<ExternalSet['scanned']> {
   const from = source === 'CXR_EXTERNAL' ? 'CXR_EXTERNAL' : source === 'embedded default' ? 'the embedded default' : '--external';
   const empty = (): Error =>
-    usageError(`The external set ${dir} (from ${from}) holds no images: it needs test/NORMAL/ and test/PNEUMONIA/, or NORMAL/ and PNEUMONIA/, with .jpeg, .jpg, .png or DICOM files; fix the folder, or give --external none to skip external evaluation.`);
+    new UsageError(`The external set ${dir} (from ${from}) holds no images: it needs test/NORMAL/ and test/PNEUMONIA/, or NORMAL/ and PNEUMONIA/, with .jpeg, .jpg, .png or DICOM files; fix the folder, or give --external none to skip external evaluation.`);
   let scanned: ExternalSet['scanned'];
   try {
     scanned = await scanRecords(dir, ['test'], 'test');
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'CXR_USAGE') throw empty();
+    if (isUsageError(error)) throw empty();
     throw error;
   }
   if (scanned.records.length === 0) throw empty();
@@ -225,7 +223,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const json = parsed.values['json'] === true;
   const dryRun = parsed.values['dry-run'] === true;
   const { settings, resumed } = resolveSettings(parsed, context);
-  if (parsed.explicit.has('resume-from') && !resumed) throw usageError('--resume-from chooses the checkpoint --resume continues from; add --resume, or leave --resume-from out.');
+  if (parsed.explicit.has('resume-from') && !resumed) throw new UsageError('--resume-from chooses the checkpoint --resume continues from; add --resume, or leave --resume-from out.');
   // One live process per run folder: refuse at once, before the data is read (the lock itself is taken below).
   if (existsSync(settings.out)) checkRunFolderFree(settings.out);
   const scanned = await scanRecords(settings.data);
@@ -284,7 +282,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   const testRecords = records.filter((r) => r.split === 'test');
   const counts = { negatives: trainRecords.filter((r) => r.label === 0).length, positives: trainRecords.filter((r) => r.label === 1).length };
   if (counts.negatives === 0 || counts.positives === 0 || valRecords.length === 0) {
-    throw usageError(`After the ${Math.round(settings.valFraction * 100)}% validation split, ${settings.data} leaves too few images to train on (train ${counts.negatives} NORMAL + ${counts.positives} PNEUMONIA, val ${valRecords.length}); add images to train/.`);
+    throw new UsageError(`After the ${Math.round(settings.valFraction * 100)}% validation split, ${settings.data} leaves too few images to train on (train ${counts.negatives} NORMAL + ${counts.positives} PNEUMONIA, val ${valRecords.length}); add images to train/.`);
   }
   const weights = classWeights(counts);
   const outputBias = outputBiasInit(counts);
@@ -517,7 +515,7 @@ function parseFold(value: unknown): string | null {
   const fold = Number(match?.[1]);
   const k = Number(match?.[2]);
   if (!match || k < 2 || k > 1000 || fold < 1 || fold > k) {
-    throw usageError(`--fold must be I/K with K from 2 to 1000 folds and I from 1 to K, e.g. --fold 1/5 (got ${JSON.stringify(String(value))}).`);
+    throw new UsageError(`--fold must be I/K with K from 2 to 1000 folds and I from 1 to K, e.g. --fold 1/5 (got ${JSON.stringify(String(value))}).`);
   }
   return `${fold}/${k}`;
 }

@@ -7,7 +7,7 @@ import { initBackend, loadModel } from '@cxr/model';
 import type { CommandSpec } from '../args.js';
 import type { ParsedCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
+import { UsageError } from '@cxr/loader';
 import { modelSettings } from '../model-metadata.js';
 import { absolute, existingDir } from '../paths.js';
 
@@ -40,7 +40,7 @@ const TYPES: Readonly<Record<string, string>> = {
  */
 export function viewerDist(): string {
   const dist = fileURLToPath(new URL('../../../../viewer/dist', import.meta.url));
-  if (!existsSync(join(dist, 'index.html'))) throw usageError(`The viewer page is not built (${dist} has no index.html); run \`npx nx run viewer:build\`.`);
+  if (!existsSync(join(dist, 'index.html'))) throw new UsageError(`The viewer page is not built (${dist} has no index.html); run \`npx nx run viewer:build\`.`);
   return dist;
 }
 
@@ -93,8 +93,8 @@ export function viewHandler(dist: string, modelDir: string): (req: IncomingMessa
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(usageError(`Port ${port} is already in use on 127.0.0.1; choose another with --port N, or leave --port out for a free one.`));
-      else if (error.code === 'EACCES') reject(usageError(`Port ${port} needs privileges on this machine; choose one above 1023 with --port N, or leave --port out for a free one.`));
+      if (error.code === 'EADDRINUSE') reject(new UsageError(`Port ${port} is already in use on 127.0.0.1; choose another with --port N, or leave --port out for a free one.`));
+      else if (error.code === 'EACCES') reject(new UsageError(`Port ${port} needs privileges on this machine; choose one above 1023 with --port N, or leave --port out for a free one.`));
       else reject(error);
     });
     server.listen(port, '127.0.0.1', () => resolvePromise((server.address() as AddressInfo).port));
@@ -104,7 +104,7 @@ function listen(server: Server, port: number): Promise<number> {
 /** `cxr view --model DIR [--port N]`: serves the page until Ctrl-C (or SIGTERM). */
 export async function runView(parsed: ParsedCommand, { io }: CommandContext): Promise<number> {
   const v = parsed.values;
-  if (typeof v['model'] !== 'string') throw usageError('cxr view needs a model: add --model DIR (the model/ folder of a run).');
+  if (typeof v['model'] !== 'string') throw new UsageError('cxr view needs a model: add --model DIR (the model/ folder of a run).');
   const modelDir = existingDir(absolute(io.cwd, v['model']), '--model');
   const dist = viewerDist();
   // The model is checked as predict checks it, so a bad folder is one sentence here, not an error in the page.

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import { usageError } from '../errors.js';
+import { isUsageError, UsageError } from '@cxr/loader';
 
 /** The Redis a queue lives on, from `--queue redis://[user:password@]HOST:PORT[/DB]` (or `rediss://` for TLS). */
 export interface QueueAddress {
@@ -29,16 +29,16 @@ export function parseQueueUrl(text: string, flag = '--queue'): QueueAddress {
   try {
     url = new URL(text);
   } catch {
-    throw usageError(`${flag} must be a Redis URL such as redis://HOST:PORT (got ${JSON.stringify(text)}), ${example}.`);
+    throw new UsageError(`${flag} must be a Redis URL such as redis://HOST:PORT (got ${JSON.stringify(text)}), ${example}.`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw usageError(`${flag} must start with redis:// or rediss:// (got ${JSON.stringify(text)}), ${example}.`);
+    throw new UsageError(`${flag} must start with redis:// or rediss:// (got ${JSON.stringify(text)}), ${example}.`);
   }
-  if (!url.hostname) throw usageError(`${flag} names no host (got ${JSON.stringify(text)}), ${example}.`);
+  if (!url.hostname) throw new UsageError(`${flag} names no host (got ${JSON.stringify(text)}), ${example}.`);
   const port = url.port === '' ? 6379 : Number(url.port);
   const dbText = url.pathname.replace(/^\//, '');
   const db = dbText === '' ? 0 : Number(dbText);
-  if (!Number.isInteger(db) || db < 0) throw usageError(`${flag}: the database number after the port must be a whole number (got ${JSON.stringify(dbText)}), ${example}/0.`);
+  if (!Number.isInteger(db) || db < 0) throw new UsageError(`${flag}: the database number after the port must be a whole number (got ${JSON.stringify(dbText)}), ${example}/0.`);
   const options: RedisOptions = {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port,
@@ -72,14 +72,13 @@ export async function checkQueueReachable(address: QueueAddress, flag = '--queue
     const info = await client.info('server');
     const version = /redis_version:(\S+)/.exec(info)?.[1];
     if (version && Number(version.split('.')[0]) < 5) {
-      throw usageError(`The Redis at ${address.display} is version ${version}; the queue needs Redis 5 or newer (Debian: apt-get install redis-server).`);
+      throw new UsageError(`The Redis at ${address.display} is version ${version}; the queue needs Redis 5 or newer (Debian: apt-get install redis-server).`);
     }
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'CXR_USAGE') throw error;
+    if (isUsageError(error)) throw error;
     const cause = firstError ?? (error instanceof Error ? error.message.split('\n')[0] : String(error));
-    throw usageError(
-      `Cannot reach the queue's Redis at ${address.display} (${cause}); start redis-server there (with appendonly yes, so queued jobs survive a restart) or fix ${flag}, or leave ${flag} out to run everything in this process.`,
-    );
+    throw new UsageError(
+      `Cannot reach the queue's Redis at ${address.display} (${cause}); start redis-server there (with appendonly yes, so queued jobs survive a restart) or fix ${flag}, or leave ${flag} out to run everything in this process.`);
   } finally {
     client.disconnect();
   }

@@ -1,5 +1,5 @@
 import { join, relative, sep } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '@cxr/loader';
 import type { SweepPlan, SweepRun } from './sweep-plan.js';
 
 /** Where a run of a sweep stands. */

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { closest, parseCommand } from '../args.js';
-import { writeJsonAtomic } from '../atomic.js';
-import { isUsageError, usageError } from '../errors.js';
+import { writeJsonAtomic } from '@cxr/loader';
+import { isUsageError, UsageError } from '@cxr/loader';
 import type { Io } from '../io.js';
 import { resolveDataRoot, resolveExternalDirs } from '../paths.js';
 import { readRecipe } from '../recipe.js';
@@ -60,12 +60,12 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 /** A train config with camelCase keys, checked for the settings a sweep reserves. */
 function trainConfig(raw: unknown, where: string, file: string): Record<string, unknown> {
-  if (!isObject(raw)) throw usageError(`The sweep file ${file}: ${where} must be an object of \`cxr train\` settings, e.g. {"epochs": 4, "augment": {"crop": 0}}.`);
+  if (!isObject(raw)) throw new UsageError(`The sweep file ${file}: ${where} must be an object of \`cxr train\` settings, e.g. {"epochs": 4, "augment": {"crop": 0}}.`);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const name = camel(key);
     const why = RESERVED[name];
-    if (why !== undefined) throw usageError(`The sweep file ${file}: ${where} sets "${key}", which a sweep sets per run (${why}); remove it.`);
+    if (why !== undefined) throw new UsageError(`The sweep file ${file}: ${where} sets "${key}", which a sweep sets per run (${why}); remove it.`);
     out[name] = value;
   }
   return out;
@@ -98,40 +98,40 @@ export function expandSweep(file: string, out: string, io: Pick<Io, 'env' | 'cwd
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw usageError(code === 'ENOENT' ? `The sweep file ${file} does not exist; check the path (see \`cxr sweep --help\` for its format).` : `Cannot read the sweep file ${file} (${String(code ?? error)}).`);
+    throw new UsageError(code === 'ENOENT' ? `The sweep file ${file} does not exist; check the path (see \`cxr sweep --help\` for its format).` : `Cannot read the sweep file ${file} (${String(code ?? error)}).`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw usageError(`The sweep file ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix it.`);
+    throw new UsageError(`The sweep file ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix it.`);
   }
-  if (!isObject(raw)) throw usageError(`The sweep file ${file} must hold one JSON object, e.g. {"train": {"epochs": 4}, "settings": {"a": {}, "b": {"augment": {"crop": 0}}}, "seeds": [1, 2, 3]}.`);
+  if (!isObject(raw)) throw new UsageError(`The sweep file ${file} must hold one JSON object, e.g. {"train": {"epochs": 4}, "settings": {"a": {}, "b": {"augment": {"crop": 0}}}, "seeds": [1, 2, 3]}.`);
   for (const key of Object.keys(raw)) {
     if (!(SWEEP_KEYS as readonly string[]).includes(key)) {
       const guess = closest(key, [...SWEEP_KEYS]);
-      throw usageError(`The sweep file ${file} has an unknown key "${key}"; ${guess ? `did you mean "${guess}"? ` : ''}a sweep file holds ${SWEEP_KEYS.map((k) => `"${k}"`).join(', ')}.`);
+      throw new UsageError(`The sweep file ${file} has an unknown key "${key}"; ${guess ? `did you mean "${guess}"? ` : ''}a sweep file holds ${SWEEP_KEYS.map((k) => `"${k}"`).join(', ')}.`);
     }
   }
-  if (raw['description'] !== undefined && typeof raw['description'] !== 'string') throw usageError(`The sweep file ${file}: "description" must be text (got ${JSON.stringify(raw['description'])}).`);
+  if (raw['description'] !== undefined && typeof raw['description'] !== 'string') throw new UsageError(`The sweep file ${file}: "description" must be text (got ${JSON.stringify(raw['description'])}).`);
   const base = trainConfig(raw['train'] ?? {}, '"train"', file);
   const settingsRaw = raw['settings'] ?? { default: {} };
   if (!isObject(settingsRaw) || Object.keys(settingsRaw).length === 0) {
-    throw usageError(`The sweep file ${file}: "settings" must be an object of named settings, e.g. {"baseline": {}, "no-crop": {"augment": {"crop": 0}}}.`);
+    throw new UsageError(`The sweep file ${file}: "settings" must be an object of named settings, e.g. {"baseline": {}, "no-crop": {"augment": {"crop": 0}}}.`);
   }
   const settings = Object.entries(settingsRaw).map(([name, value]) => {
-    if (!NAME.test(name)) throw usageError(`The sweep file ${file}: the setting name "${name}" must be letters, digits, '.', '_' or '-' (it names run folders), at most 64 characters.`);
+    if (!NAME.test(name)) throw new UsageError(`The sweep file ${file}: the setting name "${name}" must be letters, digits, '.', '_' or '-' (it names run folders), at most 64 characters.`);
     return { name, config: merge(base, trainConfig(value, `setting "${name}"`, file)) };
   });
   const seedsRaw = raw['seeds'] ?? [42];
   if (!Array.isArray(seedsRaw) || seedsRaw.length === 0 || seedsRaw.some((s) => !Number.isInteger(s) || (s as number) < 0 || (s as number) > 2 ** 32 - 1)) {
-    throw usageError(`The sweep file ${file}: "seeds" must be a list of whole numbers from 0 to 4294967295, e.g. [1, 2, 3] (got ${JSON.stringify(seedsRaw)}).`);
+    throw new UsageError(`The sweep file ${file}: "seeds" must be a list of whole numbers from 0 to 4294967295, e.g. [1, 2, 3] (got ${JSON.stringify(seedsRaw)}).`);
   }
   const seeds = seedsRaw as number[];
-  if (new Set(seeds).size !== seeds.length) throw usageError(`The sweep file ${file}: "seeds" lists a seed twice (${JSON.stringify(seeds)}); list each once.`);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`The sweep file ${file}: "seeds" lists a seed twice (${JSON.stringify(seeds)}); list each once.`);
   const foldsRaw = raw['folds'];
   if (foldsRaw !== undefined && foldsRaw !== null && (!Number.isInteger(foldsRaw) || (foldsRaw as number) < 2 || (foldsRaw as number) > 50)) {
-    throw usageError(`The sweep file ${file}: "folds" must be a whole number from 2 to 50 (got ${JSON.stringify(foldsRaw)}), e.g. "folds": 5.`);
+    throw new UsageError(`The sweep file ${file}: "folds" must be a whole number from 2 to 50 (got ${JSON.stringify(foldsRaw)}), e.g. "folds": 5.`);
   }
   const folds = typeof foldsRaw === 'number' ? foldsRaw : null;
 
@@ -156,13 +156,13 @@ export function expandSweep(file: string, out: string, io: Pick<Io, 'env' | 'cwd
 function absolutePaths(config: Record<string, unknown>, dataFlag: string | undefined, io: Pick<Io, 'env' | 'cwd'>, file: string, setting: string): Record<string, unknown> {
   const out = { ...config };
   const at = (error: unknown): never => {
-    if (isUsageError(error)) throw usageError(`The sweep file ${file}, setting "${setting}": ${error.message}`);
+    if (isUsageError(error)) throw new UsageError(`The sweep file ${file}, setting "${setting}": ${error.message}`);
     throw error;
   };
   try {
     if (dataFlag === undefined && typeof config['data'] === 'string') {
       const dir = resolve(io.cwd, config['data']);
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(`"data" ${dir} is not a folder; fix the path (relative paths are taken from the current folder).`);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`"data" ${dir} is not a folder; fix the path (relative paths are taken from the current folder).`);
       out['data'] = dir;
     } else out['data'] = resolveDataRoot(dataFlag, io.env, io.cwd).root;
     const external = config['external'];
@@ -185,7 +185,7 @@ function validate(config: Record<string, unknown>, file: string, setting: string
     if (flags.has(kebab)) continue;
     if (TRAIN.configSettings?.[key] === undefined) {
       const guess = closest(key, [...[...flags].map(camel), ...Object.keys(TRAIN.configSettings ?? {})]);
-      throw usageError(`The sweep file ${file}, setting "${setting}": "${key}" is not a \`cxr train\` setting; ${guess ? `did you mean "${guess}"? Or ` : ''}see \`cxr train --help\`.`);
+      throw new UsageError(`The sweep file ${file}, setting "${setting}": "${key}" is not a \`cxr train\` setting; ${guess ? `did you mean "${guess}"? Or ` : ''}see \`cxr train --help\`.`);
     }
     recipe[key] = value;
   }
@@ -202,14 +202,14 @@ function checkFlags(config: Record<string, unknown>, flags: ReadonlySet<string>,
     const spec = TRAIN.flags[kebab];
     if (!spec) continue;
     const args = spec.type === 'boolean' ? (value === true ? [`--${kebab}`] : []) : spec.type === 'multiple' ? (Array.isArray(value) ? value : [value]).flatMap((v) => [`--${kebab}`, String(v)]) : [`--${kebab}=${String(value)}`];
-    if (spec.type === 'boolean' && typeof value !== 'boolean') throw usageError(`The sweep file ${file}, setting "${setting}": "${key}" must be true or false (got ${JSON.stringify(value)}).`);
+    if (spec.type === 'boolean' && typeof value !== 'boolean') throw new UsageError(`The sweep file ${file}, setting "${setting}": "${key}" must be true or false (got ${JSON.stringify(value)}).`);
     if ((spec.type === 'string' || spec.type === 'integer' || spec.type === 'number') && typeof value !== 'string' && typeof value !== 'number') {
-      throw usageError(`The sweep file ${file}, setting "${setting}": "${key}" must be ${spec.type === 'string' ? 'a text value' : 'a number'} (got ${JSON.stringify(value)}).`);
+      throw new UsageError(`The sweep file ${file}, setting "${setting}": "${key}" must be ${spec.type === 'string' ? 'a text value' : 'a number'} (got ${JSON.stringify(value)}).`);
     }
     try {
       parseCommand(TRAIN, args, '/');
     } catch (error) {
-      if (isUsageError(error)) throw usageError(`The sweep file ${file}, setting "${setting}": ${error.message.replace(`--${kebab}`, `"${key}"`)}`);
+      if (isUsageError(error)) throw new UsageError(`The sweep file ${file}, setting "${setting}": ${error.message.replace(`--${kebab}`, `"${key}"`)}`);
       throw error;
     }
   }
@@ -248,6 +248,6 @@ export function readPlan(out: string): SweepPlan | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as SweepPlan;
   } catch {
-    throw usageError(`${file} cannot be read as JSON, so the sweep in ${out} cannot be resumed; give a new --out folder.`);
+    throw new UsageError(`${file} cannot be read as JSON, so the sweep in ${out} cannot be resumed; give a new --out folder.`);
   }
 }

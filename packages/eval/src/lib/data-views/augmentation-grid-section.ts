@@ -8,7 +8,7 @@ import { allLayers, describeLayers } from './internal/model-layers.js';
 import { sectionHtml } from './internal/section.js';
 import { deriveSeed } from './internal/seeded-random.js';
 import { dataUri, thumbnailFromGrey, type Thumbnail } from './internal/thumbnail.js';
-import { usageError } from '../internal/usage-error.js';
+import { UsageError } from '@cxr/loader';
 import { checkInteger, checkSeed } from './internal/validate.js';
 import type { DataViewSection } from './types.js';
 
@@ -215,7 +215,7 @@ export async function augmentationGridSection(
   const random = layers.filter((l): l is RandomAugmentLayer => l instanceof RandomAugmentLayer);
   if (random.length === 0) {
     const where = isModel(modelOrLayers) ? `the model's layers are ${describeLayers(modelOrLayers)}` : `${layers.length} layers given`;
-    throw usageError(`${STAGE}: there is no augmentation layer (a RandomAugmentLayer of @cxr/preprocess, such as flip, rotation or zoom); ${where}.`);
+    throw new UsageError(`${STAGE}: there is no augmentation layer (a RandomAugmentLayer of @cxr/preprocess, such as flip, rotation or zoom); ${where}.`);
   }
 
   const inputShape = isModel(modelOrLayers) ? modelOrLayers.inputs[0]?.shape : undefined;

@@ -10,7 +10,7 @@ import { histogram, moments, type Moments } from './internal/pixel-stats.js';
 import { sectionHtml, svgImg } from './internal/section.js';
 import { deriveSeed, pickSeeded } from './internal/seeded-random.js';
 import { dataUri, thumbnailFromGrey } from './internal/thumbnail.js';
-import { usageError } from '../internal/usage-error.js';
+import { UsageError } from '@cxr/loader';
 import { checkInteger, checkSeed } from './internal/validate.js';
 import type { DataViewSection } from './types.js';
 
@@ -57,7 +57,7 @@ function inputBatch(model: tf.LayersModel, samples: readonly Sample[]): tf.Tenso
   const shape = model.inputs[0]?.shape ?? [];
   const [, height, width, channels] = shape;
   if (shape.length !== 4) {
-    throw usageError(`${STAGE}: the model takes input of shape [${shape.join(', ')}], not images (expected [batch, height, width, channels]).`);
+    throw new UsageError(`${STAGE}: the model takes input of shape [${shape.join(', ')}], not images (expected [batch, height, width, channels]).`);
   }
   return tf.tidy(() => {
     const images = samples.map((s) => {
@@ -126,7 +126,7 @@ export async function pixelHistogramSection(
   const layers = findLayersByClass(model, classNames);
   const layer = layers[0];
   if (layer === undefined) {
-    throw usageError(
+    throw new UsageError(
       `${STAGE}: the model has no standardization layer (class ${classNames.join(' or ')}); its layers are ${describeLayers(model)}. Build the model with @cxr/preprocess's layers.`,
     );
   }

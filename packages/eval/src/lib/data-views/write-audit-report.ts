@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DatasetAudit } from '@cxr/loader';
 
 import { auditSection, type AuditSectionOptions } from './audit-section.js';
-import { writeFileAtomic } from './internal/atomic-write.js';
+import { writeFileAtomic } from '@cxr/loader';
 import { escapeHtml, htmlPage } from './internal/html.js';
 import { checkString } from './internal/validate.js';
 

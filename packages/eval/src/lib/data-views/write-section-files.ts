@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { writeFileAtomic } from './internal/atomic-write.js';
+import { writeFileAtomic } from '@cxr/loader';
 import { checkString } from './internal/validate.js';
 import type { DataViewSection } from './types.js';
 

@@ -3,7 +3,7 @@ import { relative, resolve, sep } from 'node:path';
 import { SPLITS, type ClassMap, type ImageRecord, type Rejection, type Split } from '../types.js';
 import { groupIdOf } from './group-id.js';
 import { dicomPatientId } from './dicom.js';
-import { UsageError } from '../usage-error.js';
+import { isUsageError, UsageError } from '../usage-error.js';
 import { folderErrorReason, listFolders, walkImages, type DirEntry, type WalkProblem } from './walk.js';
 
 /** Checked scan options. */
@@ -46,7 +46,7 @@ export async function scanFiles(rootArg: string, settings: ScanSettings): Promis
     const s = await stat(root);
     if (!s.isDirectory()) throw new UsageError(`Dataset path ${root} is not a folder; point it at a folder laid out as ${expected}.`);
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'CXR_USAGE') throw error;
+    if (isUsageError(error)) throw error;
     if ((error as { code?: unknown }).code === 'ENOENT') {
       throw new UsageError(`Dataset folder ${root} does not exist; point it at a folder laid out as ${expected}.`);
     }

@@ -14,7 +14,7 @@ import {
 } from './backend-types.js';
 import { visibleNvidiaGpus } from './gpu-devices.js';
 import { findPackage, firstLine, loadPackage } from './native-packages.js';
-import { usageError } from './usage-error.js';
+import { UsageError } from '@cxr/loader';
 
 type Attempt = { readonly ok: true; readonly choice: Omit<BackendChoice, 'skipped'> } | { readonly ok: false; readonly reason: string; readonly fix: string };
 
@@ -166,11 +166,11 @@ async function choose(request: BackendRequest, threads: number | undefined, rela
       return { ...attempt.choice, reason, skipped };
     }
     if (!auto) {
-      throw usageError(`The ${name} backend is unavailable: ${attempt.reason}; ${attempt.fix}, or use --backend auto.`);
+      throw new UsageError(`The ${name} backend is unavailable: ${attempt.reason}; ${attempt.fix}, or use --backend auto.`);
     }
     skipped.push({ name, reason: attempt.reason });
   }
-  throw usageError('No TensorFlow.js backend could start; run "cxr doctor" to see why.');
+  throw new UsageError('No TensorFlow.js backend could start; run "cxr doctor" to see why.');
 }
 
 /**
@@ -198,7 +198,7 @@ async function choose(request: BackendRequest, threads: number | undefined, rela
 export function initBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
   const request: unknown = options.backend ?? 'auto';
   if (!isBackendName(request)) {
-    return Promise.reject(usageError(`Unknown backend "${String(request)}": use one of auto, ${BACKEND_NAMES.join(', ')}.`));
+    return Promise.reject(new UsageError(`Unknown backend "${String(request)}": use one of auto, ${BACKEND_NAMES.join(', ')}.`));
   }
   const threads = options.threads;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch } from '@cxr/preprocess';
-import { usageError } from './usage-error.js';
+import { UsageError } from '@cxr/loader';
 
 /** `[height, width, channels]` the model takes. */
 export function modelInputShape(model: tfl.LayersModel): [number, number, number] {
@@ -13,11 +13,11 @@ export function modelInputShape(model: tfl.LayersModel): [number, number, number
 export function checkBatchShape(stage: string, model: tfl.LayersModel, batch: Batch): void {
   const [n, h, w, c] = batch.shape;
   if (batch.x.length !== n * h * w * c || batch.y.length !== n || batch.ids.length !== n) {
-    throw usageError(`${stage}: a batch of shape [${batch.shape.join(', ')}] holds ${batch.x.length} pixel values, ${batch.y.length} labels and ${batch.ids.length} ids`);
+    throw new UsageError(`${stage}: a batch of shape [${batch.shape.join(', ')}] holds ${batch.x.length} pixel values, ${batch.y.length} labels and ${batch.ids.length} ids`);
   }
   const [mh, mw, mc] = modelInputShape(model);
   if (h !== mh || w !== mw || c !== mc) {
-    throw usageError(`${stage}: the images are ${h}x${w}x${c} but the model takes ${mh}x${mw}x${mc}; use the image size the model was built with (--image-size ${mh}).`);
+    throw new UsageError(`${stage}: the images are ${h}x${w}x${c} but the model takes ${mh}x${mw}x${mc}; use the image size the model was built with (--image-size ${mh}).`);
   }
 }
 

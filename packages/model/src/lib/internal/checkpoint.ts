@@ -6,7 +6,7 @@ import type { ModelMetadata } from '../model-metadata.js';
 import { recoverDir, writeDirAtomic } from './atomic-dir.js';
 import { captureArtifacts, decodeWeightList, joinWeightData, MODEL_JSON, modelFiles, readModelDir, specBytes } from './model-files.js';
 import { readAdamPowers } from './optimizer-powers.js';
-import { usageError } from './usage-error.js';
+import { UsageError } from '@cxr/loader';
 
 /** Where training resumes from; stored as state.json in the `last` checkpoint. */
 export interface TrainState {
@@ -239,9 +239,9 @@ export interface LoadedCheckpoint {
 export async function readResumePoint(checkpointDir: string, point: ResumePoint = 'last'): Promise<LoadedCheckpoint> {
   const dir = resumeDir(checkpointDir, point);
   const files = await readFolderFiles(dir, true);
-  if (files === undefined || files.size === 0) throw usageError(`There is no checkpoint to resume from in ${dir}; run without --resume to start training.`);
+  if (files === undefined || files.size === 0) throw new UsageError(`There is no checkpoint to resume from in ${dir}; run without --resume to start training.`);
   const reason = checkResumePoint(files);
-  if (reason !== undefined) throw usageError(`The checkpoint ${dir} is damaged (${reason}); resume from another checkpoint or start a new run without --resume.`);
+  if (reason !== undefined) throw new UsageError(`The checkpoint ${dir} is damaged (${reason}); resume from another checkpoint or start a new run without --resume.`);
   const manifest = modelManifest(files) as { paths: string[]; specs: tf.io.WeightsManifestEntry[] };
   const bytesOf = (name: string): Uint8Array => files.get(name)?.bytes as Uint8Array;
   const weightData = Buffer.concat(manifest.paths.map(bytesOf));
@@ -267,7 +267,7 @@ export async function readBestWeights(checkpointDir: string): Promise<tf.Tensor[
   } catch (error) {
     const reason = (error as { reason?: unknown }).reason;
     if (typeof reason !== 'string') throw error;
-    throw usageError(`The best-model checkpoint ${bestDir(checkpointDir)} is damaged (${reason}); the run cannot be resumed: start a new run without --resume.`, error);
+    throw new UsageError(`The best-model checkpoint ${bestDir(checkpointDir)} is damaged (${reason}); the run cannot be resumed: start a new run without --resume.`, { cause: error });
   }
   return decodeWeightList(artifacts).map((w) => w.tensor);
 }

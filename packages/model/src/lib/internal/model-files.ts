@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { ModelMetadata } from '../model-metadata.js';
 import { recoverDir } from './atomic-dir.js';
-import { usageError } from './usage-error.js';
+import { isUsageError, UsageError } from '@cxr/loader';
 
 /** Name of the topology file inside a model folder. */
 export const MODEL_JSON = 'model.json';
@@ -59,7 +59,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export async function readModelDir(dir: string): Promise<{ artifacts: tf.io.ModelArtifacts; metadata: unknown }> {
   // `reason` keeps the cause alone, for callers that explain it in their own words (a damaged checkpoint).
   const notModel = (why: string, cause?: unknown) =>
-    Object.assign(usageError(`${dir} is not a model folder: ${why}. Point to a folder holding model.json and its weights (as written by "cxr train" in <run>/model).`, cause), { reason: why });
+    Object.assign(new UsageError(`${dir} is not a model folder: ${why}. Point to a folder holding model.json and its weights (as written by "cxr train" in <run>/model).`, { cause: cause }), { reason: why });
   let text: string;
   await recoverDir(dir);
   try {
@@ -67,7 +67,7 @@ export async function readModelDir(dir: string): Promise<{ artifacts: tf.io.Mode
     if (!info.isDirectory()) throw notModel('it is not a folder');
     text = await readFile(join(dir, MODEL_JSON), 'utf8');
   } catch (error) {
-    if ((error as { code?: string }).code === 'CXR_USAGE') throw error;
+    if (isUsageError(error)) throw error;
     const code = (error as { code?: string }).code;
     throw notModel(code === 'ENOENT' ? (await stat(dir).then(() => `it has no ${MODEL_JSON}`, () => 'it does not exist')) : `cannot read ${MODEL_JSON} (${code ?? String(error)})`, error);
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { usageError } from './usage-error.js';
+import { UsageError } from '@cxr/loader';
 
 /** A copy of a model's weights held as plain typed arrays (no tensors stay alive). */
 export interface WeightsSnapshot {
@@ -35,12 +35,12 @@ export function restoreWeights(model: tfl.LayersModel, snapshot: WeightsSnapshot
 export function assignWeightsInOrder(model: tfl.LayersModel, tensors: readonly tf.Tensor[], source: string): void {
   const targets = model.weights;
   if (targets.length !== tensors.length) {
-    throw usageError(`${source} was written for another model (${tensors.length} weights, this model has ${targets.length}); use the same --architecture and --image-size, or start a new run.`);
+    throw new UsageError(`${source} was written for another model (${tensors.length} weights, this model has ${targets.length}); use the same --architecture and --image-size, or start a new run.`);
   }
   targets.forEach((w, i) => {
     const t = tensors[i] as tf.Tensor;
     if (!tf.util.arraysEqual(w.shape as number[], t.shape)) {
-      throw usageError(`${source} was written for another model (weight ${w.originalName} has shape [${t.shape.join(', ')}], expected [${w.shape.join(', ')}]); use the same --architecture and --image-size, or start a new run.`);
+      throw new UsageError(`${source} was written for another model (weight ${w.originalName} has shape [${t.shape.join(', ')}], expected [${w.shape.join(', ')}]); use the same --architecture and --image-size, or start a new run.`);
     }
   });
   model.setWeights([...tensors]);

@@ -17,7 +17,7 @@ import {
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { ImageRecord, SourceInfo } from '@cxr/loader';
-import { usageError } from './usage-error.js';
+import { UsageError } from '@cxr/loader';
 
 /**
  * The disk format of the sample cache: a few large, immutable pack files instead of one file per
@@ -219,7 +219,7 @@ export class PackStore {
       }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw usageError(`The cache folder ${this.dir} cannot be created (${code}); choose another folder with --cache DIR, or turn the disk cache off with --no-cache.`);
+      throw new UsageError(`The cache folder ${this.dir} cannot be created (${code}); choose another folder with --cache DIR, or turn the disk cache off with --no-cache.`);
     }
     this.ready = true;
     openStores.add(this);

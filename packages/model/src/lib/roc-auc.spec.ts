@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rocAuc } from './auc.js';
+import { rocAuc } from './roc-auc.js';
 
 describe('rocAuc', () => {
   it('is 1 for a perfect ranking, 0 for a reversed one, 0.5 for a constant score', () => {
@@ -12,8 +12,8 @@ describe('rocAuc', () => {
     expect(rocAuc([0.1, 0.5, 0.5], [0, 0, 1])).toBe(0.75);
   });
   it('is undefined when a class is missing', () => {
-    expect(rocAuc([0.1, 0.2], [1, 1])).toBeUndefined();
-    expect(rocAuc([], [])).toBeUndefined();
+    expect(rocAuc([0.1, 0.2], [1, 1])).toBeNull();
+    expect(rocAuc([], [])).toBeNull();
   });
   it('refuses scores and labels of different lengths', () => {
     expect(() => rocAuc([1, 2], [1])).toThrow(RangeError);

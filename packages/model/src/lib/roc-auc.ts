@@ -1,9 +1,18 @@
 /**
- * Exact area under the ROC curve from scores and 0/1 labels, by ranks (Mann-Whitney U):
- * tied scores share their average rank, so a constant scorer gets 0.5.
- * Returns undefined when one class is absent (the AUC is not defined).
+ * Exact area under the ROC curve from scores (any real numbers: logits or probabilities) and 0/1
+ * labels, by ranks (Mann-Whitney U divided by positives x negatives): tied scores share their
+ * average rank, so a tied positive/negative pair counts one half and a constant scorer gets 0.5.
+ * The one AUC of the project: training's validation AUC and every report's use it.
+ *
+ * @example
+ * ```ts
+ * rocAuc([0.9, 0.4, 0.4, 0.1], [1, 1, 0, 0]); // 0.875
+ * rocAuc([0.8, 0.3], [1, 1]); // null: no negative
+ * ```
+ * @returns the AUC, or `null` when one class is absent (the AUC is not defined).
+ * @throws RangeError when the lengths differ.
  */
-export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number | undefined {
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number | null {
   const n = scores.length;
   if (labels.length !== n) throw new RangeError(`rocAuc: ${n} scores but ${labels.length} labels`);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[a] as number) - (scores[b] as number));
@@ -25,6 +34,6 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
     i = j + 1;
   }
   const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return undefined;
+  if (positives === 0 || negatives === 0) return null;
   return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }

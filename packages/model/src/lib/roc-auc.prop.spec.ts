@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
-import { rocAuc } from './auc.js';
+import { rocAuc } from './roc-auc.js';
 
 const sample = fc
   .array(fc.tuple(fc.integer({ min: -5, max: 5 }), fc.constantFrom(0, 1)), { minLength: 2, maxLength: 60 })

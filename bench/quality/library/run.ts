@@ -3,7 +3,7 @@
  * (train+val pooled and re-split 80/20 by patient, test untouched) and reports the test AUC,
  * the time and the machine load.
  *
- *   npx tsx --conditions=@cxr/source packages/model/scripts/quality.ts [--image-size 128]
+ *   npx tsx --conditions=@cxr/source bench/quality/library/run.ts [--image-size 128]
  *     [--epochs N] [--batch-size 32] [--learning-rate 1e-3] [--filters 16,32,64,128,256]
  *     [--convs-per-stage 1] [--stem-stride 2] [--limit N] [--backend wasm] [--no-augment]
  *     [--data DIR] [--seed 42]
@@ -13,7 +13,7 @@
  * (stratified by order) for quick experiments; validation and test stay whole.
  */
 import { decodeImages, scanDataset, type ImageRecord, type Sample } from '@cxr/loader';
-import { DEFAULT_TRAINING, buildModel, initBackend, predict, train, type Architecture, type TrainEvent } from '../src/index.js';
+import { DEFAULT_TRAINING, buildModel, initBackend, predict, rocAuc, train, type Architecture, type TrainEvent } from '@cxr/model';
 import { batch, classWeights, deriveSeed, outputBiasInit, prefetch, resplitRecords, shuffle } from '@cxr/preprocess';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -21,7 +21,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
-import { rocAuc } from '../src/lib/internal/auc.js';
 
 const { values: args } = parseArgs({
   options: {
