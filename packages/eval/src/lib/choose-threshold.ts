@@ -1,5 +1,5 @@
 import { checkScores } from './internal/check-scores.js';
-import { UsageError } from '@cxr/loader';
+import { UsageError } from '@cxr/loader/errors';
 import type { ThresholdChoice, ThresholdMethod } from './types.js';
 
 function checkMethod(method: ThresholdMethod): void {

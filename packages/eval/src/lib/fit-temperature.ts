@@ -1,4 +1,4 @@
-import { UsageError } from '@cxr/loader';
+import { UsageError } from '@cxr/loader/errors';
 
 /** Options of {@link fitTemperature}. */
 export interface FitTemperatureOptions {

@@ -8,7 +8,7 @@ import type { CommandSpec } from '../args.js';
 import type { ParsedCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '@cxr/loader';
-import { modelSettings } from '../model-metadata.js';
+import { commandModelSettings } from '../model-metadata.js';
 import { absolute, existingDir } from '../paths.js';
 
 export const VIEW: CommandSpec = {
@@ -111,7 +111,7 @@ export async function runView(parsed: ParsedCommand, { io }: CommandContext): Pr
   await initBackend({ backend: 'auto' });
   const { model, metadata } = await loadModel(modelDir);
   try {
-    modelSettings(model, metadata, { dir: modelDir });
+    commandModelSettings(model, metadata, { dir: modelDir });
   } finally {
     model.dispose();
   }

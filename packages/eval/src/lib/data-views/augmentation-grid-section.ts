@@ -8,7 +8,7 @@ import { allLayers, describeLayers } from './internal/model-layers.js';
 import { sectionHtml } from './internal/section.js';
 import { deriveSeed } from './internal/seeded-random.js';
 import { dataUri, thumbnailFromGrey, type Thumbnail } from './internal/thumbnail.js';
-import { UsageError } from '@cxr/loader';
+import { UsageError } from '@cxr/loader/errors';
 import { checkInteger, checkSeed } from './internal/validate.js';
 import type { DataViewSection } from './types.js';
 

@@ -10,7 +10,7 @@ import { histogram, moments, type Moments } from './internal/pixel-stats.js';
 import { sectionHtml, svgImg } from './internal/section.js';
 import { deriveSeed, pickSeeded } from './internal/seeded-random.js';
 import { dataUri, thumbnailFromGrey } from './internal/thumbnail.js';
-import { UsageError } from '@cxr/loader';
+import { UsageError } from '@cxr/loader/errors';
 import { checkInteger, checkSeed } from './internal/validate.js';
 import type { DataViewSection } from './types.js';
 
