@@ -155,8 +155,13 @@ describe('cxr predict --cam and files it cannot use', () => {
     expect(lines[0]).toMatch(/^file\s+probability\s+label\s+threshold\s+cam$/);
     expect(lines.slice(1, 3).map((l) => l.split(/\s+/)[0])).toEqual(['coll/a/x.jpeg', 'coll/b/x.jpeg']);
     expect(lines.slice(1, 3).map((l) => l.split(/\s+/).at(-1))).toEqual(['coll-cams/a/x.jpeg.cam.png', 'coll-cams/b/x.jpeg.cam.png']);
-    expect(table.stderr).toBe(
-      `cxr predict: 2 files cannot be used (listed below); give valid .jpeg, .png or DICOM X-rays.\n  ${join(coll, 'a', 'cut.jpeg')}: truncated image data (VipsJpeg: premature end of JPEG image)\n  ${join(coll, 'b', 'notes.jpeg')}: not an image (unsupported or unrecognised format)\n`,
+    // libvips sometimes loses the decoder's own words for a truncated JPEG (its error buffer is
+    // shared by threads); the reason is then the generic one. Either is one line naming the file.
+    const truncated = String.raw`(truncated image data \(VipsJpeg: premature end of JPEG image\)|corrupt or truncated image data \(the decoder reported damaged data\))`;
+    expect(table.stderr).toMatch(
+      new RegExp(
+        `^${escapeRegExp(`cxr predict: 2 files cannot be used (listed below); give valid .jpeg, .png or DICOM X-rays.\n  ${join(coll, 'a', 'cut.jpeg')}: `)}${truncated}${escapeRegExp(`\n  ${join(coll, 'b', 'notes.jpeg')}: not an image (unsupported or unrecognised format)\n`)}$`,
+      ),
     );
     for (const [image, cam] of [['a/x.jpeg', 'a/x.jpeg.cam.png'], ['b/x.jpeg', 'b/x.jpeg.cam.png']] as const) {
       const source = await sharp(join(coll, image)).metadata();
@@ -219,3 +224,7 @@ describe('the cxr bin', () => {
     expect(bad.stderr.trim().split('\n')).toEqual(['cxr train: --epochs must be a whole number (got "many"), e.g. --epochs 10.']);
   });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
