@@ -175,7 +175,7 @@ describe('cxr predict --cam and files it cannot use', () => {
     for (const p of out.predictions) expect(relative(cams, p.cam)).toBe(`${relative(coll, p.file)}.cam.png`);
     expect(new Set(out.predictions.map((p) => p.cam)).size).toBe(2);
     expect(out.rejected).toEqual([
-      { path: join(coll, 'a', 'cut.jpeg'), reason: 'truncated image data (VipsJpeg: premature end of JPEG image)' },
+      { path: join(coll, 'a', 'cut.jpeg'), reason: expect.stringMatching(new RegExp(`^${truncated}$`)) },
       { path: join(coll, 'b', 'notes.jpeg'), reason: 'not an image (unsupported or unrecognised format)' },
     ]);
   });
