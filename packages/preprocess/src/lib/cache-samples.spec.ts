@@ -173,6 +173,19 @@ describe('cacheSamples', () => {
     forgetStore(dir);
   });
 
+  it('a reader that looked before another process sealed its pack finds the entries at once (no wait for a periodic rescan)', async () => {
+    const dir = path.join(work, 'cache-e');
+    const key = decodeSettingsKey(settings);
+    const reader = openSampleCache(dir);
+    const decoded = await firstValueFrom(from(records).pipe(decodeImages(settings), toArray()));
+    for (const sample of decoded) expect(reader.has(sample.record, key)).toBe(false); // the reader has listed the folder just now
+    const writer = new PackStore(dir); // another process
+    for (const sample of decoded) writer.put(sample.record, writer.lookup(sample.record, key), key, sample);
+    writer.close();
+    for (const sample of decoded) expect(Buffer.from((await reader.get(sample.record, key))?.pixels ?? []), sample.record.path).toEqual(Buffer.from(sample.pixels));
+    forgetStore(dir);
+  });
+
   it('fills with fillSampleCache, reports cached, decoded and rejected, and clears', async () => {
     const dir = path.join(work, 'cache-f');
     const key = decodeSettingsKey(settings);

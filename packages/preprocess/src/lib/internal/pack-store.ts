@@ -201,6 +201,7 @@ export class PackStore {
   private writer: Writer | undefined;
   private ready = false;
   private lastRefresh = 0;
+  private lastFolderTime: number | undefined;
 
   constructor(dir: string, packBytes = DEFAULT_PACK_BYTES) {
     this.dir = path.resolve(dir);
@@ -227,11 +228,17 @@ export class PackStore {
     this.refresh(true);
   }
 
-  /** Loads the indexes of packs sealed since the last call (by this or another process). At most once a second unless `force`. */
+  /**
+   * Loads the indexes of packs sealed since the last call (by this or another process). Without
+   * `force`, the folder is listed again only when its modification time moved (a pack sealed since:
+   * its index was renamed in) or a second has passed (file systems whose times are coarse or cached).
+   */
   refresh(force = false): void {
     const now = Date.now();
-    if (!force && now - this.lastRefresh < 1000) return;
+    const folderTime = stampOf(this.packDir)?.mtimeMs;
+    if (!force && folderTime === this.lastFolderTime && now - this.lastRefresh < 1000) return;
     this.lastRefresh = now;
+    this.lastFolderTime = folderTime;
     let names: string[];
     try {
       names = readdirSync(this.packDir);
@@ -239,7 +246,8 @@ export class PackStore {
       return;
     }
     for (const name of names.sort()) {
-      if (!name.endsWith('.idx') || this.loaded.has(name)) continue;
+      // tmp-*.idx: an index still being written under its temporary name (it is renamed whole).
+      if (!name.endsWith('.idx') || name.startsWith('tmp-') || this.loaded.has(name)) continue;
       this.loaded.add(name);
       this.loadIndex(path.join(this.packDir, name));
     }
