@@ -138,6 +138,25 @@ describe('cxr sweep on the queue', () => {
     expect(await stopWorker(rescuer)).toBe(0);
   }, 300_000);
 
+  it('Redis killed and started again mid-sweep (append-only file on) loses no job: the sweep and the worker wait for it and finish with the same results', async () => {
+    const out = join(work, 'redis-crash');
+    const file = sweepFile('two', { train: { ...TRAIN, data }, settings: { base: {} }, seeds: [1, 2] });
+    const worker = startWorker();
+    const sweep = cli(['sweep', file, '--out', out, '--queue', redis.url], { cwd: work });
+    // While the first run trains, the second waits on the queue: both live only in Redis.
+    await worker.waitFor(/base-seed1: training \(attempt 1/, 120_000);
+    await redis.crash();
+    await new Promise((r) => setTimeout(r, 1000));
+    await redis.start();
+    const result = await sweep;
+    expect(result.code, result.stderr).toBe(0);
+    expectSameRuns(out, ['base-seed1', 'base-seed2']);
+    expect(readSweep(out).sweep).toMatchObject({ complete: true, counts: { done: 2, failed: 0 } });
+    expect(await stopWorker(worker)).toBe(0);
+    // Connection errors while Redis was down are handled (reconnects), not printed as unhandled.
+    expect(`${result.stderr}${worker.output().stderr}`).not.toMatch(/Unhandled|ECONNREFUSED/);
+  }, 300_000);
+
   it('a run that fails three times is reported with its error while the others finish; a run that fails once is retried to the end', async () => {
     const out = join(work, 'retries');
     const gone = join(work, 'data-gone');

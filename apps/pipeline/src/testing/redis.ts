@@ -10,6 +10,10 @@ export interface TestRedis {
   readonly url: string;
   readonly port: number;
   readonly client: Redis;
+  /** Kills the server with SIGKILL, as a crash or a lost machine would (its append-only file stays). */
+  readonly crash: () => Promise<void>;
+  /** Starts the server again on the same port and folder (it reloads the append-only file). */
+  readonly start: () => Promise<void>;
   /** Stops the server (SIGTERM) and removes its folder. */
   readonly stop: () => Promise<void>;
 }
@@ -27,6 +31,29 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A running redis-server process: waits until it accepts connections. */
+async function launch(binary: string, port: number, dir: string): Promise<{ kill: (signal: NodeJS.Signals) => Promise<void> }> {
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<void>((resolvePromise) => child.on('exit', () => resolvePromise()));
+  await new Promise<void>((resolvePromise, reject) => {
+    child.on('error', (error) => reject(new Error(`redis-server cannot be started (install it with scripts/ensure-redis.mjs): ${error.message}`)));
+    child.stdout.on('data', () => {
+      if (/Ready to accept connections/.test(output)) resolvePromise();
+    });
+    void exited.then(() => reject(new Error(`redis-server ended at start (install it with scripts/ensure-redis.mjs):\n${output}`)));
+    setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000).unref();
+  });
+  return {
+    kill: async (signal) => {
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
+
 /**
  * Starts a real redis-server (Debian's package, or `CXR_REDIS_SERVER`) on 127.0.0.1 on a free port,
  * with its append-only file on (fsync at every write) in a temporary folder, and waits until it answers.
@@ -35,30 +62,22 @@ export async function startRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'cxr-redis-'));
   const port = await freePort();
   const binary = process.env['CXR_REDIS_SERVER'] ?? 'redis-server';
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<void>((resolvePromise) => child.on('exit', () => resolvePromise()));
-  await new Promise<void>((resolvePromise, reject) => {
-    const started = Date.now();
-    const check = (): void => {
-      if (/Ready to accept connections/.test(output)) resolvePromise();
-      else if (child.exitCode !== null) reject(new Error(`redis-server ended at start (install it with scripts/ensure-redis.mjs):\n${output}`));
-      else if (Date.now() - started > 10_000) reject(new Error(`redis-server did not start within 10 s:\n${output}`));
-      else setTimeout(check, 50);
-    };
-    check();
-  });
+  let server = await launch(binary, port, dir);
   const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined); // refused connections while the server is down: ioredis reconnects
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     client,
+    crash: async () => {
+      await server.kill('SIGKILL');
+    },
+    start: async () => {
+      server = await launch(binary, port, dir);
+    },
     stop: async () => {
       client.disconnect();
-      child.kill('SIGTERM');
-      await exited;
+      await server.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
