@@ -6,7 +6,7 @@
  *   npx tsx --conditions=@cxr/source bench/scale/run.ts [--workers 1,2,4] [--image-size 128] [--shard-size 250]
  *       [--sweep-per-class 60] [--skip-sweep] [--skip-cache] [--data DIR]
  *
- * Needs redis-server (Debian's redis-server package; `node scripts/ensure-redis.mjs` installs it) and
+ * Needs redis-server (Debian's redis-server package; `node scripts/ensure-test-services.mjs` installs it) and
  * the built `cxr` (npm install builds it). Every process is a real `cxr` command (apps/pipeline/bin/cxr.js).
  * Prints a table and writes bench/scale/RESULTS.md.
  */
@@ -106,7 +106,7 @@ await new Promise<void>((ok, fail) => {
     out += c.toString();
     if (out.includes('Ready to accept connections')) ok();
   });
-  redis.on('close', () => fail(new Error(`redis-server did not start (node scripts/ensure-redis.mjs installs it):\n${out}`)));
+  redis.on('close', () => fail(new Error(`redis-server did not start (node scripts/ensure-test-services.mjs installs it):\n${out}`)));
 });
 const url = `redis://127.0.0.1:${port}`;
 const load = loadavg()[0]?.toFixed(1);

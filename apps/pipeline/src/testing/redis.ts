@@ -39,11 +39,11 @@ async function launch(binary: string, port: number, dir: string): Promise<{ kill
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<void>((resolvePromise) => child.on('exit', () => resolvePromise()));
   await new Promise<void>((resolvePromise, reject) => {
-    child.on('error', (error) => reject(new Error(`redis-server cannot be started (install it with scripts/ensure-redis.mjs): ${error.message}`)));
+    child.on('error', (error) => reject(new Error(`redis-server cannot be started (install it with scripts/ensure-test-services.mjs): ${error.message}`)));
     child.stdout.on('data', () => {
       if (/Ready to accept connections/.test(output)) resolvePromise();
     });
-    void exited.then(() => reject(new Error(`redis-server ended at start (install it with scripts/ensure-redis.mjs):\n${output}`)));
+    void exited.then(() => reject(new Error(`redis-server ended at start (install it with scripts/ensure-test-services.mjs):\n${output}`)));
     setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000).unref();
   });
   return {
