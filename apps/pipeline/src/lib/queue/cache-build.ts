@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import type { Io, OutStream } from '../io.js';
 import { duration } from '../progress.js';
 import type { QueueAddress } from './connection.js';
-import { DECODE_QUEUE, QUEUE_PREFIX } from './connection.js';
+import { DECODE_QUEUE, QUEUE_PREFIX, waitOrAbort } from './connection.js';
 import { runDecodeJob } from './decode-job.js';
 import type { DecodeJobData, DecodeJobResult } from './decode-job.js';
 
@@ -64,17 +64,6 @@ export interface CacheBuildReport {
   /** False when Ctrl-C stopped following the build before every shard ended. */
   readonly complete: boolean;
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolvePromise) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolvePromise();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** Draws `decoding N/M images (X img/s, ETA)` in place on a terminal, or a line every 10 s otherwise. */
 function progressLine(stream: OutStream, total: number): { update(done: number, elapsedSeconds: number): void; clear(): void } {
@@ -199,7 +188,7 @@ export async function buildCache(options: CacheBuildOptions, io: Io): Promise<Ca
         }
         const done = results.reduce((n, r) => n + r.decoded + r.cached + r.rejected.length, 0) + [...partial.values()].reduce((a, b) => a + b, 0);
         progress.update(done, (Date.now() - started) / 1000);
-        if (pending.size > 0) await sleep(250, io.signal);
+        if (pending.size > 0) await waitOrAbort(250, io.signal);
       }
       complete = pending.size === 0;
     } finally {

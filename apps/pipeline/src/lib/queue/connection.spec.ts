@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usageMessage } from '../../testing/usage-message.js';
-import { checkQueueReachable, parseQueueUrl } from './connection.js';
+import { checkQueueReachable, parseQueueUrl, waitOrAbort } from './connection.js';
 import { freePort } from '../../testing/redis.js';
 
 describe('parseQueueUrl', () => {
@@ -24,5 +24,17 @@ describe('parseQueueUrl', () => {
     const error = await checkQueueReachable(parseQueueUrl(`redis://127.0.0.1:${port}`)).catch((e: unknown) => e as Error);
     expect(Date.now() - started).toBeLessThan(5000);
     expect((error as Error).message).toMatch(new RegExp(`^Cannot reach the queue's Redis at redis://127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED.*\\); start redis-server there .* or fix --queue, or leave --queue out to run everything in this process\\.$`));
+  });
+});
+
+describe('waitOrAbort', () => {
+  it('resolves when its signal aborts, long before its time, and after its time without a signal', async () => {
+    const controller = new AbortController();
+    const waiting = waitOrAbort(600_000, controller.signal);
+    controller.abort();
+    await waiting; // a timer of ten minutes would time the test out
+    const started = Date.now();
+    await waitOrAbort(20);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
   });
 });

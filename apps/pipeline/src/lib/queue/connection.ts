@@ -83,3 +83,16 @@ export async function checkQueueReachable(address: QueueAddress, flag = '--queue
     client.disconnect();
   }
 }
+
+/** Resolves after `ms`, or at once when `signal` aborts (a command following the queue stops polling on Ctrl-C). */
+export function waitOrAbort(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolvePromise();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Io } from '../io.js';
 import type { QueueAddress } from '../queue/connection.js';
-import { QUEUE_PREFIX, TRAIN_QUEUE } from '../queue/connection.js';
+import { QUEUE_PREFIX, TRAIN_QUEUE, waitOrAbort } from '../queue/connection.js';
 import { readRunJson, runTrainJob, TrainJobError } from '../queue/train-job.js';
 import type { TrainJobData, TrainJobProgress, TrainJobResult } from '../queue/train-job.js';
 import type { RunOutcome } from './comparison.js';
@@ -84,17 +84,6 @@ export interface QueueRunOptions {
   readonly onQueued?: (counts: { readonly queued: number; readonly already: number; readonly done: number; readonly retried: number }) => void;
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolvePromise) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolvePromise();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-
 /**
  * Puts the sweep's runs on the queue (one job per run not yet done; a job already there is left as
  * it is, a failed one of a resumed sweep is queued again) and follows them until every one has ended,
@@ -172,7 +161,7 @@ export async function runOnQueue(plan: SweepPlan, address: QueueAddress, io: Io,
         progress.update(name, outcome, fraction, epoch);
         if (outcome.status === 'done' || outcome.status === 'failed') pending.delete(name);
       }
-      if (pending.size > 0) await sleep(options.pollMs ?? 500, io.signal);
+      if (pending.size > 0) await waitOrAbort(options.pollMs ?? 500, io.signal);
     }
   } finally {
     await queue.close();
