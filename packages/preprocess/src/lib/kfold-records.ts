@@ -1,6 +1,6 @@
 import type { ImageRecord, Split } from '@cxr/loader';
-import type { ResplitReport, SplitCounts } from './resplit.js';
-import { deriveSeed, seededPermutation } from './seeded-random.js';
+import type { ResplitReport } from './resplit.js';
+import { countSplit, pooledGroups, type Group } from './internal/pooled-groups.js';
 import { requireInteger, requireObject, requireSeed } from './internal/validate.js';
 
 /** Options of {@link kfoldRecords}. */
@@ -13,25 +13,6 @@ export interface KfoldOptions {
   readonly seed: number;
 }
 
-interface Group {
-  readonly id: string;
-  readonly indices: number[];
-  readonly counts: [number, number];
-}
-
-function countSplit(records: readonly ImageRecord[], split: Split): SplitCounts {
-  let negatives = 0;
-  let positives = 0;
-  const byClass: Record<string, number> = {};
-  for (const r of records) {
-    if (r.split !== split) continue;
-    if (r.label === 0) negatives++;
-    else positives++;
-    byClass[r.className] = (byClass[r.className] ?? 0) + 1;
-  }
-  return { total: negatives + positives, negatives, positives, byClass };
-}
-
 /**
  * The fold (0 to k-1) of every group of the pooled train+val records: stratified by label and
  * group-disjoint, from the seed alone (not from which fold is asked for).
@@ -41,27 +22,7 @@ function countSplit(records: readonly ImageRecord[], split: Split): SplitCounts 
  * targets (`pooled / k` per label; ties: the fold with fewer images, then the lower index).
  */
 function assignFolds(records: readonly ImageRecord[], k: number, seed: number): { fold: Map<string, number>; groups: Group[]; testGroups: Set<string> } {
-  const byId = new Map<string, Group>();
-  const testGroups = new Set<string>();
-  const pooled: [number, number] = [0, 0];
-  records.forEach((r, i) => {
-    if (r.split === 'test') {
-      testGroups.add(r.groupId);
-      return;
-    }
-    let group = byId.get(r.groupId);
-    if (group === undefined) {
-      group = { id: r.groupId, indices: [], counts: [0, 0] };
-      byId.set(r.groupId, group);
-    }
-    group.indices.push(i);
-    group.counts[r.label]++;
-    pooled[r.label]++;
-  });
-  const ids = [...byId.keys()].sort();
-  const order = seededPermutation(ids.length, deriveSeed(seed, 'kfold'));
-  const groups = order.map((i) => byId.get(ids[i] as string) as Group);
-  groups.sort((a, b) => b.indices.length - a.indices.length);
+  const { groups, testGroups, pooled } = pooledGroups(records, seed, 'kfold');
   const target = [pooled[0] / k, pooled[1] / k];
   const counts = Array.from({ length: k }, () => [0, 0]);
   const fold = new Map<string, number>();

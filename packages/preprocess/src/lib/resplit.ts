@@ -1,6 +1,6 @@
 import type { ImageRecord, Split } from '@cxr/loader';
 import { from, mergeMap, toArray, type OperatorFunction } from 'rxjs';
-import { deriveSeed, seededPermutation } from './seeded-random.js';
+import { countSplit, pooledGroups, type Group } from './internal/pooled-groups.js';
 import { requireFunction, requireNumber, requireObject, requireSeed } from './internal/validate.js';
 
 /** Options of {@link resplit} and {@link resplitRecords}. */
@@ -42,12 +42,6 @@ export interface ResplitStageOptions extends ResplitOptions {
   readonly onReport?: (report: ResplitReport) => void;
 }
 
-interface Group {
-  readonly id: string;
-  readonly indices: number[];
-  readonly counts: [number, number];
-}
-
 function resolve(stage: string, options: ResplitOptions): { valFraction: number; seed: number } {
   requireObject(stage, options);
   const valFraction = requireNumber(stage, 'valFraction', options.valFraction ?? 0.2, 0, 1);
@@ -55,19 +49,6 @@ function resolve(stage: string, options: ResplitOptions): { valFraction: number;
     throw new RangeError(`${stage}: valFraction must be strictly between 0 and 1, got ${valFraction}.`);
   }
   return { valFraction, seed: requireSeed(stage, options.seed) };
-}
-
-function countSplit(records: readonly ImageRecord[], split: Split): SplitCounts {
-  let negatives = 0;
-  let positives = 0;
-  const byClass: Record<string, number> = {};
-  for (const r of records) {
-    if (r.split !== split) continue;
-    if (r.label === 0) negatives++;
-    else positives++;
-    byClass[r.className] = (byClass[r.className] ?? 0) + 1;
-  }
-  return { total: negatives + positives, negatives, positives, byClass };
 }
 
 /**
@@ -90,29 +71,7 @@ export function resplitRecords(
   options: ResplitOptions,
 ): { records: ImageRecord[]; report: ResplitReport } {
   const { valFraction, seed } = resolve('resplitRecords', options);
-  const byId = new Map<string, Group>();
-  const testGroups = new Set<string>();
-  const pooled: [number, number] = [0, 0];
-  records.forEach((r, i) => {
-    if (r.split === 'test') {
-      testGroups.add(r.groupId);
-      return;
-    }
-    let group = byId.get(r.groupId);
-    if (group === undefined) {
-      group = { id: r.groupId, indices: [], counts: [0, 0] };
-      byId.set(r.groupId, group);
-    }
-    group.indices.push(i);
-    group.counts[r.label]++;
-    pooled[r.label]++;
-  });
-
-  // Seeded order first (ids sorted so input order does not matter), then largest first (stable).
-  const ids = [...byId.keys()].sort();
-  const order = seededPermutation(ids.length, deriveSeed(seed, 'resplit'));
-  const groups = order.map((i) => byId.get(ids[i] as string) as Group);
-  groups.sort((a, b) => b.indices.length - a.indices.length);
+  const { groups, testGroups, pooled } = pooledGroups(records, seed, 'resplit');
 
   const target: [number, number] = [Math.round(valFraction * pooled[0]), Math.round(valFraction * pooled[1])];
   const need: [number, number] = [target[0], target[1]];
@@ -150,7 +109,7 @@ export function resplitRecords(
     return split === r.split ? r : { ...r, split };
   });
 
-  const crossingTest = ids.filter((id) => testGroups.has(id));
+  const crossingTest = groups.map((g) => g.id).filter((id) => testGroups.has(id)).sort();
   const report: ResplitReport = {
     seed,
     valFraction,
