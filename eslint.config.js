@@ -71,6 +71,8 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // A local declaration file for an npm package that ships no types is referenced by path from the one file that imports it.
+      '@typescript-eslint/triple-slash-reference': ['error', { path: 'always', types: 'prefer-import', lib: 'never' }],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use a seeded generator (see ARCHITECTURE.md, Randomness).' }],
     },
   },

@@ -41,6 +41,12 @@ try {
   for (const file of ['index.html', 'viewer.css', 'sw.js']) copyFileSync(join(here, 'src', file), join(staging, file));
   const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) copyFileSync(join(wasmDir, file), join(staging, file));
+  // The DICOM codecs (JPEG-LS, JPEG 2000): Emscripten builds loaded by the page on the first such file.
+  mkdirSync(join(staging, 'codecs'));
+  for (const [pkg, base] of [['@cornerstonejs/codec-charls', 'charlswasm_decode'], ['@cornerstonejs/codec-openjpeg', 'openjpegwasm_decode']]) {
+    const dist = dirname(require.resolve(`${pkg}/decodewasmjs`));
+    for (const ext of ['.js', '.wasm']) copyFileSync(join(dist, base + ext), join(staging, 'codecs', base + ext));
+  }
   mkdirSync(join(staging, 'model'));
   writeFileSync(join(staging, 'model', 'README.txt'), 'Put a model folder written by cxr train here (its model.json and weights.bin), and the run\'s report.json and run.json one folder up, beside index.html.\n');
   rmSync(out, { recursive: true, force: true });

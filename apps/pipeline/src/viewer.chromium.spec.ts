@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from '@cxr/eval/testing';
 import { gradCam } from '@cxr/eval';
-import { decodeImage } from '@cxr/loader';
+import { decodeImage, decodeImageAtSourceSize } from '@cxr/loader';
+import { dicomVariant, encodeDicom, type DicomSpec } from '@cxr/loader/testing';
 import { loadModel } from '@cxr/model';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -172,6 +173,49 @@ describe('cxr view: the viewer page with a model trained by cxr train', () => {
     const shown = await page.$$eval('#results-table tbody tr', (trs) => trs.map((tr) => Number((tr as unknown as { dataset: Record<string, string> }).dataset['probability'])));
     expect(shown).toEqual([...shown].sort((a, b) => b - a));
     if (process.env['CXR_VIEWER_SCREENSHOT']) await page.screenshot({ path: process.env['CXR_VIEWER_SCREENSHOT'], fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('classifies DICOM files of every transfer syntax as cxr predict does (same labels, probabilities within 0.01) and names a damaged one', async () => {
+    // Eight shared test X-rays as DICOM: the six variants of the loader's DICOM test set (12-bit
+    // windowed, MONOCHROME1 JPEG 2000, 16-bit JPEG-LS with a VOI LUT, RLE, rescaled implicit VR,
+    // signed deflated), then JPEG baseline and lossless JPEG; half with .dcm, half without extension.
+    const sources = ['NORMAL', 'PNEUMONIA'].flatMap((c) => readdirSync(join(data, 'test', c)).sort().slice(4, 8).map((f) => join(data, 'test', c, f)));
+    const folder = join(work, 'dicom');
+    mkdirSync(folder, { recursive: true });
+    const files: string[] = [];
+    for (const [k, source] of sources.entries()) {
+      const image = await decodeImageAtSourceSize(source);
+      const variant: Omit<DicomSpec, 'width' | 'height'> =
+        k < 6 ? dicomVariant(image.pixels, k) : { values: image.pixels, bitsStored: 8, syntax: k === 6 ? 'jpeg-baseline' : 'jpeg-lossless', modality: 'CR', viewPosition: 'PA' };
+      const file = join(folder, `xray-${k}${k % 2 === 0 ? '.dcm' : ''}`);
+      writeFileSync(file, await encodeDicom({ width: image.width, height: image.height, patientId: `p${k}`, ...variant }));
+      files.push(file);
+    }
+    const predicted = await cli(['predict', '--model', join(run, 'model'), ...files, '--json'], { cwd: work });
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const cliOut = JSON.parse(predicted.stdout) as PredictJson;
+    expect(cliOut.predictions).toHaveLength(files.length);
+
+    const { page, problems } = await openViewer();
+    const cut = readFileSync(files[0] as string);
+    const payload = (name: string, buffer: Buffer): { name: string; mimeType: string; buffer: Buffer } => ({ name, mimeType: 'application/dicom', buffer });
+    await drop(page, [...files.map((f) => payload(f.split('/').pop() as string, readFileSync(f))), payload('cut.dcm', cut.subarray(0, Math.floor(cut.length * 0.6)))]);
+    const results = await page.evaluate(() => (globalThis as unknown as ViewerWindow).cxrViewer.results());
+    let worst = 0;
+    for (const [i, file] of files.entries()) {
+      const mine = results[i] as PageResult;
+      const theirs = cliOut.predictions.find((p) => p.file === file);
+      expect(mine.error, file).toBeUndefined();
+      expect(mine.label, file).toBe(theirs?.label);
+      const gap = Math.abs((mine.probability ?? Number.NaN) - (theirs?.probability ?? Number.NaN));
+      expect(gap, file).toBeLessThanOrEqual(PROBABILITY_TOLERANCE);
+      worst = Math.max(worst, gap);
+    }
+    process.stdout.write(`viewer vs cxr predict on ${files.length} DICOM files: largest probability gap ${worst.toFixed(5)}\n`);
+    const messages = await page.$$eval('#messages li', (items) => items.map((li) => (li as unknown as { textContent: string }).textContent));
+    expect(messages).toEqual([expect.stringMatching(/^cut\.dcm cannot be used: truncated DICOM/)]);
     expect(problems).toEqual([]);
     await page.close();
   });

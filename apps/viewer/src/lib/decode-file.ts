@@ -1,5 +1,6 @@
-import { greyFromRgba, resizeGrey, type GreyFit } from '@cxr/loader/browser';
-import { isTruncated, sniffImage, xraySizeProblem, type ImageKind } from './image-checks.js';
+import { DicomError, greyFromRgba, readDicomGrey, resizeGrey, type DicomPlatform, type GreyFit } from '@cxr/loader/browser';
+import { browserDicomPlatform } from './dicom-platform.js';
+import { isTruncated, MAX_XRAY_PIXELS, sniffImage, xraySizeProblem, type ImageKind } from './image-checks.js';
 
 /** An X-ray decoded the way the loader decodes one: grey, and resized to the model's square. */
 export interface DecodedXray {
@@ -23,19 +24,44 @@ export class UnusableFile extends Error {
   }
 }
 
+let dicomPlatform: DicomPlatform | undefined;
+
+/**
+ * Decodes a DICOM file with the loader's DICOM reader (the same pixel pipeline as `cxr predict`:
+ * rescale, VOI window or LUT, MONOCHROME1 inverted, padding black) and the page's codecs, then the
+ * same resize as the JPEG path. A JPEG 2000 frame is decoded at the resolution level the loader picks.
+ */
+async function decodeDicomXray(file: File, bytes: Uint8Array, size: number, fit: GreyFit): Promise<DecodedXray> {
+  dicomPlatform ??= browserDicomPlatform(new URL('codecs/', document.baseURI).href);
+  let image;
+  try {
+    image = await readDicomGrey(dicomPlatform, bytes, MAX_XRAY_PIXELS, size);
+  } catch (error) {
+    if (error instanceof DicomError) throw new UnusableFile(file.name, error.message);
+    throw error;
+  }
+  const problem = xraySizeProblem(image.sourceWidth, image.sourceHeight);
+  if (problem) throw new UnusableFile(file.name, problem);
+  // The thumbnail and the Grad-CAM overlay use the image at its decoded size.
+  const square = resizeGrey(image.pixels, image.width, image.height, size, fit, { jpeg: false });
+  return { kind: 'dicom', grey: image.pixels, width: image.width, height: image.height, square, size };
+}
+
 /**
  * Decodes an image file with the browser's own decoder (EXIF orientation applied, no colour
  * management, as the loader ignores ICC profiles), then applies the loader's recipe: Rec. 601 grey,
- * transparency on black, the Lanczos3 resize into the square with the model's fit.
+ * transparency on black, the Lanczos3 resize into the square with the model's fit. A DICOM file goes
+ * through the loader's DICOM reader instead.
  *
- * @throws {@link UnusableFile} for a file that is not a JPEG or PNG, is damaged or cut short, or is
- *   not X-ray sized.
+ * @throws {@link UnusableFile} for a file that is not a JPEG, PNG or DICOM file, is damaged or cut
+ *   short, or is not X-ray sized.
  */
 export async function decodeXray(file: File, size: number, fit: GreyFit): Promise<DecodedXray> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const sniffed = sniffImage(bytes);
-  if ('problem' in sniffed) throw new UnusableFile(file.name, `it is ${sniffed.problem}; drop chest X-rays as .jpeg or .png files`);
+  if ('problem' in sniffed) throw new UnusableFile(file.name, `it is ${sniffed.problem}; drop chest X-rays as .jpeg, .png or DICOM files`);
   const { kind } = sniffed;
+  if (kind === 'dicom') return decodeDicomXray(file, bytes, size, fit);
   if (isTruncated(bytes, kind)) throw new UnusableFile(file.name, `the ${kind === 'jpeg' ? 'JPEG' : 'PNG'} data is cut short (truncated file); use the complete file`);
   let bitmap: ImageBitmap;
   try {

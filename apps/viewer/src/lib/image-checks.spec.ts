@@ -7,12 +7,16 @@ const PNG_HEAD = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const IEND = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
 
 describe('sniffImage', () => {
-  it('knows JPEG and PNG by their first bytes, and names other formats', () => {
+  it('knows JPEG, PNG and DICOM by their first bytes, and names other formats', () => {
     expect(sniffImage(JPEG)).toEqual({ kind: 'jpeg' });
     expect(sniffImage(Uint8Array.of(...PNG_HEAD, ...IEND))).toEqual({ kind: 'png' });
-    expect(sniffImage(new TextEncoder().encode('GIF89a...'))).toEqual({ problem: 'a GIF image, not a JPEG or PNG' });
-    expect(sniffImage(new TextEncoder().encode('%PDF-1.7'))).toEqual({ problem: 'a PDF document, not a JPEG or PNG' });
-    expect(sniffImage(new TextEncoder().encode('hello'))).toEqual({ problem: 'not an image (neither JPEG nor PNG)' });
+    const dicom = new Uint8Array(200);
+    dicom.set(new TextEncoder().encode('DICM'), 128);
+    expect(sniffImage(dicom)).toEqual({ kind: 'dicom' });
+    expect(sniffImage(dicom.subarray(0, 131))).toEqual({ problem: 'not an image (neither JPEG, PNG nor DICOM)' });
+    expect(sniffImage(new TextEncoder().encode('GIF89a...'))).toEqual({ problem: 'a GIF image, not a JPEG, PNG or DICOM file' });
+    expect(sniffImage(new TextEncoder().encode('%PDF-1.7'))).toEqual({ problem: 'a PDF document, not a JPEG, PNG or DICOM file' });
+    expect(sniffImage(new TextEncoder().encode('hello'))).toEqual({ problem: 'not an image (neither JPEG, PNG nor DICOM)' });
     expect(sniffImage(new Uint8Array(0))).toEqual({ problem: 'an empty file (0 bytes)' });
   });
 

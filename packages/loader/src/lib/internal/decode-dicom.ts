@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { SourceInfo } from '../types.js';
-import { codecVersions } from './dicom-codecs.js';
-import { DicomError, readDicomGrey } from './dicom.js';
+import { DicomError } from './dicom.js';
+import { codecVersions, readDicomGreyInNode } from './dicom-node.js';
 
 /** The resize settings the DICOM path shares with the JPEG path. */
 export interface DicomDecodeSettings {
@@ -46,7 +46,7 @@ export async function decodeDicom(
   let grey;
   try {
     // A JPEG 2000 frame much larger than the output is decoded at a lower resolution level (like JPEG shrink-on-load).
-    grey = await readDicomGrey(bytes, s.maxPixels, atSourceSize ? undefined : s.size);
+    grey = await readDicomGreyInNode(bytes, s.maxPixels, atSourceSize ? undefined : s.size);
   } catch (error) {
     if (error instanceof DicomError) return { reason: error.message };
     throw error;

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import sharp from 'sharp';
+/// <reference path="./jpeg-lossless-decoder-js.d.ts" />
+import { Decoder as LosslessJpegDecoder } from 'jpeg-lossless-decoder-js';
+
+// The pixel codecs of the DICOM path that run anywhere (Node and browsers): RLE, lossless JPEG, and
+// the calls into the cornerstone WASM codecs (JPEG-LS, JPEG 2000). What differs by platform (the
+// JPEG baseline decoder and how a WASM codec is loaded) comes in as a {@link FrameCodecs}.
 
 /** How the pixel data of a transfer syntax is stored. */
 export type PixelEncoding = 'native' | 'rle' | 'jpeg-baseline' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-2000';
@@ -68,38 +70,6 @@ export interface DecodedFrame {
 /** A problem with the encoded pixel data; `message` is the one-line reason. */
 export class PixelDataError extends Error {}
 
-let versions: string | undefined;
-
-/** The versions of the parser and codec packages, for the decode settings key (read once). */
-export function codecVersions(): string {
-  if (versions !== undefined) return versions;
-  const require = createRequire(import.meta.url);
-  const version = (name: string): string => {
-    try {
-      // Some of these packages do not export their package.json: find it next to their main file.
-      let folder = dirname(require.resolve(name));
-      for (let up = 0; up < 4; up += 1, folder = dirname(folder)) {
-        try {
-          const json = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name?: string; version?: string };
-          if (json.name === name) return json.version ?? 'unknown';
-        } catch {
-          // not here: one folder up
-        }
-      }
-      return 'unknown';
-    } catch {
-      return 'unknown';
-    }
-  };
-  versions = [
-    `dicom-parser=${version('dicom-parser')}`,
-    `charls=${version('@cornerstonejs/codec-charls')}`,
-    `openjpeg=${version('@cornerstonejs/codec-openjpeg')}`,
-    `jpeg-lossless=${version('jpeg-lossless-decoder-js')}`,
-  ].join(',');
-  return versions;
-}
-
 /** The dimensions and precision a JPEG, JPEG-LS or JPEG 2000 code stream declares in its header. */
 export function codestreamHeader(bytes: Uint8Array): { width: number; height: number; precision: number; components: number } | undefined {
   if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0x4f && bytes[2] === 0xff && bytes[3] === 0x51) {
@@ -137,7 +107,7 @@ export function codestreamHeader(bytes: Uint8Array): { width: number; height: nu
  * than the frame the pixel limit allowed.
  * @throws PixelDataError with a one-line reason for damaged or mismatching data.
  */
-export async function decodeFrame(encoding: Exclude<PixelEncoding, 'native'>, bytes: Uint8Array, shape: FrameShape, target?: number): Promise<DecodedFrame> {
+export async function decodeFrame(codecs: FrameCodecs, encoding: Exclude<PixelEncoding, 'native'>, bytes: Uint8Array, shape: FrameShape, target?: number): Promise<DecodedFrame> {
   if (encoding === 'rle') return { samples: decodeRle(bytes, shape), rgb: false };
   const header = codestreamHeader(bytes);
   if (header === undefined) throw new PixelDataError(`damaged ${encodingName(encoding)} pixel data (no frame header)`);
@@ -149,16 +119,17 @@ export async function decodeFrame(encoding: Exclude<PixelEncoding, 'native'>, by
   }
   switch (encoding) {
     case 'jpeg-baseline':
-      return decodeJpegBaseline(bytes, shape, header.precision);
+      if (header.precision !== 8) throw new PixelDataError(`${header.precision}-bit JPEG in a JPEG baseline file (only 8-bit is baseline)`);
+      return { samples: await codecs.jpegBaseline(bytes, shape), rgb: shape.samplesPerPixel === 3 };
     case 'jpeg-lossless':
       return { samples: decodeJpegLossless(bytes, shape, header.precision), rgb: false };
     case 'jpeg-ls':
-      return { samples: await decodeWithCodec('charls', bytes, shape), rgb: false };
+      return { samples: await decodeWithCodec(codecs, 'charls', bytes, shape), rgb: false };
     case 'jpeg-2000': {
       const level = target === undefined ? 0 : j2kReduction(bytes, shape.columns, shape.rows, target);
-      if (level === 0) return { samples: await decodeWithCodec('openjpeg', bytes, shape), rgb: false };
+      if (level === 0) return { samples: await decodeWithCodec(codecs, 'openjpeg', bytes, shape), rgb: false };
       const reduced = { width: Math.ceil(shape.columns / 2 ** level), height: Math.ceil(shape.rows / 2 ** level) };
-      return { samples: await decodeWithCodec('openjpeg', bytes, shape, level, reduced), rgb: false, reduced };
+      return { samples: await decodeWithCodec(codecs, 'openjpeg', bytes, shape, level, reduced), rgb: false, reduced };
     }
   }
 }
@@ -188,32 +159,7 @@ export function j2kReduction(bytes: Uint8Array, width: number, height: number, t
   return level;
 }
 
-/** JPEG baseline (8-bit) through sharp's libjpeg-turbo; colour comes out as RGB. */
-async function decodeJpegBaseline(bytes: Uint8Array, shape: FrameShape, precision: number): Promise<DecodedFrame> {
-  if (precision !== 8) throw new PixelDataError(`${precision}-bit JPEG in a JPEG baseline file (only 8-bit is baseline)`);
-  const count = shape.rows * shape.columns;
-  let out;
-  try {
-    out = await sharp(bytes, { failOn: 'error', ignoreIcc: true, limitInputPixels: count })
-      .toColourspace(shape.samplesPerPixel === 1 ? 'b-w' : 'srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-  } catch (error) {
-    throw new PixelDataError(`damaged JPEG pixel data (${firstLine(error)})`);
-  }
-  const channels = out.info.channels;
-  if (out.info.width !== shape.columns || out.info.height !== shape.rows || channels !== shape.samplesPerPixel) {
-    throw new PixelDataError(`the JPEG image decoded to ${out.info.width}x${out.info.height}x${channels}, not the DICOM header's ${shape.columns}x${shape.rows}x${shape.samplesPerPixel}`);
-  }
-  return { samples: new Uint8Array(out.data.buffer, out.data.byteOffset, count * channels), rgb: shape.samplesPerPixel === 3 };
-}
-
-interface LosslessJpegDecoder {
-  decode(buffer: ArrayBuffer, offset: number, length: number, bytesPerSample: number): Uint8Array | Uint16Array;
-}
-let losslessJpeg: (new () => LosslessJpegDecoder) | undefined;
-
-/** Lossless JPEG (process 14) with jpeg-lossless-decoder-js (loaded on first use; its package ships no types). */
+/** Lossless JPEG (process 14) with jpeg-lossless-decoder-js. */
 function decodeJpegLossless(bytes: Uint8Array, shape: FrameShape, precision: number): Uint8Array | Uint16Array {
   if (precision > 16 || precision < 2) throw new PixelDataError(`unsupported lossless JPEG precision ${precision}`);
   let samples;
@@ -228,8 +174,7 @@ function decodeJpegLossless(bytes: Uint8Array, shape: FrameShape, precision: num
       copy.set(bytes.subarray(0, end));
       copy.set([0xff, 0x00, 0xff, 0x00, 0xff, 0xd9], end);
     }
-    losslessJpeg ??= (createRequire(import.meta.url)('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessJpegDecoder }).Decoder;
-    samples = new losslessJpeg().decode(copy.buffer, 0, copy.byteLength, precision > 8 ? 2 : 1);
+    samples = new LosslessJpegDecoder().decode(copy.buffer, 0, copy.byteLength, precision > 8 ? 2 : 1);
   } catch (error) {
     throw new PixelDataError(`damaged lossless JPEG pixel data (${firstLine(error)})`);
   }
@@ -244,7 +189,8 @@ function lastIndexOfEoi(bytes: Uint8Array): number {
   return -1;
 }
 
-interface CodecDecoder {
+/** A decoder object of a cornerstone WASM codec (its embind API). */
+export interface CodecDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   getDecodedBuffer(): Uint8Array;
   decode(): void;
@@ -252,29 +198,26 @@ interface CodecDecoder {
   getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
   delete(): void;
 }
-interface CodecModule {
+
+/** A loaded cornerstone WASM codec module (decoder-only build). */
+export interface CodecModule {
   readonly JpegLSDecoder?: new () => CodecDecoder;
   readonly J2KDecoder?: new () => CodecDecoder;
 }
 
-const codecModules = new Map<string, Promise<CodecModule>>();
-
-/** Loads a cornerstone WASM codec once (its decoder-only build), quietly (OpenJPEG logs to stdout otherwise). */
-function codecModule(name: 'charls' | 'openjpeg'): Promise<CodecModule> {
-  let module = codecModules.get(name);
-  if (module === undefined) {
-    const require = createRequire(import.meta.url);
-    const path = name === 'charls' ? '@cornerstonejs/codec-charls/decodewasmjs' : '@cornerstonejs/codec-openjpeg/decodewasmjs';
-    const factory = require(path) as (options: object) => Promise<CodecModule>;
-    const quiet = (): void => undefined;
-    module = factory({ print: quiet, printErr: quiet });
-    codecModules.set(name, module);
-  }
-  return module;
+/** What a platform gives the DICOM frame decoder. */
+export interface FrameCodecs {
+  /** Decodes an 8-bit JPEG baseline frame to interleaved samples (RGB for colour), exactly `rows x columns x samplesPerPixel` of them; throws {@link PixelDataError} for damaged data. */
+  jpegBaseline(bytes: Uint8Array, shape: FrameShape): Promise<Uint8Array>;
+  /** Loads a cornerstone WASM codec once (`charls`: JPEG-LS, `openjpeg`: JPEG 2000). */
+  wasmCodec(name: 'charls' | 'openjpeg'): Promise<CodecModule>;
+  /** Forgets a codec instance an abort left unusable (the next call loads a fresh one). */
+  dropWasmCodec(name: 'charls' | 'openjpeg'): void;
 }
 
 /** JPEG-LS (CharLS) or JPEG 2000 (OpenJPEG) through the cornerstone WASM codecs. */
 async function decodeWithCodec(
+  codecs: FrameCodecs,
   name: 'charls' | 'openjpeg',
   bytes: Uint8Array,
   shape: FrameShape,
@@ -282,7 +225,7 @@ async function decodeWithCodec(
   reduced?: { readonly width: number; readonly height: number },
 ): Promise<Uint8Array | Uint16Array | Int16Array> {
   const label = name === 'charls' ? 'JPEG-LS' : 'JPEG 2000';
-  const module = await codecModule(name);
+  const module = await codecs.wasmCodec(name);
   const Decoder = name === 'charls' ? module.JpegLSDecoder : module.J2KDecoder;
   if (Decoder === undefined) throw new Error(`the ${name} codec has no decoder`);
   let decoder: CodecDecoder | undefined;
@@ -306,13 +249,13 @@ async function decodeWithCodec(
   } catch (error) {
     if (error instanceof PixelDataError) throw error;
     // An abort leaves the WASM instance unusable: load a fresh one next time.
-    codecModules.delete(name);
+    codecs.dropWasmCodec(name);
     throw new PixelDataError(`damaged ${label} pixel data (${firstLine(error)})`);
   } finally {
     try {
       decoder?.delete();
     } catch {
-      codecModules.delete(name);
+      codecs.dropWasmCodec(name);
     }
   }
 }
@@ -379,7 +322,7 @@ export function decodeRle(bytes: Uint8Array, shape: FrameShape): Uint8Array | Ui
   return out;
 }
 
-function firstLine(error: unknown): string {
+export function firstLine(error: unknown): string {
   if (typeof error === 'number') return 'the codec stopped with an internal error';
   const text = error instanceof Error ? error.message : String(error);
   const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? 'unknown error';

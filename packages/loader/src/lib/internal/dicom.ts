@@ -1,8 +1,6 @@
-import { open } from 'node:fs/promises';
-import { constants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import type { DicomSourceInfo } from '../types.js';
-import { decodeFrame, PixelDataError, TRANSFER_SYNTAXES, UNSUPPORTED_SYNTAX_NAMES, type FrameShape } from './dicom-codecs.js';
+import { decodeFrame, PixelDataError, TRANSFER_SYNTAXES, UNSUPPORTED_SYNTAX_NAMES, type FrameCodecs, type FrameShape } from './dicom-codecs.js';
 import { renderGrey, type GreyParameters, type Lut, type Voi, type WindowFunction } from './dicom-grey.js';
 
 /**
@@ -17,51 +15,18 @@ export function isDicom(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
 
-/**
- * The Patient ID (0010,0020) of a DICOM file, read from its first 256 KB; undefined when the file
- * is not DICOM, has no Patient ID, or cannot be read (decoding reports those).
- */
-export async function dicomPatientId(path: string): Promise<string | undefined> {
-  let handle;
-  let head: Uint8Array;
-  try {
-    handle = await open(path, 'r');
-    const buffer = Buffer.alloc(256 * 1024);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    head = buffer.subarray(0, bytesRead);
-  } catch {
-    return undefined;
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-  if (!isDicom(head)) return undefined;
-  let data: DataSet | undefined;
-  try {
-    data = dicomParser.parseDicom(head, { untilTag: 'x00100020', inflater: headInflater } as unknown as dicomParser.ParseDicomOptions);
-  } catch (error) {
-    // The head ends inside an element: what was parsed before it is still there.
-    data = (error as { dataSet?: DataSet }).dataSet;
-  }
-  const id = data === undefined ? undefined : text(data, 'x00100020');
-  return id === undefined || id.length === 0 ? undefined : id;
-}
-
-/** Inflates what a file head holds of a deflated data set (enough for the patient module). */
-function headInflater(array: Uint8Array, position: number): Uint8Array {
-  let inflated: Uint8Array;
-  try {
-    inflated = inflateRawSync(array.subarray(position), { finishFlush: constants.Z_SYNC_FLUSH /* a cut stream is fine */, maxOutputLength: 4 * 2 ** 20 });
-  } catch {
-    inflated = new Uint8Array(0);
-  }
-  const full = new Uint8Array(position + inflated.length);
-  full.set(array.subarray(0, position), 0);
-  full.set(inflated, position);
-  return full;
-}
-
 /** A DICOM file that cannot be used; `message` is the one-line reason. */
 export class DicomError extends Error {}
+
+/**
+ * What the DICOM reader needs from its platform (Node: `dicom-node.ts`; browsers: the loader's
+ * browser entry): the frame codecs, and raw inflation of a deflated data set.
+ */
+export interface DicomPlatform {
+  readonly codecs: FrameCodecs;
+  /** Inflates raw deflate data; rejects with a RangeError when the result would pass `limit` bytes. */
+  inflateRaw(bytes: Uint8Array, limit: number): Promise<Uint8Array>;
+}
 
 /** Modalities whose objects are not images (reports, presentation states, waveforms, plans...). */
 const NON_IMAGE_MODALITIES = new Set(['SR', 'PR', 'KO', 'DOC', 'REG', 'RTSTRUCT', 'RTPLAN', 'RTRECORD', 'ECG', 'HD', 'AU', 'EPS', 'RWV', 'FID', 'PLAN', 'SEG']);
@@ -82,20 +47,20 @@ export interface DicomGrey {
  * Parses a DICOM file (dicom-parser), decodes its pixel data and renders it to 8-bit grey.
  * @throws DicomError with a one-line reason for anything it cannot use.
  */
-export async function readDicomGrey(bytes: Uint8Array, maxPixels: number, target?: number): Promise<DicomGrey> {
-  const data = parse(bytes, maxPixels);
-  const modality = text(data, 'x00080060');
+export async function readDicomGrey(platform: DicomPlatform, bytes: Uint8Array, maxPixels: number, target?: number): Promise<DicomGrey> {
+  const data = await parse(platform, bytes, maxPixels);
+  const modality = dicomText(data, 'x00080060');
   const pixelElement = data.elements.x7fe00010;
   if (modality !== undefined && NON_IMAGE_MODALITIES.has(modality.toUpperCase())) throw new DicomError(`not an image (DICOM modality ${modality})`);
   if (pixelElement === undefined) throw new DicomError(`no pixel data (a DICOM object without an image${modality === undefined ? '' : `, modality ${modality}`})`);
 
-  const uid = text(data, 'x00020010') ?? '';
+  const uid = dicomText(data, 'x00020010') ?? '';
   const syntax = TRANSFER_SYNTAXES[uid];
   if (syntax === undefined) {
     const name = UNSUPPORTED_SYNTAX_NAMES[uid];
     throw new DicomError(`unsupported DICOM transfer syntax ${name === undefined ? uid || '(none given)' : `${name} (${uid})`}`);
   }
-  const frames = Number.parseInt(text(data, 'x00280008') ?? '1', 10);
+  const frames = Number.parseInt(dicomText(data, 'x00280008') ?? '1', 10);
   if (Number.isFinite(frames) && frames > 1) throw new DicomError(`multi-frame DICOM (${frames} frames); give one image per file`);
 
   const rows = data.uint16('x00280010') ?? 0;
@@ -103,7 +68,7 @@ export async function readDicomGrey(bytes: Uint8Array, maxPixels: number, target
   if (rows === 0 || columns === 0) throw new DicomError('no image size in the DICOM header (Rows/Columns missing or 0)');
   if (rows * columns > maxPixels) throw new DicomError(`too many pixels (${columns}x${rows}, more than the limit of ${maxPixels})`);
   const samplesPerPixel = data.uint16('x00280002') ?? 1;
-  const photometric = (text(data, 'x00280004') ?? '').toUpperCase();
+  const photometric = (dicomText(data, 'x00280004') ?? '').toUpperCase();
   const bitsAllocated = data.uint16('x00280100') ?? 0;
   const bitsStored = data.uint16('x00280101') ?? bitsAllocated;
   const highBit = data.uint16('x00280102') ?? bitsStored - 1;
@@ -143,7 +108,7 @@ export async function readDicomGrey(bytes: Uint8Array, maxPixels: number, target
       throw new DicomError(`truncated or damaged DICOM pixel data (${oneLine(error)})`);
     }
     try {
-      const frame = await decodeFrame(syntax.encoding, encoded, shape, target);
+      const frame = await decodeFrame(platform.codecs, syntax.encoding, encoded, shape, target);
       words = frame.samples;
       if (frame.reduced !== undefined) {
         ({ width, height } = frame.reduced);
@@ -166,7 +131,7 @@ export async function readDicomGrey(bytes: Uint8Array, maxPixels: number, target
     signed,
     transferSyntax: syntax.name,
     transferSyntaxUid: uid,
-    viewPosition: (text(data, 'x00185101') ?? '').toUpperCase() || 'unknown',
+    viewPosition: (dicomText(data, 'x00185101') ?? '').toUpperCase() || 'unknown',
     voi: 'none',
   };
   if (colour) {
@@ -177,28 +142,43 @@ export async function readDicomGrey(bytes: Uint8Array, maxPixels: number, target
   return { pixels, width, height, sourceWidth: columns, sourceHeight: rows, info: { ...info, voi } };
 }
 
-/** Parses the file; deflated data sets are inflated with a bound derived from the pixel limit. */
-function parse(bytes: Uint8Array, maxPixels: number): DataSet {
+/** A deflated data set met by the parser: where its deflated part starts. */
+class NeedsInflating {
+  constructor(readonly position: number) {}
+}
+
+/**
+ * Parses the file. A deflated data set is inflated (with a bound derived from the pixel limit) by
+ * the platform, which may be asynchronous, and the file parsed again with the inflated bytes.
+ */
+async function parse(platform: DicomPlatform, bytes: Uint8Array, maxPixels: number): Promise<DataSet> {
   const limit = Math.min(2 ** 31 - 1, maxPixels * 6 + 16 * 2 ** 20);
-  const inflater = (array: Uint8Array, position: number): Uint8Array => {
-    let inflated: Buffer;
+  try {
+    return parseWith(bytes, (_array, position) => {
+      throw new NeedsInflating(position);
+    });
+  } catch (error) {
+    if (!(error instanceof NeedsInflating)) throw error;
+    let inflated: Uint8Array;
     try {
-      inflated = inflateRawSync(array.subarray(position), { maxOutputLength: limit });
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      throw new DicomError(code === 'ERR_BUFFER_TOO_LARGE' ? `the deflated DICOM data set inflates to more than ${limit} bytes` : `damaged deflated DICOM data (${oneLine(error)})`);
+      inflated = await platform.inflateRaw(bytes.subarray(error.position), limit);
+    } catch (cause) {
+      throw new DicomError(cause instanceof RangeError ? `the deflated DICOM data set inflates to more than ${limit} bytes` : `damaged deflated DICOM data (${oneLine(cause)})`);
     }
-    const full = new Uint8Array(position + inflated.length);
-    full.set(array.subarray(0, position), 0);
-    full.set(inflated, position);
-    return full;
-  };
+    const full = new Uint8Array(error.position + inflated.length);
+    full.set(bytes.subarray(0, error.position), 0);
+    full.set(inflated, error.position);
+    return parseWith(bytes, () => full);
+  }
+}
+
+function parseWith(bytes: Uint8Array, inflater: (array: Uint8Array, position: number) => Uint8Array): DataSet {
   try {
     return dicomParser.parseDicom(bytes, { inflater } as unknown as dicomParser.ParseDicomOptions);
   } catch (error) {
-    if (error instanceof DicomError) throw error;
+    if (error instanceof DicomError || error instanceof NeedsInflating) throw error;
     const inner = (error as { exception?: unknown }).exception;
-    if (inner instanceof DicomError) throw inner;
+    if (inner instanceof DicomError || inner instanceof NeedsInflating) throw inner;
     const cause = oneLine(inner ?? error);
     if (/overrun|beyond|end of|truncat|outside/i.test(cause)) throw new DicomError(`truncated DICOM file (${cause})`);
     throw new DicomError(`corrupt DICOM file (${cause})`);
@@ -249,7 +229,7 @@ function greyParameters(data: DataSet, shape: FrameShape, shift: number, monochr
   else {
     const center = decimal(data, 'x00281050', 0);
     const width = decimal(data, 'x00281051', 0);
-    const fnText = (text(data, 'x00281056') ?? 'LINEAR').toUpperCase();
+    const fnText = (dicomText(data, 'x00281056') ?? 'LINEAR').toUpperCase();
     const fn: WindowFunction = fnText === 'SIGMOID' || fnText === 'LINEAR_EXACT' ? fnText : 'LINEAR';
     if (center !== undefined && width !== undefined) voi = { kind: 'window', center, width, function: fn };
   }
@@ -293,7 +273,8 @@ function lutOf(sequence: Element | undefined, signed: boolean): Lut | undefined 
   return { first, data: values };
 }
 
-function text(data: DataSet, tag: string): string | undefined {
+/** A text attribute, trimmed; undefined when absent or blank. */
+export function dicomText(data: DataSet, tag: string): string | undefined {
   const value = data.string(tag);
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { SPLITS, type ClassMap, type ImageRecord, type Rejection, type Split } from '../types.js';
 import { groupIdOf } from './group-id.js';
-import { dicomPatientId } from './dicom.js';
+import { dicomPatientId } from './dicom-node.js';
 import { isUsageError, UsageError } from '../usage-error.js';
 import { folderErrorReason, listFolders, walkImages, type DirEntry, type WalkProblem } from './walk.js';
 
