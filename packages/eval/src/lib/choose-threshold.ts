@@ -1,4 +1,4 @@
-import { checkScores } from './internal/check-scores.js';
+import { checkScores, countsAtEachThreshold } from './internal/check-scores.js';
 import { UsageError } from '@cxr/loader/errors';
 import type { ThresholdChoice, ThresholdMethod } from './types.js';
 
@@ -26,21 +26,7 @@ interface CountPoint {
 }
 
 function countPoints(probs: ArrayLike<number>, labels: ArrayLike<number>, positives: number): CountPoint[] {
-  const order = Array.from({ length: probs.length }, (_, i) => i).sort((a, b) => (probs[b] as number) - (probs[a] as number));
-  const out: CountPoint[] = [];
-  let tp = 0;
-  let fp = 0;
-  let i = 0;
-  while (i < order.length) {
-    const p = probs[order[i] as number] as number;
-    while (i < order.length && probs[order[i] as number] === p) {
-      if (labels[order[i] as number] === 1) tp++;
-      else fp++;
-      i++;
-    }
-    out.push({ threshold: p, tp, fp, tpr: tp / positives });
-  }
-  return out;
+  return countsAtEachThreshold(probs, labels).map(({ threshold, tp, fp }) => ({ threshold, tp, fp, tpr: tp / positives }));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkScores, indicesByDescendingProbability } from './internal/check-scores.js';
+import { checkScores, countsAtEachThreshold } from './internal/check-scores.js';
 import type { MaybeNumber, PrCurve, PrPoint } from './types.js';
 
 /**
@@ -29,23 +29,14 @@ export function precisionRecallCurve(probs: ArrayLike<number>, labels: ArrayLike
           : `average precision is undefined: the split has no PNEUMONIA image (only ${negatives} NORMAL)`,
     };
   }
-  const order = indicesByDescendingProbability(probs);
   const points: PrPoint[] = [{ threshold: Infinity, recall: 0, precision: 1 }];
-  let tp = 0;
-  let fp = 0;
   let ap = 0;
-  let i = 0;
-  while (i < order.length) {
-    const p = probs[order[i] as number] as number;
-    const tpBefore = tp;
-    while (i < order.length && probs[order[i] as number] === p) {
-      if (labels[order[i] as number] === 1) tp++;
-      else fp++;
-      i++;
-    }
+  let tpBefore = 0;
+  for (const { threshold, tp, fp } of countsAtEachThreshold(probs, labels)) {
     const prec = tp / (tp + fp);
     ap += ((tp - tpBefore) / positives) * prec;
-    points.push({ threshold: p, recall: tp / positives, precision: prec });
+    tpBefore = tp;
+    points.push({ threshold, recall: tp / positives, precision: prec });
   }
   return { points, averagePrecision: ap, baseline: positives / n };
 }

@@ -1,5 +1,5 @@
 import { rocAuc } from '@cxr/model';
-import { checkScores, indicesByDescendingProbability } from './internal/check-scores.js';
+import { checkScores, countsAtEachThreshold } from './internal/check-scores.js';
 import type { MaybeNumber, RocCurve, RocPoint } from './types.js';
 
 /** Why an AUC cannot be computed for a split with these class counts, or `undefined` when it can. */
@@ -28,20 +28,8 @@ export function rocCurve(probs: ArrayLike<number>, labels: ArrayLike<number>): R
   const { positives, negatives } = checkScores('rocCurve', probs, labels);
   const reason = oneClassReason('AUC', positives, negatives);
   if (reason !== undefined) return { points: [], auc: null, undefinedReason: reason };
-  const order = indicesByDescendingProbability(probs);
   const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
-  let tp = 0;
-  let fp = 0;
-  let i = 0;
-  while (i < order.length) {
-    const p = probs[order[i] as number] as number;
-    while (i < order.length && probs[order[i] as number] === p) {
-      if (labels[order[i] as number] === 1) tp++;
-      else fp++;
-      i++;
-    }
-    points.push({ threshold: p, fpr: fp / negatives, tpr: tp / positives });
-  }
+  for (const { threshold, tp, fp } of countsAtEachThreshold(probs, labels)) points.push({ threshold, fpr: fp / negatives, tpr: tp / positives });
   return { points, auc: rocAuc(probs, labels) };
 }
 

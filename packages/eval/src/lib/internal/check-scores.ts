@@ -45,6 +45,35 @@ export function indicesByDescendingProbability(probs: ArrayLike<number>): Uint32
   return order;
 }
 
+/** True and false positives when every probability at or above `threshold` counts as positive. */
+export interface CountsAt {
+  readonly threshold: number;
+  readonly tp: number;
+  readonly fp: number;
+}
+
+/**
+ * The cumulative true and false positives at each distinct probability, from the highest down (tied
+ * probabilities form one step): the sweep behind the ROC and precision-recall curves and the threshold rules.
+ */
+export function countsAtEachThreshold(probs: ArrayLike<number>, labels: ArrayLike<number>): CountsAt[] {
+  const order = indicesByDescendingProbability(probs);
+  const out: CountsAt[] = [];
+  let tp = 0;
+  let fp = 0;
+  let i = 0;
+  while (i < order.length) {
+    const p = probs[order[i] as number] as number;
+    while (i < order.length && probs[order[i] as number] === p) {
+      if (labels[order[i] as number] === 1) tp++;
+      else fp++;
+      i++;
+    }
+    out.push({ threshold: p, tp, fp });
+  }
+  return out;
+}
+
 /** Checks that a threshold is a number (not NaN); ±Infinity are allowed (nothing/everything positive). */
 export function checkThreshold(fn: string, threshold: number): void {
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
