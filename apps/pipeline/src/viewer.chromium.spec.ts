@@ -46,6 +46,21 @@ interface PredictJson {
   readonly predictions: readonly { file: string; probability: number; label: string }[];
 }
 
+/** Checks that the page gave each file `cxr predict`'s label and a probability within PROBABILITY_TOLERANCE; returns the largest gap. */
+function expectSameAsPredict(files: readonly string[], results: readonly PageResult[], cliOut: PredictJson): number {
+  let worst = 0;
+  for (const [i, file] of files.entries()) {
+    const mine = results[i] as PageResult;
+    const theirs = cliOut.predictions.find((p) => p.file === file);
+    expect(mine.error, file).toBeUndefined();
+    expect(mine.label, file).toBe(theirs?.label);
+    const gap = Math.abs((mine.probability ?? Number.NaN) - (theirs?.probability ?? Number.NaN));
+    expect(gap, file).toBeLessThanOrEqual(PROBABILITY_TOLERANCE);
+    worst = Math.max(worst, gap);
+  }
+  return worst;
+}
+
 /** The window of the page, as the checks read it (the tests compile without the DOM library). */
 interface ViewerWindow {
   readonly cxrViewer: { ready: Promise<void>; results(options?: { pixels?: boolean }): PageResult[] };
@@ -120,19 +135,13 @@ describe('cxr view: the viewer page with a model trained by cxr train', () => {
     await drop(page, files);
     const results = await page.evaluate(() => (globalThis as unknown as ViewerWindow).cxrViewer.results({ pixels: true }));
     expect(results.map((r) => r.file)).toEqual(files.map((f) => f.split('/').pop()));
-    let worstProbability = 0;
+    const worstProbability = expectSameAsPredict(files, results, cliOut);
     let worstPixel = 0;
     let worstCam = 0;
     // Grad-CAM in Node (the engine cxr runs; `cxr train` above started it in this process) on the loader's pixels.
     const { model } = await loadModel(join(run, 'model'));
     for (const [i, file] of files.entries()) {
       const mine = results[i] as PageResult;
-      const theirs = cliOut.predictions.find((p) => p.file === file);
-      expect(mine.error, file).toBeUndefined();
-      expect(mine.label, file).toBe(theirs?.label);
-      const gap = Math.abs((mine.probability ?? Number.NaN) - (theirs?.probability ?? Number.NaN));
-      expect(gap, file).toBeLessThanOrEqual(PROBABILITY_TOLERANCE);
-      worstProbability = Math.max(worstProbability, gap);
       // The model's input against the loader's decode of the same file.
       const loader = await decodeImage(file, { size: 64, fit: 'fill' });
       expect(mine.square).toHaveLength(loader.pixels.length);
@@ -203,16 +212,7 @@ describe('cxr view: the viewer page with a model trained by cxr train', () => {
     const payload = (name: string, buffer: Buffer): { name: string; mimeType: string; buffer: Buffer } => ({ name, mimeType: 'application/dicom', buffer });
     await drop(page, [...files.map((f) => payload(f.split('/').pop() as string, readFileSync(f))), payload('cut.dcm', cut.subarray(0, Math.floor(cut.length * 0.6)))]);
     const results = await page.evaluate(() => (globalThis as unknown as ViewerWindow).cxrViewer.results());
-    let worst = 0;
-    for (const [i, file] of files.entries()) {
-      const mine = results[i] as PageResult;
-      const theirs = cliOut.predictions.find((p) => p.file === file);
-      expect(mine.error, file).toBeUndefined();
-      expect(mine.label, file).toBe(theirs?.label);
-      const gap = Math.abs((mine.probability ?? Number.NaN) - (theirs?.probability ?? Number.NaN));
-      expect(gap, file).toBeLessThanOrEqual(PROBABILITY_TOLERANCE);
-      worst = Math.max(worst, gap);
-    }
+    const worst = expectSameAsPredict(files, results, cliOut);
     process.stdout.write(`viewer vs cxr predict on ${files.length} DICOM files: largest probability gap ${worst.toFixed(5)}\n`);
     const messages = await page.$$eval('#messages li', (items) => items.map((li) => (li as unknown as { textContent: string }).textContent));
     expect(messages).toEqual([expect.stringMatching(/^cut\.dcm cannot be used: truncated DICOM/)]);
