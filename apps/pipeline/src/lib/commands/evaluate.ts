@@ -1,5 +1,3 @@
-import { initBackend, loadModel } from '@cxr/model';
-import type { BackendRequest } from '@cxr/model';
 import { evaluatePredictions } from '@cxr/eval';
 import type { EvaluationReport, ReportThreshold } from '@cxr/eval';
 import type { Split } from '@cxr/loader';
@@ -11,10 +9,9 @@ import type { CommandContext } from '../context.js';
 import { checkUsable, loadDataset, scanRecords } from '../dataset.js';
 import { resolveCacheFolder, type MemoryCacheFlag } from '../cache-choice.js';
 import { cacheLine } from './train.js';
-import { commandModelSettings, thresholdNote } from '../model-metadata.js';
 import { absolute, existingDir, resolveDataRoot } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
-import { backendLines } from './shared.js';
+import { openModelForCommand } from './shared.js';
 import { evaluationLines } from './report-lines.js';
 
 /**
@@ -30,13 +27,8 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
   const { root } = resolveDataRoot(typeof v['data'] === 'string' ? v['data'] : undefined, io.env, io.cwd);
   const split = (v['split'] ?? 'test') as Split;
   const scanned = await scanRecords(root, [split], split);
-  const backend = await initBackend({ backend: (v['backend'] ?? 'auto') as BackendRequest });
-  for (const line of backendLines(backend)) logger.detail(line);
-  const { model, metadata } = await loadModel(modelDir);
+  const { backend, model, metadata, settings } = await openModelForCommand('evaluate', modelDir, v, { io, logger });
   try {
-    const settings = commandModelSettings(model, metadata, { dir: modelDir, ...(typeof v['threshold'] === 'number' ? { threshold: v['threshold'] } : {}) });
-    const note = thresholdNote(settings, modelDir);
-    if (note) io.stderr.write(`cxr evaluate: ${note}\n`);
     if (!settings.calibration) logger.detail(`The model in ${modelDir} stores no calibration: probabilities are sigmoid(logit).`);
     const cache = resolveCacheFolder(v, io.env, io.cwd);
     const loaded = await loadDataset(root, scanned, { size: settings.imageSize, fit: settings.fit }, { splits: [split], cache: { dir: cache.dir, memory: (v['memory-cache'] ?? 'auto') as MemoryCacheFlag }, now });

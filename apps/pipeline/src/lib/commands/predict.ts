@@ -5,15 +5,12 @@ import { decodeImages, decodeSettingsKey, findImageFiles, UsageError } from '@cx
 import { cacheSamples, openSampleCache } from '@cxr/preprocess';
 import { resolveCacheFolder } from '../cache-choice.js';
 import type { ImageRecord, Rejection, Sample } from '@cxr/loader';
-import { initBackend, loadModel } from '@cxr/model';
-import type { BackendRequest } from '@cxr/model';
 import { map } from 'rxjs';
 import type { ParsedCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { commandModelSettings, thresholdNote } from '../model-metadata.js';
 import { absolute, existingDir } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
-import { backendLines } from './shared.js';
+import { openModelForCommand } from './shared.js';
 import { camPaths, writeCams } from './cams.js';
 
 /** The image files named on the command line: files as given, folders searched recursively (sorted; symlinks followed, each folder once). */
@@ -42,13 +39,8 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
   if (typeof v['model'] !== 'string') throw new UsageError('cxr predict needs a model: add --model DIR (the model/ folder of a run).');
   const modelDir = existingDir(absolute(io.cwd, v['model']), '--model');
   const files = await collectImages(io.cwd, parsed.positionals);
-  const backend = await initBackend({ backend: (v['backend'] ?? 'auto') as BackendRequest });
-  for (const line of backendLines(backend)) logger.detail(line);
-  const { model, metadata } = await loadModel(modelDir);
+  const { model, settings } = await openModelForCommand('predict', modelDir, v, { io, logger });
   try {
-    const settings = commandModelSettings(model, metadata, { dir: modelDir, ...(typeof v['threshold'] === 'number' ? { threshold: v['threshold'] } : {}) });
-    const note = thresholdNote(settings, modelDir);
-    if (note) io.stderr.write(`cxr predict: ${note}\n`);
     const rejected: Rejection[] = [];
     const records: ImageRecord[] = files.map((path) => ({ path, split: 'test', label: 0, className: '', groupId: basename(path, extname(path)) }));
     // Folders of images go through the disk cache (a second run decodes nothing); one pass, so nothing is kept in memory.
