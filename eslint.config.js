@@ -4,8 +4,30 @@ import tseslint from 'typescript-eslint';
 const tfNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'runs/**', '**/*.js'] },
+  // Plain .js files are build output, except the command's launcher.
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'runs/**', '**/*.js', '!apps/pipeline/bin/*.js'] },
   ...tseslint.configs.recommended,
+  {
+    // Rules that need the types: each file is checked with its project's tsconfig.json; the launcher
+    // (a .js file outside every project) with the default compiler options.
+    files: ['**/*.ts', 'apps/pipeline/bin/*.js'],
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['apps/pipeline/bin/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
+    // ARCHITECTURE.md: every exported function states its return type (and its parameters' types).
+    files: ['**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { '@typescript-eslint/explicit-module-boundary-types': 'error' },
+  },
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },

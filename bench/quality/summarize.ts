@@ -64,7 +64,7 @@ function metricsAt(probs: readonly number[], labels: readonly number[], threshol
 
 const brier = (probs: readonly number[], labels: readonly number[]): number => probs.reduce((s, p, i) => s + (p - (labels[i] as number)) ** 2, 0) / probs.length;
 
-export function runFigures(run: Run, rule: ThresholdMethod, tta: boolean) {
+function runFigures(run: Run, rule: ThresholdMethod, tta: boolean) {
   const val = scores(run.val, tta);
   const t = fitTemperature(val, run.val.labels).temperature;
   const calibrated = (z: readonly number[]) => z.map((x) => temperatureScale(x, t));

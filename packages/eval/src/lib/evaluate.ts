@@ -187,9 +187,9 @@ export function evaluatePredictions(predictions: readonly Prediction[], options:
  *   probability outside [0, 1].
  */
 export function evaluate(options: EvaluateOptions): OperatorFunction<Prediction, EvaluationReport> {
-  const resolved = resolve(options);
+  resolve(options); // invalid options throw here, at creation
   return pipe(
     toArray(),
-    map((predictions) => evaluatePredictions(predictions, resolved)),
+    map((predictions) => evaluatePredictions(predictions, options)),
   );
 }

@@ -16,7 +16,7 @@ export const REDUCTION_GRADIENTS: readonly tf.GradConfig[] = [
   {
     kernelName: tf.Sum,
     inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): ReturnType<tf.GradFunc> => {
       const [x] = saved as [tf.Tensor];
       const shape = keptShape(x, (attrs as unknown as tf.SumAttrs).axis);
       return { x: () => tf.broadcastTo(tf.cast(tf.reshape(dy as tf.Tensor, shape), 'float32'), x.shape) };
@@ -25,7 +25,7 @@ export const REDUCTION_GRADIENTS: readonly tf.GradConfig[] = [
   {
     kernelName: tf.Mean,
     inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): ReturnType<tf.GradFunc> => {
       const [x] = saved as [tf.Tensor];
       const shape = keptShape(x, (attrs as unknown as tf.MeanAttrs).axis);
       const count = x.size / shape.reduce((a, b) => a * b, 1);
