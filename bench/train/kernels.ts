@@ -1,7 +1,7 @@
 /**
  * Per-kernel times on the benchmark CNN's layer shapes (batch 32, 128x128x1 input), WASM:
- * the forward convolution against this package's backprop kernels and the shipped ones they
- * replace. Interleaved, median of the runs, so a shared machine's load hits all alike.
+ * the forward convolution (ours and XNNPACK's) against this package's backprop kernels and the
+ * shipped ones they replace. Interleaved, median of the runs, so a shared machine's load hits all alike.
  *
  *   npx tsx --conditions=@cxr/source bench/train/kernels.ts [--runs 5] [--threads N]
  */
@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '@cxr/model';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, threads: { type: 'string' } } });
-const shippedConfigs = ['Conv2DBackpropInput', 'MaxPoolGrad'].map((name) => tf.getKernel(name, 'wasm')).filter((k) => k !== undefined);
+const shippedConfigs = ['Conv2D', 'Conv2DBackpropInput', 'MaxPoolGrad'].map((name) => tf.getKernel(name, 'wasm')).filter((k) => k !== undefined);
 const choice = await initBackend({ backend: 'wasm', ...(values.threads === undefined ? {} : { threads: Number(values.threads) }) });
 const backend = tf.backend();
 // The shipped kernels were replaced before the backend started: run their setup by hand.
@@ -52,7 +52,8 @@ for (const { h, ci, co } of layers) {
   const run = (name: string, inputs: tf.NamedTensorMap, attrs: object, func?: tf.KernelFunc) => () =>
     (func ?? (tf.getKernel(name, 'wasm') as tf.KernelConfig).kernelFunc)({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
   const cases: [string, () => tf.TensorInfo][] = [
-    ['Conv2D (forward)', run('Conv2D', { x, filter: w }, convAttrs)],
+    ['Conv2D (ours)', run('Conv2D', { x, filter: w }, convAttrs)],
+    ['Conv2D (XNNPACK, shipped)', run('Conv2D', { x, filter: w }, convAttrs, shipped.get('Conv2D'))],
     ['Conv2DBackpropFilter (ours)', run('Conv2DBackpropFilter', { x, dy }, { ...convAttrs, filterShape: [3, 3, ci, co] })],
     ['Conv2DBackpropInput (ours)', run('Conv2DBackpropInput', { dy, filter: w }, { ...convAttrs, inputShape: [n, h, h, ci] })],
     ['Conv2DBackpropInput (shipped)', run('Conv2DBackpropInput', { dy, filter: w }, { ...convAttrs, inputShape: [n, h, h, ci] }, shipped.get('Conv2DBackpropInput'))],

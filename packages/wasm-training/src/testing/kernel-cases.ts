@@ -165,6 +165,35 @@ export const arbConv2dBackpropInputCase: fc.Arbitrary<KernelCase> = fc
     seed: g.seed,
   }));
 
+/**
+ * Random valid `Conv2D` calls (NHWC, strides 1-3, 'same'/'valid'/explicit pads, 1-5 input
+ * channels): output channels that are a multiple of 4 take the generated SIMD kernel on wasm, the
+ * others XNNPACK.
+ */
+export const arbConv2dCase: fc.Arbitrary<KernelCase> = fc
+  .tuple(geometry, fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom(4, 8, 12, 16, 20, 32)))
+  .filter(([g, outChannels]) => outShape(g, outChannels, false) !== undefined)
+  .map(([g, outChannels]) => ({
+    inputs: { x: [g.batch, g.height, g.width, g.channels], filter: [g.filterHeight, g.filterWidth, g.channels, outChannels] },
+    attrs: { strides: [g.strideHeight, g.strideWidth], pad: g.pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
+    seed: g.seed,
+  }));
+
+/**
+ * Random valid `FusedConv2D` calls: a {@link arbConv2dCase} with or without a bias (one per output
+ * channel), and a linear, ReLU or ELU activation (ELU goes to the shipped kernel).
+ */
+export const arbFusedConv2dCase: fc.Arbitrary<KernelCase> = fc
+  .tuple(arbConv2dCase, fc.boolean(), fc.constantFrom('linear', 'relu', 'relu', 'elu'))
+  .map(([c, withBias, activation]) => {
+    const filter = c.inputs['filter'] ?? [];
+    return {
+      inputs: withBias ? { ...c.inputs, bias: [filter[3] ?? 1] } : c.inputs,
+      attrs: { ...c.attrs, activation, leakyreluAlpha: 0 },
+      seed: c.seed,
+    };
+  });
+
 /** A pooling call: input shape, window, strides, padding, and the seed of its values. */
 export interface PoolCase {
   readonly x: readonly [number, number, number, number];

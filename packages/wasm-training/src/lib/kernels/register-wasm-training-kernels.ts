@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BROADCAST_BY_TILE, broadcastByTile } from './broadcast-by-tile.js';
+import { conv2dKernel, fusedConv2dKernel, setSimdConv2D } from './conv2d.js';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
@@ -36,6 +37,11 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
 export interface WasmTrainingOptions {
   /** Multiply-add with relaxed SIMD (`f32x4.relaxed_madd`) where the runtime has it (default true). */
   readonly relaxedSimd?: boolean;
+  /**
+   * Run `Conv2D` and `FusedConv2D` on the generated SIMD kernel where it applies (default true);
+   * false keeps XNNPACK's forward convolutions (the results of earlier versions, bit for bit).
+   */
+  readonly forwardConvolution?: boolean;
 }
 
 /** Kernel functions this module registered (to stay idempotent). */
@@ -51,7 +57,10 @@ const ours = new Set<tf.KernelFunc>();
  * and `Mean` over leading axes (bias and batch-norm gradients) become one XNNPACK average pool
  * instead of a transpose and a reduction; `Tile` and `GatherV2` run as single passes over the
  * heap; `Pow`, `Maximum`, `Minimum` and the comparisons broadcast by one `Tile` instead of a
- * per-element index loop. It also registers gradients of `Sum` and `Mean` (for every backend;
+ * per-element index loop. `Conv2D` and `FusedConv2D` (bias, linear or ReLU) run on a generated SIMD
+ * kernel for float32 NHWC convolutions with dilation 1 and output channels a multiple of 4 (about
+ * twice as fast as XNNPACK on our models' layers), on XNNPACK otherwise. It also registers
+ * gradients of `Sum` and `Mean` (for every backend;
  * the same values bit for bit) that broadcast dy with one `Tile` instead of multiplying it by a
  * tensor of ones filled in JavaScript. Idempotent; call it before the first training step (the
  * backend may be started before or after).
@@ -71,11 +80,13 @@ const ours = new Set<tf.KernelFunc>();
  * await tf.setBackend('wasm'); // conv nets now train on wasm
  * ```
  * @param options `relaxedSimd`: use fused multiply-add when available (default true); applies to
- *   kernels bound to a backend after the call.
+ *   kernels bound to a backend after the call. `forwardConvolution`: run `Conv2D` / `FusedConv2D`
+ *   on the generated kernel where it applies (default true; false keeps XNNPACK's, and its bits).
  * @returns the names of the kernels registered by this call (empty when already registered).
  */
 export function registerWasmTrainingKernels(options: WasmTrainingOptions = {}): string[] {
   setRelaxedSimd(options.relaxedSimd ?? true);
+  setSimdConv2D(options.forwardConvolution ?? true);
   registerReductionGradients();
   const added: string[] = [];
   const install = (config: tf.KernelConfig): void => {
@@ -100,6 +111,10 @@ export function registerWasmTrainingKernels(options: WasmTrainingOptions = {}): 
     const shipped = tf.getKernel(kind, 'wasm');
     if (shipped !== undefined && !ours.has(shipped.kernelFunc)) install(broadcastByTile(shipped));
   }
+  const shippedConv = tf.getKernel(tf.Conv2D, 'wasm');
+  if (shippedConv !== undefined && !ours.has(shippedConv.kernelFunc)) install(conv2dKernel(shippedConv));
+  const shippedFusedConv = tf.getKernel(tf.FusedConv2D, 'wasm');
+  if (shippedFusedConv !== undefined && !ours.has(shippedFusedConv.kernelFunc)) install(fusedConv2dKernel(shippedFusedConv));
   const shippedGather = tf.getKernel(tf.GatherV2, 'wasm');
   if (shippedGather !== undefined && !ours.has(shippedGather.kernelFunc)) install(fastGather(shippedGather));
   return added;

@@ -58,6 +58,8 @@ const SIMD = {
   bitselect: 0x52,
   f32x4Add: 0xe4,
   f32x4Mul: 0xe6,
+  /** Pseudo-maximum: [a, b] -> a < b ? b : a, lane-wise (NaN in a stays, -0 stays). */
+  f32x4Pmax: 0xeb,
   /** Relaxed SIMD: a * b + c, rounded once or twice as the runtime's hardware does it. */
   f32x4RelaxedMadd: 0x105,
 } as const;
@@ -249,6 +251,10 @@ export class FunctionBody {
   multiplyAdd(acc: number, a: number, b: number, fused: boolean): this {
     if (fused) return this.get(a).get(b).get(acc).f32x4RelaxedMadd().set(acc);
     return this.get(acc).get(a).get(b).f32x4Mul().f32x4Add().set(acc);
+  }
+  /** [a, b] -> a < b ? b : a, lane-wise: with b = 0, ReLU as `x < 0 ? 0 : x` (NaN and -0 kept). */
+  f32x4Pmax(): this {
+    return this.simd(SIMD.f32x4Pmax);
   }
   f32x4Gt(): this {
     return this.simd(SIMD.f32x4Gt);

@@ -14,7 +14,7 @@ beforeAll(() => {
  * out in plain loops. Every split into parts is run part by part, as the worker threads would.
  */
 
-type Kernels = Record<'filterGrad' | 'inputGrad' | 'sumParts' | 'maxPoolGrad2x2' | 'gather32', (...args: number[]) => void>;
+type Kernels = Record<'filterGrad' | 'inputGrad' | 'sumParts' | 'maxPoolGrad2x2' | 'gather32' | 'conv2d', (...args: number[]) => void>;
 
 function instantiate(shared: boolean, bytes: number, fused = false): { kernels: Kernels; heap: Float32Array } {
   const pages = Math.ceil(bytes / 65536) + 1;
@@ -139,6 +139,51 @@ describe('the generated SIMD kernels', () => {
             }
     expect(relativeError(heap.subarray(dxAt, dxAt + dxSize), expected)).toBeLessThan(1e-5);
     expect(Number.isNaN(heap[dxAt - 1] ?? 0) && Number.isNaN(heap[dxAt + dxSize] ?? 0)).toBe(true);
+  });
+
+  // Output channels a multiple of 4 up to 36 (whole blocks of 16 and the 4-channel tail), any input channels.
+  const forwardCase = fc.tuple(convCase, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 3 })).map(([c, quads, flags]) => ({ ...c, co: 4 * quads, flags }));
+
+  test.prop([forwardCase], { numRuns: 150 })('conv2d (with bias and ReLU as flagged), split into any number of parts, equals the float64 definition', (c) => {
+    const xSize = c.n * c.h * c.w * c.ci;
+    const wSize = c.fh * c.fw * c.ci * c.co;
+    const ySize = c.n * c.ho * c.wo * c.co;
+    // Layout (floats): a guard, x, W, bias, y, a guard; odd offsets test unaligned data.
+    const xAt = 3;
+    const wAt = xAt + xSize + 5;
+    const biasAt = wAt + wSize + 1;
+    const yAt = biasAt + c.co + 3;
+    const { kernels, heap } = instantiate(c.shared, (yAt + ySize + 16) * 4, c.fused);
+    heap.fill(Number.NaN);
+    const x = seededValues(xSize, c.seed);
+    const filter = seededValues(wSize, c.seed + 1); // [fh, fw, ci, co]
+    const bias = seededValues(c.co, c.seed + 2);
+    heap.set(x, xAt);
+    heap.set(filter, wAt);
+    heap.set(bias, biasAt);
+    const geometry = [c.n, c.h, c.w, c.ci, c.ho, c.wo, c.co, c.fh, c.fw, c.sh, c.sw, c.top, c.left, c.flags];
+    for (let part = 0; part < c.parts; part++) kernels.conv2d(part, c.parts, xAt * 4, wAt * 4, biasAt * 4, yAt * 4, ...geometry);
+    const expected = new Float64Array(ySize);
+    for (let n = 0; n < c.n; n++)
+      for (let oh = 0; oh < c.ho; oh++)
+        for (let ow = 0; ow < c.wo; ow++)
+          for (let o = 0; o < c.co; o++) {
+            let sum = 0;
+            for (let kh = 0; kh < c.fh; kh++)
+              for (let kw = 0; kw < c.fw; kw++) {
+                const ih = oh * c.sh + kh - c.top;
+                const iw = ow * c.sw + kw - c.left;
+                if (ih < 0 || ih >= c.h || iw < 0 || iw >= c.w) continue;
+                for (let i = 0; i < c.ci; i++) sum += (x[((n * c.h + ih) * c.w + iw) * c.ci + i] ?? NaN) * (filter[((kh * c.fw + kw) * c.ci + i) * c.co + o] ?? NaN);
+              }
+            if ((c.flags & 1) !== 0) sum += bias[o] ?? NaN;
+            if ((c.flags & 2) !== 0) sum = Math.max(sum, 0);
+            expected[((n * c.ho + oh) * c.wo + ow) * c.co + o] = sum;
+          }
+    expect(relativeError(heap.subarray(yAt, yAt + ySize), expected)).toBeLessThan(1e-5);
+    // Nothing outside y was written, and the inputs are untouched.
+    expect(Number.isNaN(heap[yAt - 1] ?? 0) && Number.isNaN(heap[yAt + ySize] ?? 0)).toBe(true);
+    expect(Array.from(heap.subarray(xAt, xAt + xSize))).toEqual(Array.from(x));
   });
 
   const gatherCase = fc.record({

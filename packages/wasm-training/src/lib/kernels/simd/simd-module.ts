@@ -12,6 +12,15 @@ import { encodeModule, FunctionBody, i32, v128, type ExportedFunction } from './
 export const FILTER_GRAD_ARGS = ['x', 'dy', 'dw', 'scratch', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
 /** Parameter order of `inputGrad` (after `part, parts`); `wt` is the filter as [fh, fw, co, ci]. */
 export const INPUT_GRAD_ARGS = ['dy', 'wt', 'dx', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
+/**
+ * Parameter order of `conv2d` (after `part, parts`): the filter as [fh, fw, ci, co]; `bias` a
+ * vector of co floats read when `flags & 1`; `flags & 2` applies ReLU.
+ */
+export const CONV2D_ARGS = ['x', 'filter', 'bias', 'y', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left', 'flags'] as const;
+/** `conv2d`'s flags. */
+export const CONV2D_FLAGS = { bias: 1, relu: 2 } as const;
+/** The block of y that `conv2d` keeps in registers: columns x output channels (a multiple of 4). */
+export const CONV2D_BLOCK = { positions: 2, channels: 16 } as const;
 /** Parameter order of `gather32` (after `part, parts`); sizes in elements. */
 export const GATHER_ARGS = ['src', 'indices', 'dst', 'outer', 'size', 'count', 'slice'] as const;
 /** The block of dW that `filterGrad` keeps in registers: input x output channels (a multiple of 4). */
@@ -269,6 +278,135 @@ function inputGrad(block: { readonly positions: number; readonly channels: numbe
   return { name: 'inputGrad', body: f };
 }
 
+/**
+ * The forward convolution, with an optional bias and ReLU:
+ * y[n,oh,ow,co] = act(bias[co] + sum over kh, kw, ci of x[n, oh*sh+kh-top, ow*sw+kw-left, ci] * W[kh,kw,ci,co])
+ * (NHWC, dilation 1, any stride; x positions outside the image read as zero). Parts own whole
+ * rows of y. Needs `co % 4 == 0`.
+ *
+ * A block of {@link CONV2D_BLOCK} (2 columns x 16 output channels) of y stays in eight SIMD
+ * registers for the whole sum: per filter row kh, the taps kw = 0..fw-1 and input channels of a
+ * column are contiguous both in x (NHWC) and in W ([fh, fw, ci, co]), so one loop of fw*ci steps
+ * streams one x value per column (splat) and one row of W (16 channels) past the block. Columns
+ * whose taps all lie inside the image go two at a time; the columns at the edges go one at a
+ * time over the taps that lie inside. Each output sums its terms in the same order (kh, then kw
+ * and ci) whichever part computes it, so the result does not depend on the split or the threads.
+ */
+function conv2d(block: { readonly positions: number; readonly channels: number } = CONV2D_BLOCK, fused = false): ExportedFunction {
+  const { body: f, p } = params(CONV2D_ARGS);
+  const L = (): number => f.local(i32);
+  const [r, r1, rows, nn, oh, yRow, xImg, ihBase, khLo, khHi, kh, a, b, num, co0, coBlocks, ow] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const [ciBytes, coBytes, xStep, rowBytes, base, kwLo, kwHi, count, wp, k, at] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const xp = Array.from({ length: block.positions }, L);
+  const acc = Array.from({ length: block.positions * (block.channels / 4) }, () => f.local(v128));
+  const wv = Array.from({ length: block.channels / 4 }, () => f.local(v128));
+  const s = f.local(v128);
+
+  f.get(p.ci).const(4).mul().set(ciBytes);
+  f.get(p.co).const(4).mul().set(coBytes);
+  f.get(p.sw).get(ciBytes).mul().set(xStep);
+  f.get(p.w).get(ciBytes).mul().set(rowBytes);
+  // coBlocks: the output channels covered by whole blocks of block.channels (the rest go 4 at a time).
+  f.get(p.co).get(p.co).const(block.channels).remS().sub().set(coBlocks);
+  // Columns [a, b) read every tap inside the image: a = min(wo, ceil(left/sw));
+  // b = max(a, min(wo, floor((w-fw+left)/sw) + 1)), or a when w-fw+left < 0.
+  f.get(p.left).get(p.sw).add().const(1).sub().get(p.sw).divS().set(a);
+  f.get(a).get(p.wo).get(a).get(p.wo).ltS().select().set(a);
+  f.get(p.w).get(p.fw).sub().get(p.left).add().set(num);
+  f.get(num).get(p.sw).divS().const(1).add().set(b);
+  f.get(b).get(p.wo).get(b).get(p.wo).ltS().select().set(b);
+  f.get(a).get(b).get(num).const(0).ltS().select().set(b);
+  f.get(b).get(a).get(b).get(a).gtS().select().set(b);
+  f.get(p.n).get(p.ho).mul().set(rows);
+  share(f, p, rows, r, r1);
+
+  /**
+   * One block of `positions` columns from column `ow` and `channels` output channels from co0:
+   * the sum over the taps kw in [kwLo, kwHi) of every valid filter row, then bias and ReLU.
+   */
+  const micro = (positions: number, channels: number, edge: boolean): void => {
+    const vectors = channels / 4;
+    for (let i = 0; i < positions * vectors; i++) f.f32x4Constant(0).set(acc[i]!);
+    if (edge) {
+      // kwLo = max(0, -base), kwHi = min(fw, w - base), base = ow*sw - left
+      f.get(ow).get(p.sw).mul().get(p.left).sub().set(base);
+      f.const(0).get(base).sub().set(kwLo);
+      f.get(kwLo).const(0).get(kwLo).const(0).gtS().select().set(kwLo);
+      f.get(p.w).get(base).sub().set(kwHi);
+      f.get(kwHi).get(p.fw).get(kwHi).get(p.fw).ltS().select().set(kwHi);
+      f.get(kwHi).get(kwLo).sub().get(p.ci).mul().set(count);
+    } else {
+      f.get(ow).get(p.sw).mul().get(p.left).sub().set(base);
+      f.const(0).set(kwLo);
+      f.get(p.fw).get(p.ci).mul().set(count);
+    }
+    f.get(count).const(0).gtS().if(() => {
+      forRange(f, kh, () => f.get(khLo), () => f.get(khHi), 1, () => {
+        // xp[0] = xImg + (ihBase + kh) * rowBytes + (base + kwLo) * ciBytes
+        f.get(xImg).get(ihBase).get(kh).add().get(rowBytes).mul().add().get(base).get(kwLo).add().get(ciBytes).mul().add().set(xp[0]!);
+        for (let i = 1; i < positions; i++) f.get(xp[i - 1]!).get(xStep).add().set(xp[i]!);
+        // wp = filter + ((kh*fw + kwLo) * ci * co + co0) * 4
+        f.get(p.filter).get(kh).get(p.fw).mul().get(kwLo).add().get(p.ci).mul().get(coBytes).mul().add().get(co0).const(4).mul().add().set(wp);
+        f.get(count).set(k);
+        f.loop(() => {
+          for (let v = 0; v < vectors; v++) f.get(wp).v128Load(16 * v).set(wv[v]!);
+          for (let i = 0; i < positions; i++) {
+            f.get(xp[i]!).load32Splat().set(s);
+            f.get(xp[i]!).const(4).add().set(xp[i]!);
+            for (let v = 0; v < vectors; v++) f.multiplyAdd(acc[i * vectors + v]!, s, wv[v]!, fused);
+          }
+          f.get(wp).get(coBytes).add().set(wp);
+          f.get(k).const(1).sub().tee(k).brIf(0);
+        });
+      });
+    });
+    f.get(p.flags).const(CONV2D_FLAGS.bias).and().if(() => {
+      for (let i = 0; i < positions; i++) {
+        for (let v = 0; v < vectors; v++) {
+          f.get(acc[i * vectors + v]!).get(p.bias).get(co0).const(4).mul().add().v128Load(16 * v).f32x4Add().set(acc[i * vectors + v]!);
+        }
+      }
+    });
+    f.get(p.flags).const(CONV2D_FLAGS.relu).and().if(() => {
+      for (let i = 0; i < positions * vectors; i++) f.get(acc[i]!).f32x4Constant(0).f32x4Pmax().set(acc[i]!);
+    });
+    // at = yRow + ow * coBytes + co0 * 4
+    f.get(yRow).get(ow).get(coBytes).mul().add().get(co0).const(4).mul().add().set(at);
+    for (let i = 0; i < positions; i++) {
+      for (let v = 0; v < vectors; v++) f.get(at).get(coBytes).const(i).mul().add().get(acc[i * vectors + v]!).v128Store(16 * v);
+    }
+  };
+  const columns = (channels: number): void => {
+    forRange(f, ow, () => f.const(0), () => f.get(a), 1, () => micro(1, channels, true));
+    f.get(a).set(ow);
+    f.block(() => {
+      f.loop(() => {
+        f.get(ow).const(block.positions).add().get(b).gtS().brIf(1);
+        micro(block.positions, channels, false);
+        f.get(ow).const(block.positions).add().set(ow).br(0);
+      });
+    });
+    forRange(f, ow, () => f.get(ow), () => f.get(b), 1, () => micro(1, channels, false));
+    forRange(f, ow, () => f.get(b), () => f.get(p.wo), 1, () => micro(1, channels, true));
+  };
+
+  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+    f.get(r).get(p.ho).divS().set(nn);
+    f.get(r).get(nn).get(p.ho).mul().sub().set(oh);
+    f.get(p.y).get(r).get(p.wo).mul().get(coBytes).mul().add().set(yRow);
+    f.get(p.x).get(nn).get(p.h).mul().get(rowBytes).mul().add().set(xImg);
+    // The filter rows inside the image: khLo = max(0, -ihBase), khHi = min(fh, h - ihBase).
+    f.get(oh).get(p.sh).mul().get(p.top).sub().set(ihBase);
+    f.const(0).get(ihBase).sub().set(khLo);
+    f.get(khLo).const(0).get(khLo).const(0).gtS().select().set(khLo);
+    f.get(p.h).get(ihBase).sub().set(khHi);
+    f.get(khHi).get(p.fh).get(khHi).get(p.fh).ltS().select().set(khHi);
+    forRange(f, co0, () => f.const(0), () => f.get(coBlocks), block.channels, () => columns(block.channels));
+    forRange(f, co0, () => f.get(coBlocks), () => f.get(p.co), 4, () => columns(4));
+  });
+  return { name: 'conv2d', body: f };
+}
+
 /** dst[i] += sum over c < copies of scratch[c*count + i], for this part's share of i (count % 4 == 0, in floats). */
 function sumParts(): ExportedFunction {
   const { body: f, p } = params(SUM_PARTS_ARGS);
@@ -376,8 +514,12 @@ function gather32(): ExportedFunction {
  */
 export function simdKernelModule(
   sharedMemory: boolean,
-  blocks: { readonly input?: { readonly positions: number; readonly channels: number }; readonly filter?: { readonly inputs: number; readonly outputs: number } } = {},
+  blocks: {
+    readonly input?: { readonly positions: number; readonly channels: number };
+    readonly filter?: { readonly inputs: number; readonly outputs: number };
+    readonly conv?: { readonly positions: number; readonly channels: number };
+  } = {},
   fused = false,
 ): Uint8Array {
-  return encodeModule([filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32()], sharedMemory);
+  return encodeModule([filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32(), conv2d(blocks.conv, fused)], sharedMemory);
 }

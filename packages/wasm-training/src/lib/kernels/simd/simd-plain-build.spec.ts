@@ -32,7 +32,12 @@ describe('SimdKernels on the single-thread wasm build', () => {
       attrs: { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', inputShape: [2, 9, 7, 16] },
       seed: 4,
     };
-    for (const [name, c] of [['Conv2DBackpropFilter', filter], ['Conv2DBackpropInput', input]] as const) {
+    const forward: KernelCase = {
+      inputs: { x: [2, 9, 7, 5], filter: [3, 3, 5, 20] },
+      attrs: { strides: [1, 2], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] },
+      seed: 5,
+    };
+    for (const [name, c] of [['Conv2DBackpropFilter', filter], ['Conv2DBackpropInput', input], ['Conv2D', forward]] as const) {
       const wasm = await runKernelOn('wasm', name, c);
       const cpu = await runKernelOn('cpu', name, c);
       expect(wasm.shape).toEqual(cpu.shape);

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Info } from '../wasm-calls.js';
 import { relaxedSimdSupported, webAssembly, type WasmMemory } from './emit.js';
-import { FILTER_GRAD_ARGS, GATHER_ARGS, INPUT_GRAD_ARGS, MAX_POOL_GRAD_ARGS, SUM_PARTS_ARGS, simdKernelModule } from './simd-module.js';
+import { CONV2D_ARGS, FILTER_GRAD_ARGS, GATHER_ARGS, INPUT_GRAD_ARGS, MAX_POOL_GRAD_ARGS, SUM_PARTS_ARGS, simdKernelModule } from './simd-module.js';
 
 /**
  * Runs the generated SIMD kernels ({@link simdKernelModule}) on the tfjs WASM backend's own
@@ -31,7 +31,14 @@ export function relaxedSimdInUse(): boolean {
   return relaxedSimdWanted && relaxedSimdSupported();
 }
 
-const KERNELS = { filterGrad: FILTER_GRAD_ARGS, inputGrad: INPUT_GRAD_ARGS, sumParts: SUM_PARTS_ARGS, maxPoolGrad2x2: MAX_POOL_GRAD_ARGS, gather32: GATHER_ARGS } as const;
+const KERNELS = {
+  filterGrad: FILTER_GRAD_ARGS,
+  inputGrad: INPUT_GRAD_ARGS,
+  sumParts: SUM_PARTS_ARGS,
+  maxPoolGrad2x2: MAX_POOL_GRAD_ARGS,
+  gather32: GATHER_ARGS,
+  conv2d: CONV2D_ARGS,
+} as const;
 export type KernelName = keyof typeof KERNELS;
 type KernelArgs<K extends KernelName> = { readonly [A in (typeof KERNELS)[K][number]]: number };
 const NAMES = Object.keys(KERNELS) as KernelName[];
