@@ -3,6 +3,7 @@
  * benchmark CNN's layer shapes (batch 32, 3x3 'same'): each variant is a module of its own on one
  * plain memory, one thread, interleaved rounds, minimum per layer (a shared machine only adds time).
  * The default blocks also run with relaxed SIMD's fused multiply-add (`fused`), when the runtime has it.
+ * Kernels: the weight gradient, the input gradient and the forward convolution.
  *
  *   npx tsx --conditions=@cxr/source bench/train/simd-blocks.ts [--rounds 6]
  */
@@ -12,7 +13,7 @@ import { simdKernelModule, webAssembly } from '@cxr/wasm-training/testing';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '6' } } });
 const rounds = Number(values.rounds);
-type Kernels = Record<'filterGrad' | 'inputGrad', (...args: number[]) => void>;
+type Kernels = Record<'filterGrad' | 'inputGrad' | 'conv2d', (...args: number[]) => void>;
 
 /** [n, h (= w), input channels, output channels] of bench-cnn's convolutions. */
 const layers = [
@@ -77,4 +78,20 @@ timeVariants(
     k.inputGrad(0, 1, dy, wt, dx, n, h, h, ci, h, h, co, 3, 3, 1, 1, 1, 1);
   },
   ([, , ci]) => ci % 4 !== 0, // the first layer's input (1 channel) needs no gradient
+);
+
+const convBlocks = [[2, 16], [3, 8], [4, 8], [1, 16], [2, 8]] as const;
+timeVariants(
+  'conv2d (forward convolution), block = columns x output channels',
+  [
+    ...convBlocks.map(([positions, channels]) => [`${positions} x ${channels}`, instance({ conv: { positions, channels } })] as const),
+    ...(fused ? [['2 x 16 fused (relaxed_madd)', instance({}, true)] as const] : []),
+  ],
+  (k, [n, h, ci, co]) => {
+    const x = 1024;
+    const w = x + n * h * h * ci * 4 + 64;
+    const y = w + 9 * ci * co * 4 + 64;
+    k.conv2d(0, 1, x, w, 0, y, n, h, h, ci, h, h, co, 3, 3, 1, 1, 1, 1, 0);
+  },
+  () => false,
 );
