@@ -61,23 +61,29 @@ export default tseslint.config(
               bannedExternalImports: ['sharp'],
             },
             {
+              // Pure numbers: no TensorFlow, no images, no plots, no HTML (no Node built-ins either: see below).
               sourceTag: 'scope:eval',
               onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:model'],
+              bannedExternalImports: ['@tensorflow/*', 'sharp', 'vega', 'vega-*', 'playwright-core'],
+            },
+            {
+              sourceTag: 'scope:report',
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:model', 'scope:eval'],
               bannedExternalImports: [...tfNative],
             },
             {
               sourceTag: 'scope:app',
-              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval'],
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval', 'scope:report'],
             },
             {
               // The browser page: the packages' browser entry points only (see the block for apps/viewer below).
               sourceTag: 'scope:viewer',
-              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval'],
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval', 'scope:report'],
               bannedExternalImports: ['sharp', ...tfNative],
             },
             {
               sourceTag: 'scope:bench',
-              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval'],
+              onlyDependOnLibsWithTags: ['scope:loader', 'scope:preprocess', 'scope:wasm-training', 'scope:model', 'scope:eval', 'scope:report'],
             },
           ],
         },
@@ -107,7 +113,7 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...['loader', 'preprocess', 'model', 'eval'].map((name) => ({ name: `@cxr/${name}`, message: `The page runs in a browser: import @cxr/${name}/browser, the package's browser-safe entry point.` })),
+            ...['loader', 'preprocess', 'model', 'eval', 'report'].map((name) => ({ name: `@cxr/${name}`, message: `The page runs in a browser: import @cxr/${name}/browser, the package's browser-safe entry point.` })),
             { name: '@cxr/wasm-training/node', message: 'The page runs in a browser: import @cxr/wasm-training.' },
           ],
           patterns: [
@@ -138,6 +144,24 @@ export default tseslint.config(
             { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
             { group: ['@cxr/*/testing'], message: 'Testing entry points are for specs only.' },
             { group: ['rxjs/internal/*', 'rxjs/internal/**'], message: 'rxjs/internal is private to RxJS.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // @cxr/eval is numbers only: it runs anywhere, a browser included, so no Node built-in either.
+    files: ['packages/eval/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
+            { group: ['@cxr/*/testing'], message: 'Testing entry points are for specs only.' },
+            { group: ['rxjs/internal/*', 'rxjs/internal/**'], message: 'rxjs/internal is private to RxJS.' },
+            { group: ['node:*'], message: '@cxr/eval is numbers only and runs anywhere: no Node built-ins.' },
           ],
         },
       ],

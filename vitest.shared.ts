@@ -11,12 +11,12 @@ export function projectTestConfig(overrides: ViteUserConfig['test'] = {}): ViteU
   return defineConfig({
     resolve: {
       alias: [
-        { find: /^@cxr\/(loader|preprocess|model|eval|wasm-training)\/testing$/, replacement: `${root}packages/$1/src/testing/index.ts` },
+        { find: /^@cxr\/(loader|preprocess|model|eval|report|wasm-training)\/testing$/, replacement: `${root}packages/$1/src/testing/index.ts` },
         { find: /^@cxr\/loader\/errors$/, replacement: `${root}packages/loader/src/errors.ts` },
         { find: /^@cxr\/model\/metadata$/, replacement: `${root}packages/model/src/metadata.ts` },
         { find: /^@cxr\/wasm-training\/node$/, replacement: `${root}packages/wasm-training/src/node.ts` },
-        { find: /^@cxr\/(loader|preprocess|model|eval)\/browser$/, replacement: `${root}packages/$1/src/browser.ts` },
-        { find: /^@cxr\/(loader|preprocess|model|eval|wasm-training)$/, replacement: `${root}packages/$1/src/index.ts` },
+        { find: /^@cxr\/(loader|preprocess|model|eval|report)\/browser$/, replacement: `${root}packages/$1/src/browser.ts` },
+        { find: /^@cxr\/(loader|preprocess|model|eval|report|wasm-training)$/, replacement: `${root}packages/$1/src/index.ts` },
       ],
     },
     test: {

@@ -11,8 +11,10 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { aucConfidenceInterval, evaluatePredictions, gradCam, gradCamOverlayPng, pickOutcomeExamples, rocCurve, writeReport, chooseThreshold, type CamExample } from '@cxr/eval';
-import { bruteForceAuc, samplePredictions, sampleReportData, sampleXray } from '@cxr/eval/testing';
+import { aucConfidenceInterval, evaluatePredictions, pickOutcomeExamples, rocCurve, chooseThreshold } from '@cxr/eval';
+import { bruteForceAuc, samplePredictions } from '@cxr/eval/testing';
+import { gradCam, gradCamOverlayPng, writeReport, type CamExample } from '@cxr/report';
+import { sampleReportData, sampleXray } from '@cxr/report/testing';
 import { buildModel, initBackend } from '@cxr/model';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { imageShown, launchChromium, type ImageState } from '@cxr/eval/testing';
+import { imageShown, launchChromium, type ImageState } from '@cxr/report/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, copySubset, isOneSentence } from './testing/cli.js';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDicomDataset } from '@cxr/loader/testing';
@@ -31,6 +31,18 @@ describe('a DICOM dataset through cxr', () => {
     expect(Object.keys(audit.perClass['PNEUMONIA']!.dicom.transferSyntaxes)).toHaveLength(6);
     const text = await cli(['scan', data], { cwd: work });
     expect(text.stdout).toContain('DICOM files per class');
+  }, 240_000);
+
+  it('scan --out writes the data page with the DICOM attributes per class and DICOM examples', async () => {
+    const out = join(work, 'audit');
+    const result = await cli(['scan', data, '--out', out], { cwd: work });
+    expect(result.code, result.stderr).toBe(0);
+    const html = readFileSync(join(out, 'audit.html'), 'utf8');
+    expect(html).toContain('<h3>DICOM attributes per class</h3>');
+    expect(html).toMatch(/<tr><td>PNEUMONIA<\/td><td class="num">24<\/td><td>/);
+    // Eight examples per split and class, every one decoded by the loader (no file it could not show).
+    expect(html.match(/<figure style="--tile:128px"><img /g)).toHaveLength(48);
+    expect(html).not.toContain('Could not show');
   }, 240_000);
 
   it('trains one epoch', async () => {

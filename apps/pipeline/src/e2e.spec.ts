@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { colourScaleHeight } from '@cxr/eval';
+import { colourScaleHeight } from '@cxr/report';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, copySubset, isOneSentence } from './testing/cli.js';

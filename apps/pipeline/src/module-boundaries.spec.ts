@@ -36,6 +36,33 @@ describe('module boundaries (ARCHITECTURE.md) are enforced by lint', () => {
     expect(model).toEqual([]);
   });
 
+  it('keeps eval to pure numbers: no TensorFlow, sharp, plots or Node built-ins, and no report', async () => {
+    for (const [lib, code] of [
+      ['@tensorflow/tfjs', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n"],
+      ['sharp', "import sharp from 'sharp';\nexport const s = sharp;\n"],
+      ['vega-lite', "import { compile } from 'vega-lite';\nexport const c = compile;\n"],
+    ] as const) {
+      const errors = await boundaryErrors('packages/eval/src/probe.ts', code);
+      expect(errors.join('\n'), lib).toMatch(new RegExp(`not allowed to import "${lib}"`));
+    }
+    const node = await boundaryErrors('packages/eval/src/probe.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n");
+    expect(node.join('\n')).toMatch(/no Node built-ins/);
+    const report = await boundaryErrors('packages/eval/src/probe.ts', "import { writeReport } from '@cxr/report';\nexport const w = writeReport;\n");
+    expect(report.join('\n')).toMatch(/Circular dependency between "eval" and "report"|"scope:eval" can only depend/);
+    const rocAuc = await boundaryErrors('packages/eval/src/probe.ts', "import { rocAuc } from '@cxr/model';\nexport const r = rocAuc;\n");
+    expect(rocAuc).toEqual([]);
+  });
+
+  it('lets the report take eval, model, preprocess and loader, with sharp and vega, but not the app', async () => {
+    const ok = await boundaryErrors(
+      'packages/report/src/probe.ts',
+      "import { evaluatePredictions } from '@cxr/eval';\nimport { decodeImageAtSourceSize } from '@cxr/loader';\nimport sharp from 'sharp';\nimport { compile } from 'vega-lite';\nexport const x = [evaluatePredictions, decodeImageAtSourceSize, sharp, compile];\n",
+    );
+    expect(ok).toEqual([]);
+    const app = await boundaryErrors('packages/report/src/probe.ts', "import { main } from '@cxr/pipeline';\nexport const m = main;\n");
+    expect(app.length).toBeGreaterThan(0);
+  });
+
   it('forbids a library importing the app or a later stage', async () => {
     const app = await boundaryErrors('packages/eval/src/probe.ts', "import { main } from '@cxr/pipeline';\nexport const m = main;\n");
     expect(app.length).toBeGreaterThan(0);
@@ -57,6 +84,10 @@ describe('module boundaries (ARCHITECTURE.md) are enforced by lint', () => {
     expect(root.join('\n')).toMatch(/import @cxr\/loader\/browser/);
     const browser = await boundaryErrors('apps/viewer/src/probe.ts', "import { resizeGrey } from '@cxr/loader/browser';\nexport const r = resizeGrey;\n");
     expect(browser).toEqual([]);
+    const reportRoot = await boundaryErrors('apps/viewer/src/probe.ts', "import { gradCam } from '@cxr/report';\nexport const g = gradCam;\n");
+    expect(reportRoot.join('\n')).toMatch(/import @cxr\/report\/browser/);
+    const reportBrowser = await boundaryErrors('apps/viewer/src/probe.ts', "import { gradCam } from '@cxr/report/browser';\nexport const g = gradCam;\n");
+    expect(reportBrowser).toEqual([]);
   });
 
   it('allows the edges the architecture permits', async () => {

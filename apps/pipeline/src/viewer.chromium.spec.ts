@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium } from '@cxr/eval/testing';
-import { gradCam } from '@cxr/eval';
+import { launchChromium } from '@cxr/report/testing';
+import { gradCam } from '@cxr/report';
 import { decodeImage, decodeImageAtSourceSize } from '@cxr/loader';
 import { dicomVariant, encodeDicom, type DicomSpec } from '@cxr/loader/testing';
 import { loadModel } from '@cxr/model';

@@ -1,5 +1,3 @@
-// The browser-safe part of @cxr/eval: the calibration every probability goes through and Grad-CAM.
-// No Node, sharp or plotting import here.
+// The browser-safe part of @cxr/eval: the calibration every probability goes through.
+// No Node import here.
 export { temperatureScale } from './lib/fit-temperature.js';
-export { gradCam, lastFeatureMapLayer, type CamImage, type GradCamOptions, type GradCamResult, type Heatmap } from './lib/grad-cam.js';
-export { heatColour, jet, upsampleBilinear } from './lib/heatmap-colours.js';

@@ -1,7 +1,8 @@
 import type { ImageRecord } from '@cxr/loader';
 import { decodeImage } from '@cxr/loader';
-import { auditSection, camExamples, writeReport } from '@cxr/eval';
-import type { CamExample, EvaluationReport, ReportCalibration, ReportData, ReportThreshold, RunInfo } from '@cxr/eval';
+import type { EvaluationReport } from '@cxr/eval';
+import { auditSection, camExamples, trainingDataSections, writeReport } from '@cxr/report';
+import type { CamExample, ReportCalibration, ReportData, ReportThreshold, RunInfo } from '@cxr/report';
 import type { DatasetAudit } from '@cxr/loader';
 import type { TrainEvent } from '@cxr/model';
 import type { LayersModel } from '@tensorflow/tfjs';
@@ -49,7 +50,15 @@ export async function writeRunReport(input: RunReportInput): Promise<{ html: str
   const sections = [
     ...(input.audit ? [await auditSection(input.audit, { seed: input.seed, examplesPerClass: 4, ...(input.records ? { records: input.records } : {}) })] : []),
     // A training run's pixel histograms and augmentation grid, from the model's own layers (none for evaluate).
-    ...(await (await import('./data-sections.js')).trainingDataSections(input)),
+    ...(input.training
+      ? await trainingDataSections({
+          model: input.model,
+          ...(input.records ? { records: input.records } : {}),
+          decode: input.decode,
+          seed: input.seed,
+          onNote: (message) => input.logger.detail(message),
+        })
+      : []),
   ];
   const data: ReportData = {
     title: input.title,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { gradCam, temperatureScale, type GradCamResult } from '@cxr/eval/browser';
+import { temperatureScale } from '@cxr/eval/browser';
+import { gradCam, type GradCamResult } from '@cxr/report/browser';
 import type { ViewerModelSettings } from './model-settings.js';
 
 /** The model's answer for one image. */

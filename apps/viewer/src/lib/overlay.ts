@@ -1,5 +1,5 @@
 import { resizedBox, type GreyFit } from '@cxr/loader/browser';
-import { heatColour, upsampleBilinear, type Heatmap } from '@cxr/eval/browser';
+import { heatColour, upsampleBilinear, type Heatmap } from '@cxr/report/browser';
 
 /** Opacity of the overlay where the heat is highest (as the reports' overlays). */
 export const OVERLAY_ALPHA = 0.55;

@@ -1,3 +1,4 @@
+import { rocAuc } from '@cxr/model';
 import { checkScores } from './internal/check-scores.js';
 import { normalQuantile } from './internal/normal-quantile.js';
 import type { AucInterval } from './types.js';
@@ -11,9 +12,8 @@ export interface AucConfidenceIntervalOptions {
 /** The AUC's confidence interval, or why there is none. */
 export type AucIntervalResult = { readonly interval: AucInterval; readonly undefinedReason?: undefined } | { readonly interval: null; readonly undefinedReason: string };
 
-/** DeLong's structural components of the AUC: one per positive (V10) and one per negative (V01). */
+/** DeLong's structural components of the AUC: one per positive (V10) and one per negative (V01); their mean is the AUC. */
 export interface DelongComponents {
-  readonly auc: number;
   /** For each PNEUMONIA image: the fraction of NORMAL images it outranks (ties count half). */
   readonly v10: Float64Array;
   /** For each NORMAL image: the fraction of PNEUMONIA images that outrank it (ties count half). */
@@ -33,7 +33,6 @@ export function delongComponents(probs: ArrayLike<number>, labels: ArrayLike<num
   let iPos = 0;
   let iNeg = 0;
   let i = 0;
-  let sum = 0;
   while (i < order.length) {
     const p = probs[order[i] as number] as number;
     let j = i;
@@ -48,12 +47,11 @@ export function delongComponents(probs: ArrayLike<number>, labels: ArrayLike<num
     const negValue = (positives - posBelow - posEq + posEq / 2) / positives;
     for (let k = 0; k < posEq; k++) v10[iPos++] = posValue;
     for (let k = 0; k < negEq; k++) v01[iNeg++] = negValue;
-    sum += posEq * (negBelow + negEq / 2);
     negBelow += negEq;
     posBelow += posEq;
     i = j;
   }
-  return { auc: sum / (positives * negatives), v10, v01 };
+  return { v10, v01 };
 }
 
 function sampleVariance(xs: Float64Array): number {
@@ -93,7 +91,9 @@ export function aucConfidenceInterval(probs: ArrayLike<number>, labels: ArrayLik
       undefinedReason: `the AUC confidence interval is undefined: DeLong's method needs at least 2 images of each class (got ${positives} PNEUMONIA, ${negatives} NORMAL)`,
     };
   }
-  const { auc, v10, v01 } = delongComponents(probs, labels, positives, negatives);
+  // The AUC itself is the project's one implementation (@cxr/model's rocAuc); DeLong adds its variance.
+  const auc = rocAuc(probs, labels) as number;
+  const { v10, v01 } = delongComponents(probs, labels, positives, negatives);
   const variance = sampleVariance(v10) / positives + sampleVariance(v01) / negatives;
   const standardError = Math.sqrt(Math.max(0, variance));
   const z = normalQuantile(0.5 + level / 2);

@@ -81,7 +81,8 @@ describe('scanAndAudit', () => {
   it('scans a folder with corrupt files to the end and lists every bad file once', async () => {
     const ds = await writeTinyDataset(join(dir, 'corrupt'), { perClass: 2, corrupt: true, clutter: true });
     const progress: number[] = [];
-    const audit = await scanAndAudit(ds.root, { size: 8, onProgress: (done, total) => progress.push(done, total) });
+    const listed: (readonly string[])[] = [];
+    const audit = await scanAndAudit(ds.root, { size: 8, onProgress: (done, total) => progress.push(done, total), onRecords: (records) => listed.push(records.map((r) => r.path)) });
     expect(audit.splits).toEqual({ train: { NORMAL: 2, PNEUMONIA: 2 }, val: { NORMAL: 2, PNEUMONIA: 2 }, test: { NORMAL: 2, PNEUMONIA: 2 } });
     expect(audit.rejected.map((r) => r.path)).toEqual(ds.corrupt.map((c) => c.path));
     expect(new Set(audit.rejected.map((r) => r.path)).size).toBe(audit.rejected.length);
@@ -89,6 +90,9 @@ describe('scanAndAudit', () => {
     expect(audit.totals).toEqual({ files: 12 + 10, images: 12, rejected: 10 });
     const total = 22;
     expect(progress.slice(-2)).toEqual([total, total]);
+    // The records are handed over once, before any decode: every image file found, bad ones included.
+    expect(listed).toHaveLength(1);
+    expect([...(listed[0] ?? [])].sort()).toEqual([...ds.images.map((f) => f.path), ...ds.corrupt.map((c) => c.path)].sort());
     expect(formatAudit(audit)).toContain('train/NORMAL/bad-empty.jpeg: empty file (0 bytes)');
   });
 

@@ -1,5 +1,5 @@
 import { from, lastValueFrom, merge, Subject, tap } from 'rxjs';
-import type { Rejection } from './types.js';
+import type { ImageRecord, Rejection } from './types.js';
 import { auditDataset, type DatasetAudit } from './audit-dataset.js';
 import { decodeImages, type DecodeImagesOptions } from './decode-images.js';
 import { resolveScanSettings, type ScanDatasetOptions } from './scan-dataset.js';
@@ -12,6 +12,12 @@ export interface ScanAndAuditOptions
     Omit<DecodeImagesOptions, 'onReject' | 'strict' | 'metadata'> {
   /** Called after each file is decoded or rejected, with the count so far and the total found. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Called once with the image records the scan found (rejected files included), before decoding:
+   * what a page of the audit needs to show example images and the files of shared groups without
+   * scanning the folder again.
+   */
+  readonly onRecords?: (records: readonly ImageRecord[]) => void;
 }
 
 /**
@@ -22,7 +28,7 @@ export interface ScanAndAuditOptions
  * Render it with `formatAudit(audit)` or `JSON.stringify(audit)`.
  *
  * Options and defaults: those of scanDataset (`classMap`, `splits`, `flatSplit`) and decodeImages
- * (`size` 224, `fit` 'fill', `maxPixels`, `concurrency` = cores), plus `onProgress` (none).
+ * (`size` 224, `fit` 'fill', `maxPixels`, `concurrency` = cores), plus `onProgress` and `onRecords` (none).
  *
  * @example
  * ```ts
@@ -35,14 +41,16 @@ export interface ScanAndAuditOptions
  */
 export async function scanAndAudit(root: string, options: ScanAndAuditOptions = {}): Promise<DatasetAudit> {
   if (typeof root !== 'string' || root.length === 0) throw new TypeError(`scanAndAudit: root must be a folder path, got ${describe(root)}.`);
-  const { onProgress, classMap, splits, flatSplit, ...decodeOptions } = options;
+  const { onProgress, onRecords, classMap, splits, flatSplit, ...decodeOptions } = options;
   checkFunction('scanAndAudit', 'onProgress', onProgress);
+  checkFunction('scanAndAudit', 'onRecords', onRecords);
   const scanOptions: ScanDatasetOptions = { ...(classMap ? { classMap } : {}), ...(splits ? { splits } : {}), ...(flatSplit ? { flatSplit } : {}) };
   const settings = resolveScanSettings(scanOptions, 'scanAndAudit');
   const rejections = new Subject<Rejection>();
   const decode = decodeImages({ ...decodeOptions, metadata: true, onReject: (r) => rejections.next(r) });
 
   const scan = await scanFiles(root, settings);
+  onRecords?.(scan.records);
   const total = scan.records.length;
   let done = 0;
   const progress = (): void => {

@@ -1,9 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { gradCamOverlayPng } from './grad-cam-overlay-png.js';
 import { gradCam } from './grad-cam.js';
-import { pickOutcomeExamples } from './pick-outcome-examples.js';
 import type { CamExample } from './report-types.js';
-import type { LabelledPrediction } from './types.js';
+import { pickOutcomeExamples, type LabelledPrediction } from '@cxr/eval';
 
 /** Options of {@link camExamples}. */
 export interface CamExamplesOptions {

@@ -1,7 +1,6 @@
 import type { TrainEvent } from '@cxr/model';
-import type { Outcome } from './pick-outcome-examples.js';
 import type { ClassNames } from './plots/plot-specs.js';
-import type { EvaluationReport, ThresholdChoice } from './types.js';
+import type { EvaluationReport, Outcome, ThresholdChoice } from '@cxr/eval';
 
 /** How the operating threshold was set: chosen on a split (see `chooseThreshold`), or fixed by the user. */
 export type ReportThreshold =
@@ -55,15 +54,29 @@ export interface CamExample {
   readonly layerName?: string;
 }
 
+/** A file that goes with a report section (a PNG), named relative to the folder it is written to. */
+export interface ReportFile {
+  /** File name, e.g. `pixel-histograms.png`; no directories. */
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
 /**
- * An extra part of the report built elsewhere in this package (e.g. the data views: pixel histograms, augmentation grid):
- * an already-escaped HTML fragment, inserted as is, and the files that go with it (written to `plots/`).
+ * A self-contained part of a report page: an already-escaped HTML fragment (a `<section>`, with its
+ * own styles where it needs them; images and charts inlined as data URIs, so it needs no other file),
+ * and the files of the same pictures for people who want them as files. The data views
+ * (`auditSection`, `pixelHistogramSection`, `augmentationGridSection`, `noteSection`) make them;
+ * `writeReport` inserts them as they are and writes their files to `plots/`, `writeAuditReport` makes
+ * a page of one.
  */
 export interface ReportSection {
+  /** The section's element id, usable as a link anchor (`#pixel-histograms`). */
   readonly id: string;
+  /** The heading shown at the top of the section (and in the report's navigation). */
   readonly title: string;
+  /** The `<section>...</section>` fragment (a fragment without `<section>` gets one around it). */
   readonly html: string;
-  readonly files: readonly { readonly name: string; readonly data: Uint8Array }[];
+  readonly files: readonly ReportFile[];
 }
 
 /** Everything {@link writeReport} puts in a report. Only `threshold` and `splits` are required. */

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { samplePredictions, sampleReportData } from '../testing/report-data.js';
-import { evaluatePredictions } from './evaluate.js';
+import { evaluatePredictions } from '@cxr/eval';
+import { samplePredictions } from '@cxr/eval/testing';
+import { sampleReportData } from '../testing/report-data.js';
 import { writeReport } from './write-report.js';
 
 let dir: string;

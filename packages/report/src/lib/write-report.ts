@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '@cxr/loader';
 import { reportPage, type EmbeddedPlot } from './internal/report-html.js';
+import { checkSectionFiles, writeSectionFiles } from './internal/write-section-files.js';
 import { calibrationSpec, confusionMatrixSpec, precisionRecallSpec, rocCurveSpec, trainingCurvesSpec } from './plots/plot-specs.js';
 import { renderPlot } from './plots/render-plot.js';
 import type { ReportData, ReportFiles } from './report-types.js';
-import type { EvaluationReport } from './types.js';
+import type { EvaluationReport } from '@cxr/eval';
 import type { TopLevelSpec } from 'vega-lite';
 
 /** Version of the report.json layout; bumped on any breaking change. */
@@ -73,9 +74,7 @@ function checkData(data: ReportData): void {
     throw new TypeError('writeReport: data.threshold must hold a finite threshold (from chooseThreshold, or { threshold, method: "fixed" }).');
   }
   if (data.splits == null || typeof data.splits !== 'object') throw new TypeError('writeReport: data.splits must map split names to evaluation reports.');
-  for (const f of (data.sections ?? []).flatMap((s) => s.files)) {
-    if (!/^[\w.-]+$/.test(f.name)) throw new RangeError(`writeReport: section file name ${JSON.stringify(f.name)} must be a plain file name (letters, digits, . _ -).`);
-  }
+  checkSectionFiles('writeReport', data.sections ?? []);
 }
 
 /**
@@ -143,10 +142,7 @@ export async function writeReport(dir: string, data: ReportData): Promise<Report
     written.push(join(plotsDir, file));
     cams.push({ id: c.id, outcome: c.outcome, probability: c.probability, label: c.label, split: c.split ?? 'test', layerName: c.layerName ?? null, file: `plots/${file}` });
   }
-  for (const f of (data.sections ?? []).flatMap((s) => s.files)) {
-    await writeFileAtomic(join(plotsDir, f.name), f.data);
-    written.push(join(plotsDir, f.name));
-  }
+  written.push(...(await writeSectionFiles('writeReport', plotsDir, data.sections ?? [])));
   const json = reportJson(data, { generatedAt, plots: plotIndex, cams });
   const jsonPath = join(dir, 'report.json');
   const htmlPath = join(dir, 'report.html');

@@ -1,25 +1,14 @@
-import type { Prediction, TrainEvent } from '@cxr/model';
+import type { TrainEvent } from '@cxr/model';
 import { createRng } from '@cxr/preprocess';
-import { chooseThreshold } from '../lib/choose-threshold.js';
-import { evaluatePredictions } from '../lib/evaluate.js';
+import { chooseThreshold, evaluatePredictions, pickOutcomeExamples } from '@cxr/eval';
+import { samplePredictions } from '@cxr/eval/testing';
 import { gradCamOverlayPng } from '../lib/grad-cam-overlay-png.js';
-import { pickOutcomeExamples } from '../lib/pick-outcome-examples.js';
 import type { CamExample, ReportData } from '../lib/report-types.js';
 
 /** Uniform numbers in [0, 1) from preprocess's seeded generator. */
 function seededUniform(seed: number): () => number {
   const rng = createRng(seed);
   return () => rng.next();
-}
-
-/** Seeded predictions of a mediocre classifier: positives score higher on average. */
-export function samplePredictions(n: number, seed: number, prefix: string): Prediction[] {
-  const rand = seededUniform(seed);
-  return Array.from({ length: n }, (_, i) => {
-    const label = rand() < 0.6 ? 1 : 0;
-    const z = (label === 1 ? 1 : -0.6) + 1.3 * (rand() + rand() + rand() - 1.5);
-    return { id: `/data/${prefix}/${label === 1 ? 'PNEUMONIA' : 'NORMAL'}/img_${i}.jpeg`, probability: 1 / (1 + Math.exp(-2 * z)), label: label as 0 | 1 };
-  });
 }
 
 /** An X-ray-like grey test image: a dark field with two bright "lungs" and some texture. */

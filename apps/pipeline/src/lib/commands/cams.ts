@@ -1,8 +1,8 @@
 import { dirname, join, relative, sep } from 'node:path';
 import type { Sample } from '@cxr/loader';
 import { decodeImageAtSourceSize, writeFileAtomic } from '@cxr/loader';
-import { gradCam, gradCamOverlayPng, upsampleBilinear } from '@cxr/eval';
-import type { Heatmap } from '@cxr/eval';
+import { gradCam, gradCamOverlayPng, upsampleBilinear } from '@cxr/report';
+import type { Heatmap } from '@cxr/report';
 import type { LayersModel } from '@tensorflow/tfjs';
 
 /** The folder all of `files` are in (their deepest common folder). */

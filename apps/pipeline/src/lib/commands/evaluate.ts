@@ -1,5 +1,6 @@
 import { evaluatePredictions } from '@cxr/eval';
-import type { EvaluationReport, ReportThreshold } from '@cxr/eval';
+import type { EvaluationReport } from '@cxr/eval';
+import type { ReportThreshold } from '@cxr/report';
 import type { Split } from '@cxr/loader';
 import type { ParsedCommand } from '../args.js';
 import { writeJsonAtomic, UsageError } from '@cxr/loader';

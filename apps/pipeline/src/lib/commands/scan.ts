@@ -1,5 +1,5 @@
-import { formatAudit, scanAndAudit, UsageError, writeJsonAtomic } from '@cxr/loader';
-import { writeAuditReport } from '@cxr/eval';
+import { formatAudit, scanAndAudit, UsageError, writeJsonAtomic, type ImageRecord } from '@cxr/loader';
+import { writeAuditReport } from '@cxr/report';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedCommand } from '../args.js';
@@ -18,7 +18,12 @@ export async function runScan(parsed: ParsedCommand, { io, logger }: CommandCont
     throw new UsageError(`--out ${out} is a file, not a folder; give a folder for audit.json and audit.html.`);
   }
   const tty = io.stderr.isTTY === true;
+  // The page's examples and shared-group files come from this scan's own records: the folder is read once.
+  let records: readonly ImageRecord[] = [];
   const audit = await scanAndAudit(root, {
+    onRecords: (found) => {
+      records = found;
+    },
     ...(tty ? { onProgress: (done: number, total: number) => void (done % 50 === 0 || done === total ? io.stderr.write(`\rscanning ${done}/${total}`) : undefined) } : {}),
   });
   if (tty) io.stderr.write('\r\x1b[2K');
@@ -28,7 +33,7 @@ export async function runScan(parsed: ParsedCommand, { io, logger }: CommandCont
     const file = join(dir, 'audit.json');
     await writeJsonAtomic(file, audit);
     const seed = typeof parsed.values['seed'] === 'number' ? parsed.values['seed'] : 42;
-    const page = await writeAuditReport(dir, { audit, seed });
+    const page = await writeAuditReport(dir, { audit, records, seed });
     written = `Wrote ${file} and ${page.htmlPath} (${kilobytes(page.htmlBytes)}; its ${page.pngPaths.length} charts and example grids also as PNGs in ${join(dir, 'audit')}).`;
   }
   if (parsed.values['json'] === true) io.stdout.write(`${JSON.stringify(audit, null, 2)}\n`);

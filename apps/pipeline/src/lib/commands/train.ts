@@ -6,7 +6,8 @@ import type { Architecture, BackendChoice, BackendRequest, ModelMetadata, TrainE
 import { classWeights, deriveSeed, kfoldRecords, outputBiasInit, resplitRecords } from '@cxr/preprocess';
 import type { ResplitReport } from '@cxr/preprocess';
 import { chooseThreshold, describeThresholdRule, evaluatePredictions, fitTemperature, formatThresholdRule, parseThresholdRule, temperatureScale } from '@cxr/eval';
-import type { EvaluationReport, ReportCalibration, ThresholdChoice, ThresholdMethod } from '@cxr/eval';
+import type { EvaluationReport, ThresholdChoice, ThresholdMethod } from '@cxr/eval';
+import type { ReportCalibration } from '@cxr/report';
 import type { Prediction } from '@cxr/model';
 import type { ParsedCommand, FlagValue } from '../args.js';
 import type { CommandContext } from '../context.js';

@@ -1,23 +1,23 @@
 import { relative, sep } from 'node:path';
 
-import { scanDataset, type DatasetAudit, type ImageRecord, type Split } from '@cxr/loader';
-import { lastValueFrom, toArray } from 'rxjs';
+import type { DatasetAudit, ImageRecord, Split } from '@cxr/loader';
 
-import { commonValuesSpec, groupedBarSpec, rangeChartSpec, shareBarSpec } from './internal/charts.js';
+import { escapeHtml } from '../internal/html.js';
+import type { ReportFile, ReportSection } from '../report-types.js';
+import { commonValuesSpec, groupedBarSpec, rangeChartSpec, renderDataChart, shareBarSpec, type ChartSpec } from './internal/charts.js';
+import { dicomHtml } from './internal/dicom-table.js';
 import { exampleGrids } from './internal/example-grids.js';
-import { escapeHtml, htmlTable, type Cell } from './internal/html.js';
-import { renderChart, type ChartSpec } from './internal/render-chart.js';
-import { sectionHtml, svgImg } from './internal/section.js';
+import { countList, htmlTable, percent, sectionHtml, svgImg, type Cell } from './internal/html.js';
 import { checkInteger, checkSeed } from './internal/validate.js';
-import type { DataViewFile, DataViewSection } from './types.js';
 
 /** Options of {@link auditSection} (and of {@link writeAuditReport}). */
 export interface AuditSectionOptions {
   /** Seed choosing the example images (the app derives it from the root seed). */
   readonly seed: number;
   /**
-   * The scanned image records (from `scanDataset`), for the example grids and the files of shared
-   * groups. Default: `audit.root` is scanned again with the audit's class map (a listing only, no decoding).
+   * The image records of the audited folder (from `scanAndAudit`'s `onRecords`, or `scanDataset`), for
+   * the example grids and the files of shared groups; the folder is never scanned again. Default none:
+   * the page then says there is no image list to choose examples from.
    */
   readonly records?: readonly ImageRecord[];
   /** Example images per split and class. Default 8 (0-64; 0 leaves the examples out). */
@@ -47,19 +47,6 @@ function checkAudit(audit: unknown, stage: string): DatasetAudit {
   return a as DatasetAudit;
 }
 
-async function scanRecords(audit: DatasetAudit): Promise<readonly ImageRecord[]> {
-  const splits = SPLIT_ORDER.filter((s) => audit.splits[s] !== undefined);
-  const options =
-    audit.layout === 'classes'
-      ? { classMap: audit.classes, ...(splits[0] ? { flatSplit: splits[0] } : {}) }
-      : { classMap: audit.classes, ...(splits.length > 0 ? { splits } : {}) };
-  return lastValueFrom(scanDataset(audit.root, options).pipe(toArray()));
-}
-
-function pct(part: number, whole: number): string {
-  return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '–';
-}
-
 /**
  * The data audit as a report section: findings, counts, the per-class source-file profile as
  * charts, random example images per split and class, and the duplicates, shared groups and
@@ -69,26 +56,29 @@ function pct(part: number, whole: number): string {
  * and class; width, height and aspect ratio per class as min–median–max; the most common sizes;
  * channel modes per class) are Vega-Lite rendered in Node, inlined as SVG and returned as PNGs.
  * Examples are `examplesPerClass` images per split and class chosen at random from a seed derived
- * from `seed`, the split and the class (rejected files excluded), decoded with sharp as the loader
- * does (EXIF orientation, ICC ignored), shown as thumbnails keeping their aspect ratio, with the
- * file name and source size under each; each grid is also a PNG contact sheet. An image that cannot
- * be shown is named with its reason instead. Paths are shown relative to the audited folder.
+ * from `seed`, the split and the class (rejected files excluded) among the `records` given (the
+ * folder is never scanned again), decoded by `@cxr/loader` as training decodes them (DICOM
+ * included), shown as thumbnails keeping their aspect ratio, with the file name and source size
+ * under each; each grid is also a PNG contact sheet. An image the loader rejects is named with its
+ * reason instead. With DICOM files, a table of their attributes per class follows the profile, with
+ * a note on lateral views and on modalities that differ by class. Paths are shown relative to the
+ * audited folder.
  *
  * @example
  * ```ts
- * const audit = await scanAndAudit(root);
- * const section = await auditSection(audit, { seed: 42 });
+ * let records: readonly ImageRecord[] = [];
+ * const audit = await scanAndAudit(root, { onRecords: (r) => (records = r) });
+ * const section = await auditSection(audit, { seed: 42, records });
  * ```
  * @param audit the audit from `scanAndAudit` / `auditDataset`.
- * @param options `seed` (required), `records` (scanned from `audit.root`), `examplesPerClass` (8),
+ * @param options `seed` (required), `records` (none), `examplesPerClass` (8),
  *   `thumbnailSize` (128), `columns` (8), `maxTableRows` (200).
  * @returns the section (`id: 'data-audit'`) with its PNG files (`counts-by-split.png`,
  *   `size-by-class.png`, `aspect-by-class.png`, `common-sizes-by-class.png`,
  *   `channel-mode-by-class.png`, `examples-<split>-<CLASS>.png`), and the examples shown.
- * @throws TypeError/RangeError for invalid options or an audit of the wrong shape; a `CXR_USAGE`
- *   error when the records must be scanned and `audit.root` is no longer a dataset folder.
+ * @throws TypeError/RangeError for invalid options or an audit of the wrong shape.
  */
-export async function auditSection(audit: DatasetAudit, options: AuditSectionOptions): Promise<DataViewSection & AuditSectionExtras> {
+export async function auditSection(audit: DatasetAudit, options: AuditSectionOptions): Promise<ReportSection & AuditSectionExtras> {
   checkAudit(audit, STAGE);
   const seed = checkSeed(STAGE, 'seed', options.seed);
   const perCell = checkInteger(STAGE, 'examplesPerClass', options.examplesPerClass ?? 8, 0, 64);
@@ -100,10 +90,10 @@ export async function auditSection(audit: DatasetAudit, options: AuditSectionOpt
   const rel = (p: string): string => (audit.root === '' ? p : relative(audit.root, p).split(sep).join('/') || p);
   const classes = Object.keys(audit.perClass);
   const splits = SPLIT_ORDER.filter((s) => audit.splits[s] !== undefined);
-  const files: DataViewFile[] = [];
+  const files: ReportFile[] = [];
   const charts: Record<string, string> = {};
   const chart = async (name: string, alt: string, spec: ChartSpec): Promise<void> => {
-    const rendered = await renderChart(spec);
+    const rendered = await renderDataChart(spec);
     files.push({ name: `${name}.png`, data: rendered.png });
     charts[name] = svgImg(rendered.svg, alt);
   };
@@ -134,13 +124,12 @@ export async function auditSection(audit: DatasetAudit, options: AuditSectionOpt
   const profileRows: Cell[][] = classes.map((c) => {
     const p = audit.perClass[c];
     if (p === undefined || p.profiled === 0) return [c, p?.images ?? 0, '–', '–', '–', '–', '–', '–', '–'];
-    const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v.toLocaleString('en-US')} (${pct(v, p.profiled)})`).join(', ');
     return [
       c,
       p.images,
-      counts(p.formats),
-      counts(p.modes),
-      `${p.iccProfiles.toLocaleString('en-US')} (${pct(p.iccProfiles, p.profiled)})`,
+      countList(p.formats, p.profiled),
+      countList(p.modes, p.profiled),
+      `${p.iccProfiles.toLocaleString('en-US')} (${percent(p.iccProfiles, p.profiled)})`,
       `${p.width.min} / ${p.width.median} / ${p.width.max}`,
       `${p.height.min} / ${p.height.median} / ${p.height.max}`,
       `${p.aspectRatio.min.toFixed(2)} / ${p.aspectRatio.median.toFixed(2)} / ${p.aspectRatio.max.toFixed(2)}`,
@@ -207,8 +196,7 @@ export async function auditSection(audit: DatasetAudit, options: AuditSectionOpt
   }
 
   // Records: for examples and the files of shared groups.
-  const needRecords = perCell > 0 || audit.sharedGroups.length > 0;
-  const records = options.records ?? (needRecords && audit.root !== '' ? await scanRecords(audit) : []);
+  const records = options.records ?? [];
   const rejectedPaths = new Set(audit.rejected.map((r) => r.path));
   const grids =
     perCell > 0 ? await exampleGrids(records, { seed, perCell, thumbnailSize, columns, exclude: rejectedPaths }) : [];
@@ -268,6 +256,7 @@ ${charts['counts-by-split'] ?? ''}
 <p class="note">From the file headers, after EXIF orientation. Size, shape or encoding that differ by class are shortcuts a model can learn instead of the disease.</p>
 ${htmlTable(['class', 'images', 'formats', 'channel modes', 'ICC profile', 'width min / median / max', 'height min / median / max', 'aspect w/h min / median / max', 'most common sizes'], profileRows)}
 ${profiled.length > 0 ? ['size-by-class', 'aspect-by-class', 'common-sizes-by-class', 'channel-mode-by-class'].map((n) => charts[n] ?? '').join('\n') : '<p class="empty">No file headers were read, so there is no profile to chart.</p>'}
+${dicomHtml(audit)}
 <h3>Examples per split and class</h3>
 ${examplesHtml}
 <h3>Exact duplicates</h3>

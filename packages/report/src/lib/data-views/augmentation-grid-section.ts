@@ -3,14 +3,14 @@ import type { Sample } from '@cxr/loader';
 import { drawAugmentParams, previewAugmentation, RandomAugmentLayer, type AugmentOptions, type AugmentParams } from '@cxr/preprocess';
 
 import { contactSheet } from './internal/contact-sheet.js';
-import { escapeHtml, htmlTable } from './internal/html.js';
+import { escapeHtml } from '../internal/html.js';
+import { htmlTable, sectionHtml } from './internal/html.js';
 import { allLayers, describeLayers } from './internal/model-layers.js';
-import { sectionHtml } from './internal/section.js';
 import { deriveSeed } from './internal/seeded-random.js';
 import { dataUri, thumbnailFromGrey, type Thumbnail } from './internal/thumbnail.js';
 import { UsageError } from '@cxr/loader/errors';
 import { checkInteger, checkSeed } from './internal/validate.js';
-import type { DataViewSection } from './types.js';
+import type { ReportSection } from '../report-types.js';
 
 /** Options of {@link augmentationGridSection}. */
 export interface AugmentationGridOptions {
@@ -201,7 +201,7 @@ export async function augmentationGridSection(
   modelOrLayers: tf.LayersModel | readonly tf.layers.Layer[],
   image: Sample,
   options: AugmentationGridOptions,
-): Promise<DataViewSection & { readonly draws: readonly AugmentationDraw[] }> {
+): Promise<ReportSection & { readonly draws: readonly AugmentationDraw[] }> {
   const seeds = resolveSeeds(options);
   const thumbnailSize = checkInteger(STAGE, 'thumbnailSize', options.thumbnailSize ?? 160, 16, 512);
   const columns = checkInteger(STAGE, 'columns', options.columns ?? 5, 1, 16);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
-import { scanAndAudit, type Sample } from '@cxr/loader';
+import { scanAndAudit, type ImageRecord, type Sample } from '@cxr/loader';
 import { writeTinyDataset } from '@cxr/loader/testing';
 import { randomFlipLayer, randomRotationLayer, randomZoomLayer, rescaleLayer, standardizeLayer } from '@cxr/preprocess';
 import type { Browser } from 'playwright-core';
@@ -37,8 +37,9 @@ function sample(name: string, size: number, k: number): Sample {
 describe('data views in a real browser', () => {
   it('audit.html opens with no console error and every image loaded and visible', async () => {
     const data = await writeTinyDataset(join(work, 'data'), { perClass: 3, size: 20, corrupt: true, seed: 5 });
-    const audit = await scanAndAudit(data.root, { size: 20 });
-    const result = await writeAuditReport(join(work, 'out'), { audit, seed: 3, examplesPerClass: 2 });
+    let records: readonly ImageRecord[] = [];
+    const audit = await scanAndAudit(data.root, { size: 20, onRecords: (r) => (records = r) });
+    const result = await writeAuditReport(join(work, 'out'), { audit, records, seed: 3, examplesPerClass: 2 });
     const check = await inspectPage(browser, result.htmlPath);
     expect(check.problems).toEqual([]);
     // 5 charts + 2 examples for each of 6 split/class cells.

@@ -2,17 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '@cxr/loader';
 import { StandardizeLayer } from '@cxr/preprocess';
 
-import { renderChart } from './internal/render-chart.js';
-import { histogramChartSpec } from './internal/charts.js';
-import { escapeHtml, htmlTable } from './internal/html.js';
+import { histogramChartSpec, renderDataChart } from './internal/charts.js';
+import { escapeHtml } from '../internal/html.js';
+import { htmlTable, sectionHtml, svgImg } from './internal/html.js';
 import { describeLayers, findLayersByClass, layerClassName, tapLayer } from './internal/model-layers.js';
 import { histogram, moments, type Moments } from './internal/pixel-stats.js';
-import { sectionHtml, svgImg } from './internal/section.js';
 import { deriveSeed, pickSeeded } from './internal/seeded-random.js';
 import { dataUri, thumbnailFromGrey } from './internal/thumbnail.js';
 import { UsageError } from '@cxr/loader/errors';
 import { checkInteger, checkSeed } from './internal/validate.js';
-import type { DataViewSection } from './types.js';
+import type { ReportSection } from '../report-types.js';
 
 /** Options of {@link pixelHistogramSection}. */
 export interface PixelHistogramOptions {
@@ -109,7 +108,7 @@ export async function pixelHistogramSection(
   model: tf.LayersModel,
   images: readonly Sample[],
   options: PixelHistogramOptions,
-): Promise<DataViewSection & { readonly stats: readonly PixelHistogramStats[]; readonly shown: readonly Sample[] }> {
+): Promise<ReportSection & { readonly stats: readonly PixelHistogramStats[]; readonly shown: readonly Sample[] }> {
   const seed = checkSeed(STAGE, 'seed', options.seed);
   const count = checkInteger(STAGE, 'count', options.count ?? 4, 1, 16);
   const bins = checkInteger(STAGE, 'bins', options.bins ?? 64, 2, 512);
@@ -170,7 +169,7 @@ export async function pixelHistogramSection(
     values.map((v, i) => ({ name: names[i] as string, histogram: histogram(v, bins, lo, hi) }));
 
   const where = `layer “${layer.name}” (${layerClassName(layer)})`;
-  const chart = await renderChart({
+  const chart = await renderDataChart({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     hconcat: [
       histogramChartSpec('Before standardization', `pixel value into ${layer.name}`, series(beforeValues, bLo, bHi)),

@@ -1,18 +1,19 @@
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { scanAndAudit, type DatasetAudit } from '@cxr/loader';
-import { writeTinyDataset, type TinyDataset } from '@cxr/loader/testing';
+import { scanAndAudit, type DatasetAudit, type ImageRecord, type ScanAndAuditOptions } from '@cxr/loader';
+import { encodeDicom, writeTinyDataset, type TinyDataset } from '@cxr/loader/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeAuditReport } from './write-audit-report.js';
-import { escapeHtml } from './internal/html.js';
+import { escapeHtml } from '../internal/html.js';
 
 let work: string;
 let data: TinyDataset;
 let audit: DatasetAudit;
+let records: readonly ImageRecord[];
 let leaked: string;
 const ODD = `77_<b>&"x'`;
 
@@ -26,8 +27,15 @@ beforeAll(async () => {
   await copyFile(source.path, leaked);
   // A file name full of markup characters must come out escaped.
   await copyFile(source.path, join(data.root, 'val', 'PNEUMONIA', `person${ODD}.jpeg`));
-  audit = await scanAndAudit(data.root, { size: 24 });
+  ({ audit, records } = await auditWithRecords(data.root, { size: 24 }));
 });
+
+/** The audit and the records its scan found, as `cxr scan` gets them: one scan. */
+async function auditWithRecords(root: string, options: ScanAndAuditOptions = {}): Promise<{ audit: DatasetAudit; records: readonly ImageRecord[] }> {
+  let found: readonly ImageRecord[] = [];
+  const result = await scanAndAudit(root, { ...options, onRecords: (r) => (found = r) });
+  return { audit: result, records: found };
+}
 
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
@@ -38,7 +46,7 @@ const imgSources = (html: string): string[] => [...html.matchAll(/<img [^>]*src=
 describe('writeAuditReport', () => {
   it('writes a self-contained audit.html and the PNGs', async () => {
     const out = join(work, 'out1');
-    const result = await writeAuditReport(out, { audit, seed: 1, examplesPerClass: 2 });
+    const result = await writeAuditReport(out, { audit, records, seed: 1, examplesPerClass: 2 });
     expect(result.htmlPath).toBe(join(out, 'audit.html'));
     const html = await readFile(result.htmlPath, 'utf8');
     expect(result.htmlBytes).toBe(Buffer.byteLength(html));
@@ -70,7 +78,7 @@ describe('writeAuditReport', () => {
 
   it('shows seeded examples per split and class with their file names, never a rejected file', async () => {
     const out = join(work, 'out2');
-    const result = await writeAuditReport(out, { audit, seed: 7, examplesPerClass: 3 });
+    const result = await writeAuditReport(out, { audit, records, seed: 7, examplesPerClass: 3 });
     const html = await readFile(result.htmlPath, 'utf8');
     const rejected = new Set(audit.rejected.map((r) => r.path));
     expect(Object.keys(result.examples).sort()).toEqual(['test/NORMAL', 'test/PNEUMONIA', 'train/NORMAL', 'train/PNEUMONIA', 'val/NORMAL', 'val/PNEUMONIA']);
@@ -85,14 +93,14 @@ describe('writeAuditReport', () => {
     }
     expect(html.includes('train / PNEUMONIA: 3 of 4 images (seed 7)')).toBe(true);
     // Same seed, same page; the example choice depends on the seed.
-    const again = await writeAuditReport(join(work, 'out2b'), { audit, seed: 7, examplesPerClass: 3 });
+    const again = await writeAuditReport(join(work, 'out2b'), { audit, records, seed: 7, examplesPerClass: 3 });
     expect((await readFile(again.htmlPath, 'utf8')) === html).toBe(true);
-    const other = await writeAuditReport(join(work, 'out2c'), { audit, seed: 8, examplesPerClass: 3 });
+    const other = await writeAuditReport(join(work, 'out2c'), { audit, records, seed: 8, examplesPerClass: 3 });
     expect(other.examples).not.toEqual(result.examples);
   });
 
   it('lists duplicates, patients shared between splits and rejected files in tables', async () => {
-    const result = await writeAuditReport(join(work, 'out3'), { audit, seed: 1, examplesPerClass: 0 });
+    const result = await writeAuditReport(join(work, 'out3'), { audit, records, seed: 1, examplesPerClass: 0 });
     const html = await readFile(result.htmlPath, 'utf8');
     expect(audit.duplicates.groups.length).toBeGreaterThan(0);
     expect(html.includes(`test / PNEUMONIA / test/PNEUMONIA/${basename(leaked)}`)).toBe(true);
@@ -105,17 +113,17 @@ describe('writeAuditReport', () => {
   });
 
   it('escapes file names', async () => {
-    const result = await writeAuditReport(join(work, 'out7'), { audit, seed: 1, examplesPerClass: 8 });
+    const result = await writeAuditReport(join(work, 'out7'), { audit, records, seed: 1, examplesPerClass: 8 });
     const html = await readFile(result.htmlPath, 'utf8');
     expect(html.includes('<b>')).toBe(false);
     expect(html.includes('person77_&lt;b&gt;&amp;&quot;x&#39;.jpeg')).toBe(true);
   });
 
   it('uses the records it is given instead of scanning again', async () => {
-    const records = data.images
+    const given = data.images
       .filter((f) => f.split === 'val')
       .map((f) => ({ path: f.path, split: f.split, label: f.label, className: f.className, groupId: basename(f.path) }));
-    const result = await writeAuditReport(join(work, 'out4'), { audit, seed: 1, records, examplesPerClass: 8 });
+    const result = await writeAuditReport(join(work, 'out4'), { audit, seed: 1, records: given, examplesPerClass: 8 });
     expect(Object.keys(result.examples).sort()).toEqual(['val/NORMAL', 'val/PNEUMONIA']);
     expect(result.examples['val/NORMAL']).toHaveLength(4);
   });
@@ -126,16 +134,63 @@ describe('writeAuditReport', () => {
       await mkdir(join(flat, f.className), { recursive: true });
       await copyFile(f.path, join(flat, f.className, basename(f.path)));
     }
-    const flatAudit = await scanAndAudit(flat, { size: 24 });
-    expect(flatAudit.layout).toBe('classes');
-    const result = await writeAuditReport(join(work, 'out8'), { audit: flatAudit, seed: 1, examplesPerClass: 2 });
+    const scanned = await auditWithRecords(flat, { size: 24 });
+    expect(scanned.audit.layout).toBe('classes');
+    const result = await writeAuditReport(join(work, 'out8'), { audit: scanned.audit, records: scanned.records, seed: 1, examplesPerClass: 2 });
     expect(Object.keys(result.examples).sort()).toEqual(['train/NORMAL', 'train/PNEUMONIA']);
     expect((await readFile(result.htmlPath, 'utf8')).includes('(class folders only, one split)')).toBe(true);
   });
 
-  it('says clearly when the audited folder is gone and the records must be scanned', async () => {
-    const gone = { ...audit, root: join(work, 'no-such-folder') };
-    await expect(writeAuditReport(join(work, 'out5'), { audit: gone, seed: 1 })).rejects.toMatchObject({ code: 'CXR_USAGE' });
+  it('never scans the folder: without records the page says it has no image list, even when the folder exists', async () => {
+    const result = await writeAuditReport(join(work, 'out5'), { audit, seed: 1 });
+    const html = await readFile(result.htmlPath, 'utf8');
+    expect(html).toContain('No image list to choose examples from.');
+    expect(result.examples).toEqual({});
+    expect(result.pngPaths.some((p) => basename(p).startsWith('examples-'))).toBe(false);
+    // The tables still come from the audit alone; the shared group lists no file.
+    expect(html.includes(`<td>${audit.sharedGroups[0]?.groupId}</td><td>train, test</td><td class="num">`)).toBe(true);
+  });
+
+  it('names an example the loader cannot decode, with the loader\'s reason', async () => {
+    const bad = join(work, 'vanished.jpeg');
+    const given: ImageRecord[] = [{ path: bad, split: 'val', label: 0, className: 'NORMAL', groupId: 'vanished' }];
+    const result = await writeAuditReport(join(work, 'out9'), { audit, seed: 1, records: given, examplesPerClass: 1 });
+    const html = await readFile(result.htmlPath, 'utf8');
+    expect(html).toContain('Could not show: vanished.jpeg (file not found)');
+  });
+
+  it('shows the DICOM attributes per class, with a note on a lateral view and on another modality', async () => {
+    const root = join(work, 'dicom');
+    const values = Array.from({ length: 64 }, (_, i) => i * 60);
+    const files: [string, string, Parameters<typeof encodeDicom>[0]][] = [
+      ['NORMAL', 'n1', { width: 8, height: 8, values, bitsStored: 12, viewPosition: 'PA', modality: 'DX', window: { center: 2000, width: 4000 } }],
+      ['NORMAL', 'n2.dcm', { width: 8, height: 8, values, bitsStored: 12, viewPosition: 'PA', modality: 'DX', syntax: 'rle', photometric: 'MONOCHROME1' }],
+      ['PNEUMONIA', 'p1', { width: 8, height: 8, values, bitsStored: 12, viewPosition: 'AP', modality: 'CR' }],
+      ['PNEUMONIA', 'p2.dcm', { width: 8, height: 8, values, bitsStored: 16, viewPosition: 'LL', modality: 'CR' }],
+    ];
+    for (const [cls, name, spec] of files) {
+      await mkdir(join(root, 'train', cls), { recursive: true });
+      await writeFile(join(root, 'train', cls, name), await encodeDicom(spec));
+    }
+    const scanned = await auditWithRecords(root, { size: 8 });
+    const result = await writeAuditReport(join(work, 'out10'), { audit: scanned.audit, records: scanned.records, seed: 1, examplesPerClass: 2 });
+    const html = await readFile(result.htmlPath, 'utf8');
+    expect(html).toContain('<h3>DICOM attributes per class</h3>');
+    const dicom = html.slice(html.indexOf('<h3>DICOM attributes per class</h3>'));
+    const row = (cls: string): string => {
+      const start = dicom.indexOf(`<tr><td>${cls}</td><td class="num">2</td><td>`);
+      return start < 0 ? '' : dicom.slice(start, dicom.indexOf('</tr>', start));
+    };
+    expect(row('NORMAL')).toContain('<td>DX 2 (100.0%)</td><td>PA 2 (100.0%)</td><td>MONOCHROME1 1 (50.0%), MONOCHROME2 1 (50.0%)</td><td>12 2 (100.0%)</td>');
+    expect(row('PNEUMONIA')).toContain('<td>CR 2 (100.0%)</td><td>AP 1 (50.0%), LL 1 (50.0%)</td>');
+    expect(html).toContain('PNEUMONIA has 1 lateral view (LL 1) among its 2 DICOM files (50.0%); NORMAL has none.');
+    expect(html).toContain('The modality differs by class: NORMAL DX 2 (100.0%); PNEUMONIA CR 2 (100.0%).');
+    // The examples are decoded by the loader: DICOM files show like JPEGs.
+    expect(Object.values(result.examples).flat()).toHaveLength(4);
+    expect(html).not.toContain('Could not show');
+    // A JPEG dataset has no DICOM part.
+    const jpeg = await readFile((await writeAuditReport(join(work, 'out11'), { audit, records, seed: 1, examplesPerClass: 0 })).htmlPath, 'utf8');
+    expect(jpeg).not.toContain('DICOM attributes per class');
   });
 
   it('rejects invalid options, naming the value', async () => {

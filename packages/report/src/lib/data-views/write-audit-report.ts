@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 
-import type { DatasetAudit } from '@cxr/loader';
+import { writeFileAtomic, type DatasetAudit } from '@cxr/loader';
 
 import { auditSection, type AuditSectionOptions } from './audit-section.js';
-import { writeFileAtomic } from '@cxr/loader';
-import { escapeHtml, htmlPage } from './internal/html.js';
+import { escapeHtml } from '../internal/html.js';
+import { writeSectionFiles } from '../internal/write-section-files.js';
+import { htmlPage } from './internal/html.js';
 import { checkString } from './internal/validate.js';
 
 /** Options of {@link writeAuditReport}: the audit, plus those of {@link auditSection}. */
@@ -34,21 +35,23 @@ const STAGE = 'writeAuditReport';
  *
  * The page is self-contained (thumbnails and charts are data URIs; no script, no external file)
  * and holds what {@link auditSection} renders: findings, counts, per-class size / aspect / channel
- * mode charts, seeded random examples per split and class with their file names, and the
+ * mode charts, the DICOM attributes per class (with a note on lateral views and modalities that
+ * differ by class) when there are DICOM files, seeded random examples per split and class with
+ * their file names (from the `records` given; the folder is not scanned again), and the
  * duplicates, patients shared between splits and rejected files as tables. The same charts and
  * example grids are written as PNGs. Every file is written under a temporary name and renamed into
  * place, PNGs first and the page last, so an interrupted run never leaves a half-written page.
  *
  * @example
  * ```ts
- * const audit = await scanAndAudit(dataDir);
- * const { htmlPath, htmlBytes } = await writeAuditReport(outDir, { audit, seed });
+ * let records: readonly ImageRecord[] = [];
+ * const audit = await scanAndAudit(dataDir, { onRecords: (r) => (records = r) });
+ * const { htmlPath, htmlBytes } = await writeAuditReport(outDir, { audit, records, seed });
  * ```
  * @param dir output folder (created if missing).
  * @param options `audit` and `seed` (required); `records`, `examplesPerClass` (8), `thumbnailSize`
  *   (128), `columns` (8), `maxTableRows` (200) as in {@link auditSection}; `pngFolder` ('audit').
- * @throws TypeError/RangeError for invalid options; a `CXR_USAGE` error when the records must be
- *   scanned and `audit.root` is no longer a dataset folder; file system errors when `dir` cannot be written.
+ * @throws TypeError/RangeError for invalid options; file system errors when `dir` cannot be written.
  */
 export async function writeAuditReport(dir: string, options: WriteAuditReportOptions): Promise<AuditReportResult> {
   checkString(STAGE, 'dir', dir);
@@ -57,12 +60,7 @@ export async function writeAuditReport(dir: string, options: WriteAuditReportOpt
   if (/[\\/]|^\.\.?$/.test(pngFolder)) throw new RangeError(`${STAGE}: pngFolder must be a plain folder name, got ${JSON.stringify(pngFolder)}.`);
   const section = await auditSection(options.audit, options);
 
-  const pngPaths: string[] = [];
-  for (const file of section.files) {
-    const path = join(dir, pngFolder, file.name);
-    await writeFileAtomic(path, file.data);
-    pngPaths.push(path);
-  }
+  const pngPaths = await writeSectionFiles(STAGE, join(dir, pngFolder), [section]);
   const root = options.audit.root || 'dataset';
   const html = htmlPage(
     `Data audit: ${root}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { esc, renderValue } from './html.js';
+import { escapeHtml, renderValue } from './html.js';
 
 describe('renderValue', () => {
   it('renders an object of flat objects as one table', () => {
@@ -21,6 +21,6 @@ describe('renderValue', () => {
   });
   it('escapes keys and values', () => {
     expect(renderValue({ '<k>': '<v>' })).toContain('&lt;k&gt;');
-    expect(esc(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   });
 });

@@ -1,36 +1,41 @@
-/** Escapes text for HTML element content and quoted attribute values. */
-export function esc(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * Escapes text for HTML (and SVG/XML) element content and quoted attribute values: the one escape
+ * of every page and picture this package writes. Any value is turned into text first.
+ */
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
 /** A table from column headings and rows of already-rendered cell HTML. */
 export function table(columns: readonly string[], rows: readonly (readonly string[])[], className = 'data'): string {
-  const head = `<thead><tr>${columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead>`;
+  const head = `<thead><tr>${columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('')}</tr></thead>`;
   const body = `<tbody>${rows.map((r) => `<tr>${r.map((cell) => `<td>${cell}</td>`).join('')}</tr>`).join('')}</tbody>`;
-  return `<table class="${esc(className)}">${head}${body}</table>`;
+  return `<table class="${escapeHtml(className)}">${head}${body}</table>`;
 }
 
 /** A two-column key/value table (no header row) from keys and already-rendered value HTML. */
 export function kvTable(rows: readonly (readonly [string, string])[]): string {
-  return `<table class="kv"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`).join('')}</tbody></table>`;
+  return `<table class="kv"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</tbody></table>`;
 }
 
 /** A section with an id (a link anchor) and a heading. */
 export function section(id: string, title: string, body: string): string {
-  return `<section id="${esc(id)}"><h2>${esc(title)}</h2>\n${body}\n</section>`;
+  return `<section id="${escapeHtml(id)}"><h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
 }
 
 /** An image from bytes, inlined as a data URI. */
 export function dataImg(bytes: Uint8Array | string, mime: 'image/png' | 'image/svg+xml', alt: string, size?: { width: number; height: number }, className = ''): string {
   const b64 = Buffer.from(bytes).toString('base64');
   const dims = size && size.width > 0 && size.height > 0 ? ` width="${Math.round(size.width)}" height="${Math.round(size.height)}"` : '';
-  const cls = className ? ` class="${esc(className)}"` : '';
-  return `<img${cls} alt="${esc(alt)}"${dims} src="data:${mime};base64,${b64}">`;
+  const cls = className ? ` class="${escapeHtml(className)}"` : '';
+  return `<img${cls} alt="${escapeHtml(alt)}"${dims} src="data:${mime};base64,${b64}">`;
 }
 
 /** A figure: content and a caption. */
 export function figure(content: string, caption: string): string {
-  return `<figure>${content}<figcaption>${esc(caption)}</figcaption></figure>`;
+  return `<figure>${content}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
 }
 
 const MAX_ROWS = 200;
@@ -46,8 +51,8 @@ function isPrimitive(v: unknown): boolean {
 
 function primitive(v: unknown): string {
   if (v === null || v === undefined) return '<span class="muted">none</span>';
-  if (typeof v === 'number') return esc(Number.isInteger(v) ? String(v) : Number(v.toPrecision(6)).toString());
-  return esc(v);
+  if (typeof v === 'number') return escapeHtml(Number.isInteger(v) ? String(v) : Number(v.toPrecision(6)).toString());
+  return escapeHtml(v);
 }
 
 function more(total: number, shown: number): string {
@@ -61,7 +66,7 @@ function more(total: number, shown: number): string {
  */
 export function renderValue(value: unknown, depth = 0): string {
   if (isPrimitive(value)) return primitive(value);
-  if (depth >= MAX_DEPTH) return `<code>${esc(JSON.stringify(value)).slice(0, 500)}</code>`;
+  if (depth >= MAX_DEPTH) return `<code>${escapeHtml(JSON.stringify(value)).slice(0, 500)}</code>`;
   if (Array.isArray(value)) {
     if (value.length === 0) return '<span class="muted">none</span>';
     const shown = value.slice(0, MAX_ROWS);
@@ -79,10 +84,10 @@ export function renderValue(value: unknown, depth = 0): string {
     // An object of flat objects (e.g. counts per split and class): one table, a row per key.
     if (entries.length >= 2 && entries.every(([, v]) => isPlainObject(v) && Object.keys(v).length > 0 && Object.values(v).every(isPrimitive))) {
       const columns = [...new Set(entries.flatMap(([, v]) => Object.keys(v as object)))];
-      const rows = entries.map(([k, v]) => [`<strong>${esc(k)}</strong>`, ...columns.map((c) => renderValue((v as Record<string, unknown>)[c], depth + 1))]);
+      const rows = entries.map(([k, v]) => [`<strong>${escapeHtml(k)}</strong>`, ...columns.map((c) => renderValue((v as Record<string, unknown>)[c], depth + 1))]);
       return table(['', ...columns], rows);
     }
-    return `<table class="kv"><tbody>${entries.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${renderValue(v, depth + 1)}</td></tr>`).join('')}</tbody></table>`;
+    return `<table class="kv"><tbody>${entries.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${renderValue(v, depth + 1)}</td></tr>`).join('')}</tbody></table>`;
   }
-  return esc(String(value));
+  return escapeHtml(String(value));
 }

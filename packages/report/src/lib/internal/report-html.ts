@@ -1,9 +1,8 @@
 import type { ReportCalibration, ReportData, ReportThreshold, RunInfo, CamExample, ReportSection } from '../report-types.js';
-import { describeThresholdRule } from '../threshold-rule.js';
 import type { ClassNames } from '../plots/plot-specs.js';
-import type { EvaluationReport, MaybeNumber, OperatingPoint } from '../types.js';
-import { OUTCOMES, type Outcome } from '../pick-outcome-examples.js';
-import { dataImg, esc, figure, kvTable, renderValue, section, table } from './html.js';
+import type { EvaluationReport, MaybeNumber, OperatingPoint } from '@cxr/eval';
+import { describeThresholdRule, OUTCOMES, type Outcome } from '@cxr/eval';
+import { dataImg, escapeHtml, figure, kvTable, renderValue, section, table } from './html.js';
 
 /** A rendered plot ready to embed. */
 export interface EmbeddedPlot {
@@ -35,17 +34,17 @@ img { max-width: 100%; height: auto; } img.cam { width: 224px; height: 224px; im
 
 /** A number to show: 3 decimals, or an "undefined" marker whose tooltip holds the reason. */
 export function num(x: MaybeNumber | undefined, reason?: string, digits = 3): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return `<span class="undef" title="${esc(reason ?? 'undefined')}">undefined</span>`;
-  return esc(x.toFixed(digits));
+  if (x === null || x === undefined || !Number.isFinite(x)) return `<span class="undef" title="${escapeHtml(reason ?? 'undefined')}">undefined</span>`;
+  return escapeHtml(x.toFixed(digits));
 }
 
 function ciText(r: EvaluationReport): string {
-  if (r.aucCi === null) return `<span class="undef" title="${esc(r.undefinedReasons['aucCi'] ?? '')}">no CI</span>`;
-  return `${Math.round(r.aucCi.level * 100)}% CI ${esc(r.aucCi.lower.toFixed(3))}-${esc(r.aucCi.upper.toFixed(3))}`;
+  if (r.aucCi === null) return `<span class="undef" title="${escapeHtml(r.undefinedReasons['aucCi'] ?? '')}">no CI</span>`;
+  return `${Math.round(r.aucCi.level * 100)}% CI ${escapeHtml(r.aucCi.lower.toFixed(3))}-${escapeHtml(r.aucCi.upper.toFixed(3))}`;
 }
 
 function card(label: string, valueHtml: string, detail = ''): string {
-  return `<div class="card"><div class="label">${esc(label)}</div><div class="value">${valueHtml}</div>${detail ? `<div class="muted">${detail}</div>` : ''}</div>`;
+  return `<div class="card"><div class="label">${escapeHtml(label)}</div><div class="value">${valueHtml}</div>${detail ? `<div class="muted">${detail}</div>` : ''}</div>`;
 }
 
 /** The threshold rule in plain words, e.g. "chosen on validation as the most specific point that keeps sensitivity >= 95%". */
@@ -56,8 +55,8 @@ export function thresholdRuleText(t: ReportThreshold): string {
 }
 
 function thresholdLine(t: ReportThreshold): string {
-  if (t.method === 'fixed') return esc(thresholdRuleText(t));
-  return `${esc(t.threshold.toFixed(4))}, ${esc(thresholdRuleText(t))} (${esc(t.n)} images)`;
+  if (t.method === 'fixed') return escapeHtml(thresholdRuleText(t));
+  return `${escapeHtml(t.threshold.toFixed(4))}, ${escapeHtml(thresholdRuleText(t))} (${escapeHtml(t.n)} images)`;
 }
 
 /** True for the splits that get headline cards: `test` and the external sets. */
@@ -74,21 +73,21 @@ export function summaryCards(data: ReportData): string {
   for (const [i, main] of shown.entries()) {
     const r = data.splits[main] as EvaluationReport;
     cards.push(card(`AUC (${main})`, num(r.auc, r.undefinedReasons['auc']), ciText(r)));
-    if (i === 0) cards.push(card('Operating threshold', esc(data.threshold.threshold.toFixed(3)), esc(data.threshold.method)));
+    if (i === 0) cards.push(card('Operating threshold', escapeHtml(data.threshold.threshold.toFixed(3)), escapeHtml(data.threshold.method)));
     cards.push(card(`Sensitivity (${main})`, num(r.metrics.sensitivity, r.metrics.undefinedReasons.sensitivity), 'recall of PNEUMONIA at the threshold'));
     cards.push(card(`Specificity (${main})`, num(r.metrics.specificity, r.metrics.undefinedReasons.specificity), 'recall of NORMAL at the threshold'));
   }
-  if (shown.length === 0) cards.push(card('Operating threshold', esc(data.threshold.threshold.toFixed(3)), esc(data.threshold.method)));
+  if (shown.length === 0) cards.push(card('Operating threshold', escapeHtml(data.threshold.threshold.toFixed(3)), escapeHtml(data.threshold.method)));
   return `<div class="cards">${cards.join('')}</div>`;
 }
 
 /** One row per split: sizes, threshold-free figures, and metrics at the operating threshold. */
 export function splitsTable(splits: ReportData['splits']): string {
   const rows = Object.entries(splits).map(([name, r]) => [
-    esc(name),
-    esc(r.n),
-    esc(r.positives),
-    esc(r.negatives),
+    escapeHtml(name),
+    escapeHtml(r.n),
+    escapeHtml(r.positives),
+    escapeHtml(r.negatives),
     `${num(r.auc, r.undefinedReasons['auc'])} <span class="muted">(${ciText(r)})</span>`,
     num(r.averagePrecision, r.undefinedReasons['averagePrecision']),
     num(r.brier, r.undefinedReasons['brier']),
@@ -107,12 +106,12 @@ export function operatingPointsTable(points: readonly OperatingPoint[]): string 
     const m = p.metrics;
     const r = m.undefinedReasons;
     return [
-      esc(p.name),
-      esc(p.threshold.toFixed(4)),
-      esc(p.confusion.tp),
-      esc(p.confusion.fp),
-      esc(p.confusion.tn),
-      esc(p.confusion.fn),
+      escapeHtml(p.name),
+      escapeHtml(p.threshold.toFixed(4)),
+      escapeHtml(p.confusion.tp),
+      escapeHtml(p.confusion.fp),
+      escapeHtml(p.confusion.tn),
+      escapeHtml(p.confusion.fn),
       num(m.accuracy, r.accuracy),
       num(m.sensitivity, r.sensitivity),
       num(m.specificity, r.specificity),
@@ -128,7 +127,7 @@ export function operatingPointsTable(points: readonly OperatingPoint[]): string 
 export function undefinedNotes(r: EvaluationReport): string {
   const reasons = new Set<string>([...Object.values(r.undefinedReasons), ...r.operatingPoints.flatMap((p) => Object.values(p.metrics.undefinedReasons))]);
   if (reasons.size === 0) return '';
-  return `<div class="note"><p>Some figures are undefined for this split:</p><ul>${[...reasons].map((x) => `<li>${esc(x)}</li>`).join('')}</ul></div>`;
+  return `<div class="note"><p>Some figures are undefined for this split:</p><ul>${[...reasons].map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></div>`;
 }
 
 /** Plots as inline SVG images, side by side. */
@@ -138,11 +137,11 @@ export function plotRow(plots: readonly EmbeddedPlot[]): string {
 
 /** One split: its note, plots, operating points and notes on undefined figures. */
 export function splitSection(name: string, r: EvaluationReport, plots: readonly EmbeddedPlot[], note?: string): string {
-  const lead = note === undefined ? '' : `<p class="note">${esc(note)}</p>`;
-  const intro = `<p>${esc(r.n)} labelled images (${esc(r.positives)} PNEUMONIA, ${esc(r.negatives)} NORMAL)${r.unlabeled > 0 ? `, ${esc(r.unlabeled)} without a label left out` : ''}. AUC ${num(r.auc, r.undefinedReasons['auc'])} (${ciText(r)}), average precision ${num(r.averagePrecision, r.undefinedReasons['averagePrecision'])}, Brier score ${num(r.brier, r.undefinedReasons['brier'])}, expected calibration error ${num(r.ece, r.undefinedReasons['brier'])} (${esc(r.eceBins)} bins).</p>`;
+  const lead = note === undefined ? '' : `<p class="note">${escapeHtml(note)}</p>`;
+  const intro = `<p>${escapeHtml(r.n)} labelled images (${escapeHtml(r.positives)} PNEUMONIA, ${escapeHtml(r.negatives)} NORMAL)${r.unlabeled > 0 ? `, ${escapeHtml(r.unlabeled)} without a label left out` : ''}. AUC ${num(r.auc, r.undefinedReasons['auc'])} (${ciText(r)}), average precision ${num(r.averagePrecision, r.undefinedReasons['averagePrecision'])}, Brier score ${num(r.brier, r.undefinedReasons['brier'])}, expected calibration error ${num(r.ece, r.undefinedReasons['brier'])} (${escapeHtml(r.eceBins)} bins).</p>`;
   const calibrated =
     r.temperature !== null && r.uncalibrated !== null
-      ? `<p>Probabilities calibrated with temperature ${esc(r.temperature.toFixed(3))}; before calibration the Brier score was ${num(r.uncalibrated.brier)} and the ECE ${num(r.uncalibrated.ece)}.</p>`
+      ? `<p>Probabilities calibrated with temperature ${escapeHtml(r.temperature.toFixed(3))}; before calibration the Brier score was ${num(r.uncalibrated.brier)} and the ECE ${num(r.uncalibrated.ece)}.</p>`
       : '';
   return section(`split-${name}`, `Split: ${name}`, `${lead}${intro}${calibrated}${undefinedNotes(r)}<h3>Metrics at each threshold</h3>${operatingPointsTable(r.operatingPoints)}${plotRow(plots)}`);
 }
@@ -150,7 +149,7 @@ export function splitSection(name: string, r: EvaluationReport, plots: readonly 
 /** The calibration: the temperature, where it was fitted, and Brier/ECE before and after on each split. */
 export function calibrationSection(c: ReportCalibration, splits: ReportData['splits']): string {
   const rows = Object.entries(splits).map(([name, r]) => [
-    esc(name),
+    escapeHtml(name),
     num(r.uncalibrated?.brier ?? null, r.undefinedReasons['brier']),
     num(r.brier, r.undefinedReasons['brier']),
     num(r.uncalibrated?.ece ?? null, r.undefinedReasons['brier']),
@@ -158,8 +157,8 @@ export function calibrationSection(c: ReportCalibration, splits: ReportData['spl
   ]);
   const on = c.fittedOn === 'val' ? 'the validation split' : `the ${c.fittedOn} split`;
   const body =
-    `<p>Every probability in this report is sigmoid(logit / T) with the temperature T = ${esc(c.temperature.toFixed(4))}, fitted on ${esc(on)} by minimizing the negative log-likelihood ` +
-    `(${esc(c.valNllBefore.toFixed(4))} before, ${esc(c.valNllAfter.toFixed(4))} after). ${c.temperature > 1 ? 'T above 1 pulls over-confident probabilities towards 0.5.' : c.temperature < 1 ? 'T below 1 pushes under-confident probabilities away from 0.5.' : 'T = 1 leaves the probabilities as they were.'} ` +
+    `<p>Every probability in this report is sigmoid(logit / T) with the temperature T = ${escapeHtml(c.temperature.toFixed(4))}, fitted on ${escapeHtml(on)} by minimizing the negative log-likelihood ` +
+    `(${escapeHtml(c.valNllBefore.toFixed(4))} before, ${escapeHtml(c.valNllAfter.toFixed(4))} after). ${c.temperature > 1 ? 'T above 1 pulls over-confident probabilities towards 0.5.' : c.temperature < 1 ? 'T below 1 pushes under-confident probabilities away from 0.5.' : 'T = 1 leaves the probabilities as they were.'} ` +
     'Dividing every logit by the same number keeps their order, so the AUC is unchanged; the threshold is chosen on the calibrated probabilities.</p>' +
     table(['split', 'Brier before', 'Brier after', 'ECE before', 'ECE after'], rows);
   return section('calibration', 'Calibration', body);
@@ -167,10 +166,10 @@ export function calibrationSection(c: ReportCalibration, splits: ReportData['spl
 
 /** The threshold and how it was chosen. */
 export function thresholdSection(t: ReportThreshold, splits: ReportData['splits'] = {}): string {
-  const rows: [string, string][] = [['threshold', esc(t.threshold.toFixed(6))], ['method', esc(t.method)], ['rule', esc(thresholdRuleText(t))]];
+  const rows: [string, string][] = [['threshold', escapeHtml(t.threshold.toFixed(6))], ['method', escapeHtml(t.method)], ['rule', escapeHtml(thresholdRuleText(t))]];
   if (t.method !== 'fixed') {
-    rows.push(['chosen on', esc(t.chosenOn ?? 'val')], ['images', esc(t.n)], ['sensitivity there', num(t.sensitivity)], ['specificity there', num(t.specificity)], ["Youden's J there", num(t.youdenJ)]);
-    if (t.target !== undefined) rows.push(['target sensitivity', esc(t.target)]);
+    rows.push(['chosen on', escapeHtml(t.chosenOn ?? 'val')], ['images', escapeHtml(t.n)], ['sensitivity there', num(t.sensitivity)], ['specificity there', num(t.specificity)], ["Youden's J there", num(t.youdenJ)]);
+    if (t.target !== undefined) rows.push(['target sensitivity', escapeHtml(t.target)]);
   }
   const body = `<p>An image is called PNEUMONIA when its probability is at least the threshold: ${thresholdLine(t)}. It is never chosen on the test split or an external set. The tables show the metrics at 0.5, at 0.75 (the fixed threshold of the original Keras notebook), and at this threshold.</p>${kvTable(rows)}${promiseTable(t, splits)}`;
   return section('threshold', 'Operating threshold', body);
@@ -182,10 +181,10 @@ function promiseTable(t: ReportThreshold, splits: ReportData['splits']): string 
   const target = t.target;
   const rows = Object.entries(splits).map(([name, r]) => {
     const s = r.metrics.sensitivity;
-    const verdict = s === null ? '<span class="muted">no PNEUMONIA image</span>' : s >= target ? 'kept' : `<strong>missed by ${esc((100 * (target - s)).toFixed(1))} points</strong>`;
-    return [esc(name), num(s, r.metrics.undefinedReasons.sensitivity), num(r.metrics.specificity, r.metrics.undefinedReasons.specificity), verdict];
+    const verdict = s === null ? '<span class="muted">no PNEUMONIA image</span>' : s >= target ? 'kept' : `<strong>missed by ${escapeHtml((100 * (target - s)).toFixed(1))} points</strong>`;
+    return [escapeHtml(name), num(s, r.metrics.undefinedReasons.sensitivity), num(r.metrics.specificity, r.metrics.undefinedReasons.specificity), verdict];
   });
-  return `<h3>Does the promise hold?</h3><p>Sensitivity at this threshold on each split, against the promised ${esc(target)}:</p>${table(['split', 'sensitivity', 'specificity', `sensitivity >= ${target}`], rows)}`;
+  return `<h3>Does the promise hold?</h3><p>Sensitivity at this threshold on each split, against the promised ${escapeHtml(target)}:</p>${table(['split', 'sensitivity', 'specificity', `sensitivity >= ${target}`], rows)}`;
 }
 
 function outcomeTitle(o: Outcome, classNames: ClassNames): string {
@@ -206,15 +205,15 @@ export function camSection(cams: readonly CamExample[], classNames: ClassNames):
       const figures = items.map((c) =>
         figure(dataImg(c.png, 'image/png', `Grad-CAM of ${basename(c.id)}`, { width: 224, height: 224 }, 'cam'), `${basename(c.id)} - p(PNEUMONIA) ${c.probability.toFixed(3)}, actual ${classNames[c.label]}`),
       );
-      return `<h4>${esc(outcomeTitle(o, classNames))}</h4>${figures.length > 0 ? `<div class="gallery">${figures.join('')}</div>` : '<p class="muted">No image with this outcome.</p>'}`;
+      return `<h4>${escapeHtml(outcomeTitle(o, classNames))}</h4>${figures.length > 0 ? `<div class="gallery">${figures.join('')}</div>` : '<p class="muted">No image with this outcome.</p>'}`;
     });
-    return `<h3>Split: ${esc(split)}</h3>${outcomes.join('')}`;
+    return `<h3>Split: ${escapeHtml(split)}</h3>${outcomes.join('')}`;
   });
   const layer = cams.find((c) => c.layerName !== undefined)?.layerName;
   return section(
     'grad-cam',
     'Where the model looked (Grad-CAM)',
-    `<p>Red marks the regions whose features raised the model's PNEUMONIA logit most${layer ? ` (layer ${esc(layer)})` : ''}; the most confident images of each outcome are shown.</p>${groups.join('')}`,
+    `<p>Red marks the regions whose features raised the model's PNEUMONIA logit most${layer ? ` (layer ${escapeHtml(layer)})` : ''}; the most confident images of each outcome are shown.</p>${groups.join('')}`,
   );
 }
 
@@ -231,7 +230,7 @@ export function runSection(run: RunInfo | undefined): string {
 }
 
 /** The data audit, rendered generically (its shape belongs to the loader). */
-export function auditSection(audit: unknown): string {
+export function auditJsonSection(audit: unknown): string {
   return section('audit', 'Data audit', renderValue(audit));
 }
 
@@ -242,7 +241,7 @@ export function reportPage(
 ): string {
   const classNames = data.classNames ?? ['NORMAL', 'PNEUMONIA'];
   const title = data.title ?? 'cxr evaluation report';
-  const body: { id: string; title: string; html: string }[] = [];
+  const body: Omit<ReportSection, 'files'>[] = [];
   body.push({ id: 'summary', title: 'Summary', html: section('summary', 'Summary', splitsTable(data.splits)) });
   body.push({ id: 'threshold', title: 'Threshold', html: thresholdSection(data.threshold, data.splits) });
   if (data.calibration) body.push({ id: 'calibration', title: 'Calibration', html: calibrationSection(data.calibration, data.splits) });
@@ -250,20 +249,20 @@ export function reportPage(
   if (parts.training) body.push({ id: 'training', title: 'Training', html: section('training', 'Training curves', plotRow([parts.training])) });
   if (data.cams && data.cams.length > 0) body.push({ id: 'grad-cam', title: 'Grad-CAM', html: camSection(data.cams, classNames) });
   for (const s of data.sections ?? []) body.push({ id: s.id, title: s.title, html: extraSection(s) });
-  if (data.audit !== undefined) body.push({ id: 'audit', title: 'Data audit', html: auditSection(data.audit) });
+  if (data.audit !== undefined) body.push({ id: 'audit', title: 'Data audit', html: auditJsonSection(data.audit) });
   body.push({ id: 'run', title: 'Run', html: runSection(data.run) });
-  const nav = `<nav><ul>${body.map((b) => `<li><a href="#${esc(b.id)}">${esc(b.title)}</a></li>`).join('')}</ul></nav>`;
+  const nav = `<nav><ul>${body.map((b) => `<li><a href="#${escapeHtml(b.id)}">${escapeHtml(b.title)}</a></li>`).join('')}</ul></nav>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>${esc(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>${esc(title)}</h1><p class="muted">Generated ${esc(parts.generatedAt)}${data.run?.seed !== undefined ? ` - seed ${esc(data.run.seed)}` : ''}${data.run?.backend ? ` - backend ${esc(data.run.backend)}` : ''}</p>
+<header><h1>${escapeHtml(title)}</h1><p class="muted">Generated ${escapeHtml(parts.generatedAt)}${data.run?.seed !== undefined ? ` - seed ${escapeHtml(data.run.seed)}` : ''}${data.run?.backend ? ` - backend ${escapeHtml(data.run.backend)}` : ''}</p>
 ${summaryCards(data)}
 ${nav}</header>
 <main>

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { sampleReportData } from '../../testing/report-data.js';
-import { evaluatePredictions } from '../evaluate.js';
+import { evaluatePredictions } from '@cxr/eval';
 import { calibrationSpec, confusionMatrixSpec, precisionRecallSpec, rocCurveSpec, trainingCurvesSpec } from './plot-specs.js';
 import { renderPlot, renderSvg, svgToPng } from './render-plot.js';
 

@@ -1,6 +1,6 @@
 import type { TrainEvent } from '@cxr/model';
 import type { Config, TopLevelSpec } from 'vega-lite';
-import type { Calibration, Confusion, MaybeNumber, OperatingPoint, PrCurve, RocCurve, AucInterval } from '../types.js';
+import type { Calibration, Confusion, MaybeNumber, OperatingPoint, PrCurve, RocCurve, AucInterval } from '@cxr/eval';
 import { PLOT_FONT } from './render-plot.js';
 
 /** Class names in label order: `[negative, positive]`. */

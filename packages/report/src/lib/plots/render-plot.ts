@@ -49,7 +49,8 @@ export async function svgToPng(svg: string, options: { readonly scale?: number }
   return sharp(Buffer.from(svg), { density: 72 * scale }).flatten({ background: '#ffffff' }).png().toBuffer();
 }
 
-function svgSize(svg: string): { width: number; height: number } {
+/** The CSS size an SVG declares on its root element (0 x 0 when it declares none). */
+export function svgSize(svg: string): { width: number; height: number } {
   const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
   return { width: Number(m?.[1] ?? 0), height: Number(m?.[2] ?? 0) };
 }

@@ -1,5 +1,31 @@
+import type { TopLevelSpec } from 'vega-lite';
+
+import { renderPlot, type RenderedPlot } from '../../plots/render-plot.js';
 import type { Histogram } from './pixel-stats.js';
-import type { ChartSpec } from './render-chart.js';
+
+/**
+ * A Vega-Lite specification as plain data (a unit, layer or concat spec). Kept loosely typed so
+ * partial specs compose; Vega-Lite checks it when compiling.
+ */
+export type ChartSpec = Readonly<Record<string, unknown>>;
+
+/** Fonts that exist on the machines we run on (Debian: fonts-dejavu-core); text metrics follow them. */
+const CHART_CONFIG = {
+  font: 'DejaVu Sans',
+  background: 'white',
+  title: { fontSize: 14 },
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+} as const;
+
+/**
+ * Renders a data-view chart with the report's one renderer ({@link renderPlot}: SVG for the page, PNG
+ * at twice the density for the files), in the data views' type sizes unless the spec sets its own.
+ */
+export async function renderDataChart(spec: ChartSpec): Promise<RenderedPlot> {
+  const config = { ...CHART_CONFIG, ...((spec['config'] as object | undefined) ?? {}) };
+  return renderPlot({ ...spec, config } as unknown as TopLevelSpec);
+}
 
 /** One line of a histogram chart: a name for the legend and its counts. */
 export interface HistogramSeries {

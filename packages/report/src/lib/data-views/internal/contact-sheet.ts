@@ -1,5 +1,6 @@
 import sharp, { type OverlayOptions } from 'sharp';
 
+import { escapeHtml } from '../../internal/html.js';
 import type { Thumbnail } from './thumbnail.js';
 
 /** One cell of a contact sheet: an image and the lines of text printed under it. */
@@ -25,10 +26,6 @@ const LINE_HEIGHT = 14;
 const CHAR_WIDTH = 6.7; // DejaVu Sans at 11 px, a conservative average
 const GAP = 10;
 const TITLE_HEIGHT = 28;
-
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** Splits a line into pieces that fit `maxChars`, breaking after `_`, `-`, `.` or a space when possible. */
 export function wrapLine(line: string, maxChars: number): string[] {
@@ -73,7 +70,7 @@ export async function contactSheet(tiles: readonly SheetTile[], options: SheetOp
   const height = TITLE_HEIGHT + GAP + rows * cellHeight;
 
   const texts: string[] = [
-    `<text x="${GAP}" y="${TITLE_HEIGHT - 8}" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="${GAP}" y="${TITLE_HEIGHT - 8}" font-size="14" font-weight="bold">${escapeHtml(title)}</text>`,
   ];
   const composites: OverlayOptions[] = [];
   tiles.forEach((tile, i) => {
@@ -88,7 +85,7 @@ export async function contactSheet(tiles: readonly SheetTile[], options: SheetOp
     });
     (wrapped[i] ?? []).forEach((line, j) => {
       const y = y0 + tileSize + LINE_HEIGHT * (j + 1);
-      texts.push(`<text x="${x0 + tileSize / 2}" y="${y}" font-size="${FONT_SIZE}" text-anchor="middle">${escapeXml(line)}</text>`);
+      texts.push(`<text x="${x0 + tileSize / 2}" y="${y}" font-size="${FONT_SIZE}" text-anchor="middle">${escapeHtml(line)}</text>`);
     });
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="DejaVu Sans" fill="#1b1b1b">${texts.join('')}</g></svg>`;

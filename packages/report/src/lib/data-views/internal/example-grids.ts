@@ -1,9 +1,9 @@
-import type { ImageRecord } from '@cxr/loader';
+import { decodeImageAtSourceSize, type ImageRecord } from '@cxr/loader';
 
 import { contactSheet } from './contact-sheet.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml } from '../../internal/html.js';
 import { deriveSeed, pickSeeded } from './seeded-random.js';
-import { dataUri, thumbnailFromFile, type Thumbnail } from './thumbnail.js';
+import { dataUri, thumbnailFromGrey, type Thumbnail } from './thumbnail.js';
 
 /** Settings of the example grids. */
 export interface ExampleGridSettings {
@@ -57,7 +57,9 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
  * For every split and class present in `records` (splits in train/val/test order, classes by
  * label then name), chooses `perCell` images at random from a seed derived from the root seed, the
  * split and the class (so one cell's choice does not depend on the others), and renders them as
- * thumbnails with their file names: an HTML grid and a PNG contact sheet.
+ * thumbnails with their file names: an HTML grid and a PNG contact sheet. Each image is decoded by
+ * `@cxr/loader` (`decodeImageAtSourceSize`, the recipe training uses, DICOM included); a file it
+ * rejects is listed with its reason instead.
  */
 export async function exampleGrids(records: readonly ImageRecord[], settings: ExampleGridSettings): Promise<ExampleGrid[]> {
   const cells = new Map<string, { split: string; className: string; label: number; records: ImageRecord[] }>();
@@ -83,10 +85,14 @@ export async function exampleGrids(records: readonly ImageRecord[], settings: Ex
     const picked = pickSeeded(candidates, settings.perCell, deriveSeed(settings.seed, 'examples', cell.split, cell.className));
     const decoded = await mapLimited(picked, 4, async (r) => {
       try {
-        const image = await thumbnailFromFile(r.path, { size: settings.thumbnailSize, format: 'jpeg' });
+        // Decoded by the loader, as training decodes it (DICOM included), at the file's own size.
+        const decoded = await decodeImageAtSourceSize(r.path);
+        const thumb = await thumbnailFromGrey(decoded.pixels, decoded.width, decoded.height, { size: settings.thumbnailSize, format: 'jpeg' });
+        const image: Thumbnail = { ...thumb, source: { width: decoded.width, height: decoded.height } };
         return { record: r, image };
       } catch (error) {
-        return { record: r, reason: error instanceof Error ? error.message : String(error) };
+        const reason = (error as { reason?: unknown }).reason;
+        return { record: r, reason: typeof reason === 'string' ? reason : error instanceof Error ? error.message : String(error) };
       }
     });
     const ok = decoded.filter((d): d is { record: ImageRecord; image: Thumbnail } => 'image' in d);

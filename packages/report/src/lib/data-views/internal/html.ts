@@ -1,14 +1,16 @@
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
+import { dataImg, escapeHtml } from '../../internal/html.js';
+import { svgSize } from '../../plots/render-plot.js';
 
-/** Escapes text for use in HTML content and in quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+/** `part` as a percentage of `whole` with one decimal (`12.5%`), or `–` when `whole` is 0. */
+export function percent(part: number, whole: number): string {
+  return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '–';
+}
+
+/** Counts per value with their share of `whole`, in the given order: `grey 120 (60.0%), rgb 80 (40.0%)`. */
+export function countList(values: Readonly<Record<string, number>>, whole: number): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k} ${v.toLocaleString('en-US')} (${percent(v, whole)})`)
+    .join(', ');
 }
 
 /** One table cell: plain text (escaped), a number (formatted, right-aligned) or trusted HTML. */
@@ -82,4 +84,18 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/** Wraps a fragment in a `<section>` that carries its own styles, so any page can embed it. */
+export function sectionHtml(id: string, title: string, body: string): string {
+  return `<section class="cxr-dv" id="${escapeHtml(id)}">
+<style>${DATA_VIEW_CSS}</style>
+<h2>${escapeHtml(title)}</h2>
+${body}
+</section>`;
+}
+
+/** A chart as an `<img>` of its SVG: isolated from the page (no clashing ids), crisp at any zoom. */
+export function svgImg(svg: string, alt: string): string {
+  return dataImg(svg, 'image/svg+xml', alt, svgSize(svg), 'chart');
 }

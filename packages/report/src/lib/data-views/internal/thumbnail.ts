@@ -7,11 +7,11 @@ export interface Thumbnail {
   readonly mime: 'image/jpeg' | 'image/png';
   readonly width: number;
   readonly height: number;
-  /** Size of the source image (after EXIF orientation), when it came from a file. */
+  /** Size of the source image (after EXIF orientation), when it came from a file (set by the caller). */
   readonly source?: { readonly width: number; readonly height: number };
 }
 
-/** Options shared by the thumbnail makers. */
+/** Options of {@link thumbnailFromGrey}. */
 export interface ThumbnailOptions {
   /** Longest side in pixels; never upscaled. */
   readonly size: number;
@@ -21,9 +21,6 @@ export interface ThumbnailOptions {
   readonly enlarge?: boolean;
 }
 
-/** Largest source image decoded for a thumbnail (pixels), as a guard against decompression bombs. */
-const MAX_INPUT_PIXELS = 100_000_000;
-
 async function encode(image: Sharp, options: ThumbnailOptions): Promise<Thumbnail> {
   const resized = image.resize(options.size, options.size, { fit: 'inside', withoutEnlargement: options.enlarge !== true, kernel: 'lanczos3' });
   const encoded =
@@ -32,21 +29,6 @@ async function encode(image: Sharp, options: ThumbnailOptions): Promise<Thumbnai
       : resized.png({ compressionLevel: 9 });
   const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
   return { data, mime: options.format === 'jpeg' ? 'image/jpeg' : 'image/png', width: info.width, height: info.height };
-}
-
-/**
- * Decodes an image file as the loader does (EXIF orientation applied, embedded ICC profile
- * ignored, one grey channel) and downscales it keeping its aspect ratio, so the size and shape
- * differences the audit talks about stay visible.
- */
-export async function thumbnailFromFile(path: string, options: ThumbnailOptions): Promise<Thumbnail> {
-  const image = sharp(path, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true, ignoreIcc: true })
-    .flatten({ background: '#000000' })
-    .toColourspace('b-w');
-  const meta = await image.metadata();
-  const oriented = meta.autoOrient ?? { width: meta.width, height: meta.height };
-  const thumb = await encode(image, options);
-  return { ...thumb, source: { width: oriented.width, height: oriented.height } };
 }
 
 /** Encodes one grey channel of `height * width` bytes (row-major) as a thumbnail. */

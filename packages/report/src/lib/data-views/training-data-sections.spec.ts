@@ -6,13 +6,12 @@ import type { ImageRecord } from '@cxr/loader';
 import { writeTinyDataset } from '@cxr/loader/testing';
 import { buildModel } from '@cxr/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainingDataSections } from './data-sections.js';
-import { Logger } from './logger.js';
+import { trainingDataSections } from './training-data-sections.js';
 
 let records: ImageRecord[] = [];
 let dir = '';
-const logged: string[] = [];
-const logger = new Logger({ write: (t: string) => void logged.push(t) });
+const notes: string[] = [];
+const onNote = (message: string): void => void notes.push(message);
 const decode = { size: 32, fit: 'fill' as const };
 
 beforeAll(async () => {
@@ -31,7 +30,7 @@ const model = (augment: false | { rotationDegrees: number }): tf.LayersModel => 
 describe('trainingDataSections', () => {
   it('builds the pixel histograms and the augmentation grid from training images only, the same for the same seed', async () => {
     const m = model({ rotationDegrees: 10 });
-    const a = await trainingDataSections({ model: m, records, decode, seed: 9, training: [], logger });
+    const a = await trainingDataSections({ model: m, records, decode, seed: 9, onNote });
     expect(a.map((s) => s.id)).toEqual(['pixel-histograms', 'augmentation-grid']);
     expect(a.map((s) => s.files.map((f) => f.name))).toEqual([['pixel-histograms.png'], ['augmentation-grid.png']]);
     const trainNames = records.filter((r) => r.split === 'train').map((r) => r.path.split('/').pop() as string);
@@ -39,24 +38,24 @@ describe('trainingDataSections', () => {
     expect(shown).toHaveLength(4);
     for (const name of shown) expect(trainNames).toContain(name);
     expect(a[0]?.html).toContain(`4 of ${trainNames.length} training images`);
-    const b = await trainingDataSections({ model: m, records, decode, seed: 9, training: [], logger });
+    const b = await trainingDataSections({ model: m, records, decode, seed: 9, onNote });
     expect(b.map((s) => s.html)).toEqual(a.map((s) => s.html));
     m.dispose();
   });
 
   it('says so in one line when the model has no augmentation layer, instead of leaving the view out', async () => {
     const m = model(false);
-    const sections = await trainingDataSections({ model: m, records, decode, seed: 9, training: [], logger });
+    const sections = await trainingDataSections({ model: m, records, decode, seed: 9, onNote });
     expect(sections.map((s) => s.id)).toEqual(['pixel-histograms', 'augmentation-grid']);
     expect(sections[1]?.html).toContain('this model has no augmentation layer');
     expect(sections[1]?.files).toEqual([]);
+    expect(notes.at(-1)).toMatch(/^augmentation grid skipped: /);
     m.dispose();
   });
 
-  it('returns no section outside a training run or without training images', async () => {
+  it('returns no section without training images', async () => {
     const m = model({ rotationDegrees: 10 });
-    expect(await trainingDataSections({ model: m, records, decode, seed: 9, logger })).toEqual([]);
-    expect(await trainingDataSections({ model: m, records: records.filter((r) => r.split === 'test'), decode, seed: 9, training: [], logger })).toEqual([]);
+    expect(await trainingDataSections({ model: m, records: records.filter((r) => r.split === 'test'), decode, seed: 9, onNote })).toEqual([]);
     m.dispose();
   });
 });

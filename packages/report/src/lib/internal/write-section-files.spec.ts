@@ -17,7 +17,7 @@ afterAll(async () => {
 describe('writeSectionFiles', () => {
   it('writes every file of every section, creating the folder, leaving no temporary file', async () => {
     const out = join(dir, 'plots');
-    const paths = await writeSectionFiles(out, [
+    const paths = await writeSectionFiles('test', out, [
       { files: [{ name: 'a.png', data: Buffer.from('A') }] },
       { files: [{ name: 'b.png', data: Buffer.from('B') }, { name: 'c-1.png', data: Buffer.from('C') }] },
     ]);
@@ -27,7 +27,12 @@ describe('writeSectionFiles', () => {
   });
 
   it('refuses a file name that would leave the folder', async () => {
-    await expect(writeSectionFiles(dir, [{ files: [{ name: '../x.png', data: Buffer.from('') }] }])).rejects.toThrow(TypeError);
-    await expect(writeSectionFiles('', [])).rejects.toThrow(/dir must be a non-empty string/);
+    for (const name of ['../x.png', 'a/b.png', '.hidden.png', '']) {
+      await expect(writeSectionFiles('test', dir, [{ files: [{ name, data: Buffer.from('') }] }])).rejects.toThrow(/^test: section file name .* must be a plain file name/);
+    }
+    // Checked before anything is written.
+    const out = join(dir, 'none');
+    await expect(writeSectionFiles('test', out, [{ files: [{ name: 'ok.png', data: Buffer.from('') }, { name: '../x.png', data: Buffer.from('') }] }])).rejects.toThrow(RangeError);
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
   });
 });
