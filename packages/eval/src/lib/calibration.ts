@@ -8,6 +8,17 @@ export interface CalibrationOptions {
 }
 
 /**
+ * The bin `k` with `k/B <= p < (k+1)/B` as those edges are computed (the last bin includes 1).
+ * `floor(p * B)` alone can miss by one at an edge: 15/22 * 22 rounds to 14.999999999999998.
+ */
+function binOf(p: number, binCount: number): number {
+  const k = Math.min(binCount - 1, Math.floor(p * binCount));
+  if (k < binCount - 1 && p >= (k + 1) / binCount) return k + 1;
+  if (k > 0 && p < k / binCount) return k - 1;
+  return k;
+}
+
+/**
  * Reliability bins, Brier score and expected calibration error.
  *
  * Probabilities fall into `bins` equal-width bins `[k/B, (k+1)/B)` (the last one includes 1);
@@ -34,7 +45,7 @@ export function calibration(probs: ArrayLike<number>, labels: ArrayLike<number>,
   for (let i = 0; i < probs.length; i++) {
     const p = probs[i] as number;
     const y = labels[i] as number;
-    const k = Math.min(binCount - 1, Math.floor(p * binCount));
+    const k = binOf(p, binCount);
     counts[k]! += 1;
     sumP[k]! += p;
     sumY[k]! += y;

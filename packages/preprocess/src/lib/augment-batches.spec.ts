@@ -35,6 +35,8 @@ describe('augmentBatches', () => {
     const b = await firstValueFrom(op);
     expect(tf.memory().numTensors).toBe(before);
     expect(a.map((x) => Array.from(x.x))).toEqual(b.map((x) => Array.from(x.x)));
+    // ... and the draws do something: each batch comes out changed.
+    batches().forEach((input, k) => expect(Array.from(a[k]?.x ?? [])).not.toEqual(Array.from(input.x)));
   });
 
   it('rejects bad options at creation', () => {

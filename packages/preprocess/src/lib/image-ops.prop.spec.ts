@@ -52,3 +52,28 @@ test.prop([image, fc.integer({ min: 1, max: 3 }), fc.integer()], { numRuns: 30 }
     });
   },
 );
+
+test.prop([fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 2, max: 6 }), fc.integer()], { numRuns: 30 })(
+  'with only flips drawn, augmentation mirrors exactly the images drawn to flip and leaves the others untouched',
+  (n, h, w, seed) => {
+    const params = Array.from({ length: n }, (_, i) => drawAugmentParams(deriveSeed(seed, i), { flip: true, rotationDegrees: 0, zoom: 0 }));
+    const input = Array.from({ length: n * h * w }, (_, i) => (i * 97) % 256);
+    const out = tf.tidy(() => Array.from(augmentImages(tf.tensor4d(input, [n, h, w, 1]), params).dataSync()));
+    input.forEach((v, i) => {
+      const col = i % w;
+      const image = Math.floor(i / (h * w));
+      expect(out[i]).toBe(params[image]?.flip === true ? input[i - col + (w - 1 - col)] : v);
+    });
+  },
+);
+
+test.prop([fc.integer({ min: 3, max: 8 }), fc.integer({ min: 3, max: 8 }), fc.integer()], { numRuns: 30 })(
+  'with the default ranges, augmentation changes the images of a batch',
+  (h, w, seed) => {
+    const n = 4;
+    const params = Array.from({ length: n }, (_, i) => drawAugmentParams(deriveSeed(seed, i)));
+    const input = Array.from({ length: n * h * w }, (_, i) => (i * 97) % 256);
+    const out = tf.tidy(() => Array.from(augmentImages(tf.tensor4d(input, [n, h, w, 1]), params).dataSync()));
+    expect(out).not.toEqual(input);
+  },
+);

@@ -1,10 +1,13 @@
 /**
  * Test data generators for @cxr/preprocess specs (and other packages' specs): records with
- * patient groups, samples with deterministic pixels, and a decode stand-in that counts its work.
+ * patient groups, samples with deterministic pixels, a decode stand-in that counts its work, and
+ * goodness-of-fit checks for seeded draws.
  */
 import type { ImageRecord, Sample, Split } from '@cxr/loader';
 import fc from 'fast-check';
-import { defer, from, mergeMap, timer, map, type OperatorFunction } from 'rxjs';
+import { defer, finalize, from, mergeMap, timer, map, type OperatorFunction } from 'rxjs';
+
+export { chiSquareLimit, chiSquareUniform, countOutcomes, permutationIndex } from './statistics.js';
 
 /** A record with sensible defaults (`/data/train/NORMAL/<id>.jpeg`, label 0). */
 export function makeRecord(overrides: Partial<ImageRecord> & { readonly id?: string } = {}): ImageRecord {
@@ -87,11 +90,51 @@ export interface DecodeCounter {
   started: number;
   /** Decodes finished. */
   finished: number;
+  /** Decodes dropped unfinished (unsubscribed), when counted. */
+  cancelled?: number;
+  /** Called after every change of the counts, so a spec can wait for a count instead of for time. */
+  readonly onChange?: () => void;
+}
+
+/** A {@link DecodeCounter} that can be waited on. */
+export interface WaitableCounter {
+  readonly counter: DecodeCounter;
+  /** Resolves as soon as `check()` holds: at once, or after the change of the counts that makes it hold. */
+  until(check: (counter: DecodeCounter) => boolean): Promise<void>;
+  /** Resolves once every decode begun has finished or been dropped (nothing of it is still running). */
+  settled(): Promise<void>;
+}
+
+/** A decode counter whose changes wake the specs waiting on it. */
+export function waitableCounter(): WaitableCounter {
+  const waiters = new Set<() => void>();
+  const counter: DecodeCounter = {
+    started: 0,
+    finished: 0,
+    cancelled: 0,
+    onChange: () => {
+      for (const waiter of [...waiters]) waiter();
+    },
+  };
+  const until = (check: (c: DecodeCounter) => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      if (check(counter)) {
+        resolve();
+        return;
+      }
+      const waiter = (): void => {
+        if (!check(counter)) return;
+        waiters.delete(waiter);
+        resolve();
+      };
+      waiters.add(waiter);
+    });
+  return { counter, until, settled: () => until((c) => c.started === c.finished + (c.cancelled ?? 0)) };
 }
 
 /**
  * A decode stand-in: each record becomes a `size x size` sample after `delayMs` (a timer), at most
- * `concurrency` at once, in input order; `counter` counts the work begun and done.
+ * `concurrency` at once, in input order; `counter` counts the work begun, done and dropped.
  */
 export function countingDecode(
   counter: DecodeCounter,
@@ -107,10 +150,19 @@ export function countingDecode(
         ({ record, i }) =>
           defer(() => {
             counter.started++;
+            counter.onChange?.();
+            let finished = false;
             return timer(delayMs).pipe(
               map(() => {
+                finished = true;
                 counter.finished++;
+                counter.onChange?.();
                 return { i, sample: makeSample(record, size, size, i + 1) };
+              }),
+              finalize(() => {
+                if (finished) return;
+                if (counter.cancelled !== undefined) counter.cancelled++;
+                counter.onChange?.();
               }),
             );
           }),
