@@ -5,10 +5,11 @@ import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable} from 'rxjs';
 import { lastValueFrom, map, of, toArray } from 'rxjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Batch } from '@cxr/preprocess';
 import { toyBatches, withTempDir } from '../testing/index.js';
 import { buildModel } from './build-model.js';
+import type * as Checkpoint from './internal/checkpoint.js';
 import { inspectCheckpoint } from './internal/checkpoint.js';
 import { loadModel } from './load-model.js';
 import { train, type TrainOptions } from './train.js';
@@ -17,6 +18,29 @@ import type { TrainEvent } from './types.js';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+
+// Each finished write of a last/ checkpoint is announced, so a spec can wait for the write that
+// an unsubscription leaves running in the background instead of polling the disk.
+const lastWrites = vi.hoisted(() => new Set<(checkpointDir: string) => void>());
+vi.mock('./internal/checkpoint.js', async (importOriginal) => {
+  const original = await importOriginal<typeof Checkpoint>();
+  return {
+    ...original,
+    writeLastCheckpoint: async (...args: Parameters<typeof Checkpoint.writeLastCheckpoint>): Promise<void> => {
+      await original.writeLastCheckpoint(...args);
+      for (const listener of lastWrites) listener(args[0]);
+    },
+  };
+});
+const lastCheckpointWritten = (dir: string): Promise<void> =>
+  new Promise((resolve) => {
+    const listener = (checkpointDir: string): void => {
+      if (checkpointDir !== dir) return;
+      lastWrites.delete(listener);
+      resolve();
+    };
+    lastWrites.add(listener);
+  });
 
 const compact = () => buildModel({ imageSize: 16, seed: 5, compact: { filters: [4, 8], convsPerStage: 1 }, augment: { rotationDegrees: 5, zoom: 0.05 } });
 const trainSet = (epoch: number) => toyBatches({ count: 24, batchSize: 8, seed: 100 + epoch });
@@ -161,6 +185,7 @@ describe('train', () => {
   it('unsubscribing stops training and still writes the checkpoint', async () => {
     await withTempDir(async (dir) => {
       const model = compact();
+      const written = lastCheckpointWritten(dir);
       await new Promise<void>((resolve) => {
         const sub = train({ model, trainBatches: trainSet, epochs: 3, checkpointDir: dir }).subscribe((e) => {
           if (e.kind === 'step' && e.step === 2) {
@@ -169,7 +194,8 @@ describe('train', () => {
           }
         });
       });
-      await expect.poll(() => stateOf(dir).catch(() => undefined), { timeout: 10_000 }).toMatchObject({ epochsDone: 0, stepInEpoch: 2 });
+      await written;
+      expect(await stateOf(dir)).toMatchObject({ epochsDone: 0, stepInEpoch: 2 });
       model.dispose();
     });
   });

@@ -10,12 +10,6 @@ beforeAll(async () => {
   threads = await startWasmBackend(2);
 });
 
-/** Polls until every worker is up (they start in the background). */
-async function allThreads(kernels: SimdKernels, expected: number): Promise<number> {
-  for (let waited = 0; waited < 10_000 && kernels.threads() < expected; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-  return kernels.threads();
-}
-
 describe('SimdKernels on the wasm backend', () => {
   it('binds to the backend memory and, once its workers are up, splits jobs over all the backend threads', async () => {
     const kernels = SimdKernels.of(tf.backend());
@@ -25,14 +19,15 @@ describe('SimdKernels on the wasm backend', () => {
     // startWasmBackend turns relaxed SIMD on, so the bit-for-bit checks below cover the fused path.
     expect(kernels.fused).toBe(true);
     expect(kernels.maxThreads).toBe(threads);
-    expect(await allThreads(kernels, threads)).toBe(threads);
+    expect(await kernels.ready()).toBe(threads);
+    expect(kernels.threads()).toBe(threads);
     expect(() => kernels.run('sumParts', 0, { dst: 0, scratch: 0, count: 0, copies: 0 })).toThrow(RangeError);
   });
 
   it('gives the same weight gradient bit for bit on one thread and on all, for any split, and agrees with the cpu backend', async () => {
     const kernels = SimdKernels.of(tf.backend());
     if (kernels === undefined) throw new Error('no SIMD kernels on wasm');
-    await allThreads(kernels, threads);
+    expect(await kernels.ready()).toBe(threads);
     const geometry = { n: 3, h: 13, w: 11, ci: 6, ho: 7, wo: 6, co: 12, fh: 3, fw: 3, sh: 2, sw: 2, top: 2, left: 1 };
     const reference: KernelCase = {
       inputs: { x: [3, 13, 11, 6], dy: [3, 7, 6, 12] },

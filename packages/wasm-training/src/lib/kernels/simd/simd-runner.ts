@@ -58,7 +58,7 @@ const ARGS = 9;
 const CONTROL_WORDS = ARGS + 32;
 
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { workerData, parentPort } = require('node:worker_threads');
 const { module, memory, control, index, names } = workerData;
 const ctrl = new Int32Array(control);
 let kernels;
@@ -68,6 +68,8 @@ try {
 } catch {
   Atomics.store(ctrl, ${FAILED}, 1);
 }
+// Tells the main thread this worker is up (or is not), so it can wait without polling.
+parentPort.postMessage(kernels !== undefined);
 let generation = 0;
 while (kernels !== undefined) {
   Atomics.wait(ctrl, ${GENERATION}, generation);
@@ -94,6 +96,7 @@ type Exports = Record<KernelName, (...args: number[]) => void>;
 
 interface NodeWorker {
   on(event: 'error', listener: () => void): void;
+  once(event: 'message', listener: (started: unknown) => void): void;
   unref(): void;
 }
 type WorkerConstructor = new (source: string, options: { eval: boolean; workerData: unknown }) => NodeWorker;
@@ -142,6 +145,7 @@ export class SimdKernels {
   private readonly kernels: Exports;
   private readonly control: Int32Array | undefined;
   private readonly workers: number;
+  private readonly started: Promise<unknown>;
   /** Whether the convolution gradients multiply-add with relaxed SIMD (`f32x4.relaxed_madd`). */
   readonly fused: boolean;
 
@@ -157,17 +161,27 @@ export class SimdKernels {
     this.kernels = new webAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
     const Worker = shared ? nodeWorker() : undefined;
     this.workers = Worker !== undefined ? Math.max(0, threads - 1) : 0;
+    const reports: Promise<unknown>[] = [];
     if (Worker !== undefined && this.workers > 0) {
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       this.control = new Int32Array(control);
       for (let index = 1; index <= this.workers; index++) {
         const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, index, names: NAMES } });
-        // A worker that cannot start leaves the jobs to the main thread (and must not crash the process).
-        worker.on('error', () => Atomics.store(this.control as Int32Array, FAILED, 1));
+        reports.push(
+          new Promise<void>((resolve) => {
+            worker.once('message', () => resolve());
+            // A worker that cannot start leaves the jobs to the main thread (and must not crash the process).
+            worker.on('error', () => {
+              Atomics.store(this.control as Int32Array, FAILED, 1);
+              resolve();
+            });
+          }),
+        );
         // A compute pool parked on Atomics.wait must not keep the process alive.
         worker.unref();
       }
     }
+    this.started = Promise.all(reports);
   }
 
   private static readonly byBackend = new WeakMap<tf.KernelBackend, SimdKernels | null>();
@@ -199,6 +213,16 @@ export class SimdKernels {
     if (this.control === undefined) return 1;
     if (Atomics.load(this.control, FAILED) !== 0) return 1;
     return Atomics.load(this.control, READY) === this.workers ? this.workers + 1 : 1;
+  }
+
+  /**
+   * Resolves once every worker has started or failed to (each reports when it gets there), with
+   * {@link threads}: the backend's thread count, or 1 when a worker could not start. Jobs run
+   * before then run on the calling thread alone.
+   */
+  async ready(): Promise<number> {
+    await this.started;
+    return this.threads();
   }
 
   /** The threads the backend has (what {@link threads} becomes once the workers are up). */
