@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { count, firstValueFrom, pipe, take, type Observable, type OperatorFunction } from 'rxjs';
 import * as tf from '@tensorflow/tfjs';
 import { decodeImages, decodeSettingsKey, scanDataset, type ImageRecord, type Sample } from '@cxr/loader';
-import { batch, cacheSamples, prefetch, shuffle, toAsyncIterable, type Batch, type SampleCacheOptions } from '@cxr/preprocess';
+import { batch, cacheSamples, prefetch, shuffle, toAsyncIterable, type Batch, type Demand, type SampleCacheOptions } from '@cxr/preprocess';
 import { buildModel, initBackend, weightedBinaryCrossEntropy } from '@cxr/model';
 import { writeResults } from '../results-file.js';
 
@@ -83,14 +83,15 @@ async function timedMedian(phase: string, note: string, times: number, run: (i: 
 }
 
 /** One epoch as the trainer runs it: scan, shuffle, prefetch(cache + decode + batch), pulled with for-await. */
-function epoch(cached: OperatorFunction<ImageRecord, Sample>, epochIndex: number): Observable<Batch> {
-  return records$().pipe(
-    shuffle({ seed: 42, epoch: epochIndex }),
-    prefetch({ bufferSize, chunkSize: batchSize, concurrency: Math.min(2, bufferSize), work: pipe(cached, batch({ size: batchSize })) }),
-  );
+function epoch(cached: OperatorFunction<ImageRecord, Sample>, epochIndex: number): (demand: Demand) => Observable<Batch> {
+  return (demand) =>
+    records$().pipe(
+      shuffle({ seed: 42, epoch: epochIndex }),
+      prefetch({ bufferSize, chunkSize: batchSize, concurrency: Math.min(2, bufferSize), demand, work: pipe(cached, batch({ size: batchSize })) }),
+    );
 }
 
-async function drain(batches: Observable<Batch>): Promise<number> {
+async function drain(batches: (demand: Demand) => Observable<Batch>): Promise<number> {
   let n = 0;
   for await (const b of toAsyncIterable(batches)) n += b.shape[0];
   return n;

@@ -14,7 +14,7 @@
  */
 import { decodeImages, decodeSettingsKey, scanDataset, type ImageRecord, type Sample } from '@cxr/loader';
 import { DEFAULT_TRAINING, buildModel, initBackend, train, type TrainEvent, type TrainingDefaults } from '@cxr/model';
-import { cacheSamples, classWeights, type Batch, deriveSeed, loadBatches, outputBiasInit, resplitRecords, toAsyncIterable } from '@cxr/preprocess';
+import { cacheSamples, classWeights, type Batch, type Demand, deriveSeed, loadBatches, outputBiasInit, resplitRecords, toAsyncIterable } from '@cxr/preprocess';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -68,13 +68,13 @@ await lastValueFrom(from(externalRecords).pipe(externalSamples, toArray()));
 log(`decoded ${decoded.length} + ${externalRecords.length} images in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 const usable = decoded.map((s) => s.record);
 
-const batchesOf = (records: readonly ImageRecord[], samples: OperatorFunction<ImageRecord, Sample>, order?: { seed: number; epoch: number }): Observable<Batch> =>
-  from(records).pipe(loadBatches({ decode: samples, size: settings.batchSize, ...(order ?? {}) }));
+const batchesOf = (records: readonly ImageRecord[], samples: OperatorFunction<ImageRecord, Sample>, order?: { seed: number; epoch: number }) =>
+  (demand: Demand): Observable<Batch> => from(records).pipe(loadBatches({ decode: samples, size: settings.batchSize, demand, ...(order ?? {}) }));
 
 /** Logits of the model over records (and over their mirror images when `flip`), in record order. */
 async function logits(model: tfl.LayersModel, records: readonly ImageRecord[], samples: OperatorFunction<ImageRecord, Sample>, flip: boolean): Promise<number[]> {
   const out: number[] = [];
-  for await (const b of toAsyncIterable(from(records).pipe(loadBatches({ decode: samples, size: 64 })))) {
+  for await (const b of toAsyncIterable((demand) => from(records).pipe(loadBatches({ decode: samples, size: 64, demand })))) {
     const values = tf.tidy(() => {
       const x = tf.tensor4d(Float32Array.from(b.x), [...b.shape] as [number, number, number, number], 'float32');
       return (model.predict(flip ? x.reverse(2) : x) as tf.Tensor).reshape([-1]);
@@ -104,8 +104,8 @@ for (const seed of seeds) {
   const events: TrainEvent[] = await lastValueFrom(
     train({
       model,
-      trainBatches: (epoch) => batchesOf(trainRecords, trainSamples, { seed, epoch }),
-      valBatches: () => batchesOf(valRecords, trainSamples),
+      trainBatches: (epoch, demand) => batchesOf(trainRecords, trainSamples, { seed, epoch })(demand),
+      valBatches: batchesOf(valRecords, trainSamples),
       epochs: settings.epochs,
       classWeights: classWeights(counts),
       labelSmoothing: settings.labelSmoothing,

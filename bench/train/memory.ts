@@ -108,11 +108,11 @@ await lastValueFrom(
   train({
     model,
     // Epoch e's batches are asked for once epoch e - 1 is over (its validation and checkpoints written): read the levels then.
-    trainBatches: (epoch) =>
+    trainBatches: (epoch, demand) =>
       defer(() => from(epoch > 1 ? reading(epoch - 1) : Promise.resolve())).pipe(
-        concatMap(() => from(trainRecords).pipe(loadBatches({ decode: samples, size: batchSize, seed, epoch }))),
+        concatMap(() => from(trainRecords).pipe(loadBatches({ decode: samples, size: batchSize, seed, epoch, demand }))),
       ),
-    valBatches: () => from(valRecords).pipe(loadBatches({ decode: samples, size: batchSize })),
+    valBatches: (demand) => from(valRecords).pipe(loadBatches({ decode: samples, size: batchSize, demand })),
     epochs,
     classWeights: classWeights(counts),
     patience: Infinity,

@@ -119,8 +119,8 @@ const cpuStarted = cpuSeconds();
 const events: TrainEvent[] = await lastValueFrom(
   train({
     model,
-    trainBatches: (epoch) =>
-      from(trainSamples).pipe(shuffle({ seed: deriveSeed(seed, 'shuffle'), epoch }), batch({ size: batchSize }), prefetch({ bufferSize: 2 })),
+    trainBatches: (epoch, demand) =>
+      from(trainSamples).pipe(shuffle({ seed: deriveSeed(seed, 'shuffle'), epoch }), batch({ size: batchSize }), prefetch({ bufferSize: 2, demand })),
     valBatches: () => from(valSamples).pipe(batch({ size: 64 })),
     epochs,
     classWeights: classWeights(counts),

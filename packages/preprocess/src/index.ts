@@ -4,6 +4,7 @@ export { classWeights, outputBiasInit, type LabelCounts, type LabelWeights } fro
 export { batch, toBatch, type BatchOptions } from './lib/batch.js';
 export { shuffle, type ShuffleOptions } from './lib/shuffle.js';
 export { prefetch, type PrefetchOptions } from './lib/prefetch.js';
+export type { Demand } from './lib/demand.js';
 export { toAsyncIterable } from './lib/to-async-iterable.js';
 export {
   AUGMENT_DEFAULTS,

@@ -3,27 +3,29 @@ import type { Prediction } from '@cxr/model';
 import { predict } from '@cxr/model';
 import type { ModelMetadata } from '@cxr/model';
 import { loadBatches, toAsyncIterable } from '@cxr/preprocess';
-import type { Batch } from '@cxr/preprocess';
-import { from, type Observable, type OperatorFunction } from 'rxjs';
+import type { Batch, Demand } from '@cxr/preprocess';
+import { from, lastValueFrom, of, toArray, type Observable, type OperatorFunction } from 'rxjs';
 import type { LayersModel } from '@tensorflow/tfjs';
 
 /**
  * One pass of batches over records, decoded (or served from the cache) ahead of the consumer and
- * bounded (preprocess's `loadBatches`); shuffled with the root seed and epoch when `order` is given.
+ * bounded by the consumer's `demand` (preprocess's `loadBatches`); shuffled with the root seed and
+ * epoch when `order` is given. Pull it with `toAsyncIterable`, or hand it to `train` as is.
  */
 export function batchesOf(
   records: readonly ImageRecord[],
   samples: OperatorFunction<ImageRecord, Sample>,
   batchSize: number,
   order?: { readonly seed: number; readonly epoch: number },
-): Observable<Batch> {
-  return from(records).pipe(loadBatches({ decode: samples, size: batchSize, ...(order ? { seed: order.seed, epoch: order.epoch } : {}) }));
+): (demand: Demand) => Observable<Batch> {
+  return (demand) => from(records).pipe(loadBatches({ decode: samples, size: batchSize, demand, ...(order ? { seed: order.seed, epoch: order.epoch } : {}) }));
 }
 
-/** Runs the model over batches, pulled one at a time. */
-export async function predictBatches(model: LayersModel, batches: Observable<Batch>, metadata?: ModelMetadata): Promise<Prediction[]> {
+/** Runs the model over batches, pulled one at a time (the next batch is asked for once this one is predicted). */
+export async function predictBatches(model: LayersModel, batches: (demand: Demand) => Observable<Batch>, metadata?: ModelMetadata): Promise<Prediction[]> {
+  const predictor = predict({ model, ...(metadata ? { metadata } : {}) });
   const out: Prediction[] = [];
-  for await (const prediction of toAsyncIterable(batches.pipe(predict({ model, ...(metadata ? { metadata } : {}) })))) out.push(prediction);
+  for await (const batch of toAsyncIterable(batches)) out.push(...(await lastValueFrom(of(batch).pipe(predictor, toArray()))));
   return out;
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { toAsyncIterable, type Batch } from '@cxr/preprocess';
+import { toAsyncIterable, type Batch, type Demand } from '@cxr/preprocess';
 import { Observable } from 'rxjs';
 import { rocAuc } from './roc-auc.js';
 import { augmentationState, restoreAugmentationState } from './internal/augmentation-state.js';
@@ -18,10 +18,13 @@ import { validateClassWeights, validateLabelSmoothing, weightedBinaryCrossEntrop
 export interface TrainOptions {
   /** The model to train in place (one logit output, e.g. from `buildModel`). */
   readonly model: tfl.LayersModel;
-  /** The training batches of one epoch (numbered from 1); subscribed once per epoch, pulled one batch at a time. */
-  readonly trainBatches: (epoch: number) => Observable<Batch>;
-  /** The validation batches; subscribed once per epoch. Without it, early stopping and plateaus watch the training loss. */
-  readonly valBatches?: () => Observable<Batch>;
+  /**
+   * The training batches of one epoch (numbered from 1); subscribed once per epoch, pulled one batch at a time.
+   * `demand` is the trainer's pull signal: give it to the epoch's `prefetch` (or `loadBatches`) so it decodes no more than its bound ahead.
+   */
+  readonly trainBatches: (epoch: number, demand: Demand) => Observable<Batch>;
+  /** The validation batches; subscribed once per epoch, pulled like `trainBatches`. Without it, early stopping and plateaus watch the training loss. */
+  readonly valBatches?: (demand: Demand) => Observable<Batch>;
   /** Number of epochs (an upper bound when early stopping is on). */
   readonly epochs: number;
   /** Loss weights of class 0 and 1; default `[1, 1]`. */
@@ -65,8 +68,8 @@ function validate(options: TrainOptions): void {
   if (typeof model !== 'object' || model === null || !Array.isArray(model.weights) || typeof model.apply !== 'function') {
     throw new TypeError(`${stage}: model must be a tfjs-layers model, got ${typeof options.model}`);
   }
-  if (typeof options.trainBatches !== 'function') throw new TypeError(`${stage}: trainBatches must be a function (epoch) => Observable<Batch>`);
-  if (options.valBatches !== undefined && typeof options.valBatches !== 'function') throw new TypeError(`${stage}: valBatches must be a function () => Observable<Batch>`);
+  if (typeof options.trainBatches !== 'function') throw new TypeError(`${stage}: trainBatches must be a function (epoch, demand) => Observable<Batch>`);
+  if (options.valBatches !== undefined && typeof options.valBatches !== 'function') throw new TypeError(`${stage}: valBatches must be a function (demand) => Observable<Batch>`);
   if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new RangeError(`${stage}: epochs must be an integer >= 1, got ${String(options.epochs)}`);
   if (options.classWeights !== undefined) validateClassWeights(stage, options.classWeights);
   if (options.labelSmoothing !== undefined) validateLabelSmoothing(stage, options.labelSmoothing);
@@ -117,8 +120,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 /**
  * Trains a one-logit model on batches and reports progress as events.
  *
- * Each epoch subscribes to `trainBatches(epoch)` and pulls one batch at a time (through
- * `toAsyncIterable`, so a `prefetch` upstream never decodes more than its bound ahead), takes
+ * Each epoch subscribes to `trainBatches(epoch, demand)` and pulls one batch at a time (through
+ * `toAsyncIterable`, whose `demand` a `prefetch` upstream takes so that it never decodes more than its bound ahead), takes
  * one Adam step per batch on the class-weighted binary cross-entropy from logits, and emits a
  * `step` event. After the epoch it runs `valBatches()` (validation loss, accuracy at 0.5, AUC),
  * emits an `epoch` event, and:
@@ -156,8 +159,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * ```ts
  * const events$ = train({
  *   model,
- *   trainBatches: (epoch) => samples$.pipe(shuffle({ seed: deriveSeed(seed, 'shuffle'), epoch }), batch({ size: 32 }), prefetch({ bufferSize: 2 })),
- *   valBatches: () => valSamples$.pipe(batch({ size: 64 })),
+ *   trainBatches: (epoch, demand) => records$.pipe(loadBatches({ decode, size: 32, seed: deriveSeed(seed, 'shuffle'), epoch, demand })),
+ *   valBatches: (demand) => valRecords$.pipe(loadBatches({ decode, size: 64, demand })),
  *   epochs: 20,
  *   classWeights: classWeights(counts),
  *   checkpointDir: 'runs/x/checkpoints',
@@ -292,7 +295,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
           let imagesTimed = 0;
           let inputWait = 0;
           let stepsRun = 0;
-          const iterator = toAsyncIterable(options.trainBatches(epoch));
+          const iterator = toAsyncIterable((demand) => options.trainBatches(epoch, demand));
           try {
             while (!cancelled) {
               const asked = performance.now();
@@ -366,7 +369,7 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
           if (options.valBatches !== undefined) {
             const logits: number[] = [];
             const labels: number[] = [];
-            for await (const batch of toAsyncIterable(options.valBatches())) {
+            for await (const batch of toAsyncIterable(options.valBatches)) {
               checkBatchShape('train (validation)', model, batch);
               const out = tf.tidy(() => {
                 return tf.reshape(model.apply(batchImages(batch), { training: false }) as tf.Tensor, [-1]);

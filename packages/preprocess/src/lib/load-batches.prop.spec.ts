@@ -1,6 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
-import { from } from 'rxjs';
+import { from, type Observable } from 'rxjs';
+import type { Demand } from './demand.js';
+import type { Batch } from './types.js';
 import { countingDecode, makeRecord } from '../testing/index.js';
 import { loadBatches } from './load-batches.js';
 import { toAsyncIterable } from './to-async-iterable.js';
@@ -12,8 +14,9 @@ test.prop([fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 6 }), fc.i
     const counter = { started: 0, finished: 0 };
     const ids: string[] = [];
     const sizes: number[] = [];
-    const op = loadBatches({ decode: countingDecode(counter, { delayMs: 1 }), size, bufferSize, ...(seed === undefined ? {} : { seed }) });
-    for await (const b of toAsyncIterable(from(records).pipe(op))) {
+    const decode = countingDecode(counter, { delayMs: 1 });
+    const epoch = (demand: Demand): Observable<Batch> => from(records).pipe(loadBatches({ decode, size, bufferSize, demand, ...(seed === undefined ? {} : { seed }) }));
+    for await (const b of toAsyncIterable(epoch)) {
       ids.push(...b.ids);
       sizes.push(b.shape[0]);
       expect(counter.started - ids.length).toBeLessThanOrEqual(bufferSize * size);

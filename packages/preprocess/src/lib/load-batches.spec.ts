@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { firstValueFrom, from, toArray } from 'rxjs';
-import { countingDecode, makeRecord } from '../testing/index.js';
+import { countingDecode, makeRecord, waitableCounter } from '../testing/index.js';
 import { loadBatches } from './load-batches.js';
 import { toAsyncIterable } from './to-async-iterable.js';
 
 const records = Array.from({ length: 23 }, (_, i) => makeRecord({ id: `r${i}` }));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** One turn of the event loop: whatever a finished decode sets off synchronously has happened by then. */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('loadBatches', () => {
   it('keeps input order without a seed and shuffles per epoch with one', async () => {
@@ -22,14 +23,16 @@ describe('loadBatches', () => {
   });
 
   it('decodes at most bufferSize batches ahead and stops when the loop leaves', async () => {
-    const counter = { started: 0, finished: 0 };
-    const it = toAsyncIterable(from(records).pipe(loadBatches({ decode: countingDecode(counter, { delayMs: 1 }), size: 3, bufferSize: 2 })));
+    const { counter, until, settled } = waitableCounter();
+    const it = toAsyncIterable((demand) => from(records).pipe(loadBatches({ decode: countingDecode(counter, { delayMs: 1 }), size: 3, bufferSize: 2, demand })));
     await it.next();
-    for (let waited = 0; counter.started < 3 + 2 * 3 && waited < 5000; waited += 5) await sleep(5);
-    await sleep(30);
+    // The batch handed over plus two more decoded; once those decodes have finished, nothing may start.
+    await until((c) => c.finished >= 3 + 2 * 3);
+    await turn();
     expect(counter.started).toBe(3 + 2 * 3);
     await it.return?.();
-    await sleep(10);
+    await settled();
+    await turn();
     expect(counter.started).toBe(9);
   });
 

@@ -1,6 +1,7 @@
 import type { ImageRecord, Sample } from '@cxr/loader';
 import { pipe, type OperatorFunction } from 'rxjs';
 import type { Batch } from './types.js';
+import type { Demand } from './demand.js';
 import { batch } from './batch.js';
 import { prefetch } from './prefetch.js';
 import { shuffle } from './shuffle.js';
@@ -22,21 +23,23 @@ export interface LoadBatchesOptions {
   readonly concurrency?: number;
   /** Drop a last batch smaller than `size` (default false). */
   readonly dropRemainder?: boolean;
+  /** The pulling consumer's demand signal, passed to `prefetch` (see {@link Demand}); without it the batches are pushed as they are ready. */
+  readonly demand?: Demand;
 }
 
 /**
  * One epoch of batches from records, composed so that the read-ahead stays bounded.
  *
  * Shuffles the records (when `seed` is given) with `shuffle({ seed, epoch })`, then
- * `prefetch({ bufferSize, chunkSize: size, concurrency, work: pipe(decode, batch({ size, dropRemainder })) })`.
- * Consumed with {@link toAsyncIterable} (as the trainer does), at most `bufferSize` batches are
- * decoded and not yet consumed, and leaving the loop stops the decoding.
+ * `prefetch({ bufferSize, chunkSize: size, concurrency, demand, work: pipe(decode, batch({ size, dropRemainder })) })`.
+ * Consumed with {@link toAsyncIterable}, which passes its `demand` (as the trainer does), at most
+ * `bufferSize` batches are decoded and not yet consumed, and leaving the loop stops the decoding.
  *
  * @example
  * const decode = cacheSamples({ mode: 'memory' }, decodeImages({ size: 224 }));
- * for await (const b of toAsyncIterable(train$.pipe(loadBatches({ decode, size: 32, seed, epoch })))) await step(b);
+ * for await (const b of toAsyncIterable((demand) => train$.pipe(loadBatches({ decode, size: 32, seed, epoch, demand })))) await step(b);
  *
- * @param options - `decode` and `size` (required); `seed`, `epoch` (0), `bufferSize` (4), `concurrency` (min(2, bufferSize)), `dropRemainder` (false).
+ * @param options - `decode` and `size` (required); `seed`, `epoch` (0), `bufferSize` (4), `concurrency` (min(2, bufferSize)), `dropRemainder` (false), `demand` (none: push).
  * @throws TypeError / RangeError at creation for a bad option.
  */
 export function loadBatches(options: LoadBatchesOptions): OperatorFunction<ImageRecord, Batch> {
@@ -50,5 +53,6 @@ export function loadBatches(options: LoadBatchesOptions): OperatorFunction<Image
   const epoch = requireInteger(stage, 'epoch', options.epoch ?? 0, 0);
   const order: OperatorFunction<ImageRecord, ImageRecord> =
     options.seed === undefined ? (source) => source : shuffle({ seed: requireSeed(stage, options.seed), epoch });
-  return pipe(order, prefetch({ bufferSize, chunkSize: size, concurrency, work: pipe(options.decode, batch({ size, dropRemainder })) }));
+  const work = pipe(options.decode, batch({ size, dropRemainder }));
+  return pipe(order, prefetch({ bufferSize, chunkSize: size, concurrency, work, ...(options.demand === undefined ? {} : { demand: options.demand }) }));
 }

@@ -1,24 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { finalize, from, map, Observable, pipe, range, throwError, toArray, firstValueFrom, concatMap, of } from 'rxjs';
-import { countingDecode, makeRecord, type DecodeCounter } from '../testing/index.js';
+import { countingDecode, makeRecord, waitableCounter, type DecodeCounter } from '../testing/index.js';
 import { batch } from './batch.js';
+import type { Demand } from './demand.js';
+import type { Batch } from './types.js';
 import { prefetch } from './prefetch.js';
 import { toAsyncIterable } from './to-async-iterable.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** One turn of the event loop: whatever a finished decode sets off synchronously has happened by then. */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 const records = (n: number) => Array.from({ length: n }, (_, i) => makeRecord({ id: `r${i}`, label: (i % 2) as 0 | 1 }));
 
-function epoch(n: number, counter: DecodeCounter, bufferSize: number, size = 4) {
-  return from(records(n)).pipe(
-    prefetch({ bufferSize, chunkSize: size, work: pipe(countingDecode(counter, { delayMs: 1, concurrency: 3 }), batch({ size })) }),
-  );
+function epoch(n: number, counter: DecodeCounter, bufferSize: number, demand?: Demand, size = 4): Observable<Batch> {
+  const work = pipe(countingDecode(counter, { delayMs: 1, concurrency: 3 }), batch({ size }));
+  return from(records(n)).pipe(prefetch({ bufferSize, chunkSize: size, work, ...(demand === undefined ? {} : { demand }) }));
 }
 
 describe('prefetch', () => {
   it('delivers every batch in order through toAsyncIterable', async () => {
     const counter = { started: 0, finished: 0 };
     const ids: string[] = [];
-    for await (const b of toAsyncIterable(epoch(10, counter, 2))) ids.push(...b.ids);
+    for await (const b of toAsyncIterable((demand) => epoch(10, counter, 2, demand))) ids.push(...b.ids);
     expect(ids).toEqual(records(10).map((r) => r.path));
     expect(counter.started).toBe(10);
   });
@@ -30,28 +32,31 @@ describe('prefetch', () => {
   });
 
   it('decodes no more than bufferSize batches ahead of a slow consumer', async () => {
-    const counter = { started: 0, finished: 0 };
-    const it = toAsyncIterable(epoch(40, counter, 2));
+    const { counter, until } = waitableCounter();
+    const it = toAsyncIterable((demand) => epoch(40, counter, 2, demand));
     const first = await it.next();
     expect(first.done).toBe(false);
-    // It fills its buffer (polled: the machine may be busy) and then goes no further.
-    for (let waited = 0; counter.started < 4 + 2 * 4 && waited < 5000; waited += 5) await sleep(5);
-    await sleep(40); // time to run ahead if it could
+    // It fills its buffer: the batch handed over plus two more decoded. Each finished decode is
+    // where it could start more work; once all twelve have finished, it must have stopped.
+    await until((c) => c.finished >= 4 + 2 * 4);
+    await turn();
     expect(counter.started).toBe(4 + 2 * 4);
     await it.return?.();
   });
 
   it('stops upstream work when the consumer leaves early', async () => {
-    const counter = { started: 0, finished: 0 };
+    const { counter, settled } = waitableCounter();
     let tornDown = false;
     const source = from(records(100)).pipe(finalize(() => (tornDown = true)));
-    const epoch$ = source.pipe(prefetch({ bufferSize: 1, chunkSize: 5, work: pipe(countingDecode(counter, { delayMs: 1 }), batch({ size: 5 })) }));
+    const epoch$ = (demand: Demand): Observable<Batch> => source.pipe(prefetch({ bufferSize: 1, chunkSize: 5, demand, work: pipe(countingDecode(counter, { delayMs: 1 }), batch({ size: 5 })) }));
     for await (const b of toAsyncIterable(epoch$)) {
       expect(b.shape[0]).toBe(5);
       break;
     }
     const startedAtExit = counter.started;
-    await sleep(20);
+    // Every decode still running was dropped or has ended: none of them can set off new work.
+    await settled();
+    await turn();
     expect(tornDown).toBe(true);
     expect(counter.started).toBe(startedAtExit);
     expect(startedAtExit).toBeLessThanOrEqual(10);
@@ -84,7 +89,7 @@ describe('prefetch', () => {
   });
 
   it('does not deadlock when an operator after it drops values', async () => {
-    const dropped = range(0, 10).pipe(prefetch({ bufferSize: 1 }), (s) => new Observable<number>((sub) => s.subscribe({
+    const dropped = (demand: Demand): Observable<number> => range(0, 10).pipe(prefetch({ bufferSize: 1, demand }), (s) => new Observable<number>((sub) => s.subscribe({
       next: (v) => (v % 2 === 0 ? sub.next(v) : undefined),
       complete: () => sub.complete(),
     })));
@@ -100,5 +105,6 @@ describe('prefetch', () => {
     expect(() => prefetch({ bufferSize: 2, concurrency: 3 })).toThrow(/concurrency/);
     expect(() => prefetch({ work: 'decode' as never })).toThrow(TypeError);
     expect(() => prefetch({ bufferSize: '2' as never })).toThrow(TypeError);
+    expect(() => prefetch({ demand: { wanted: () => true } as never })).toThrow(/prefetch: demand must be an object with wanted\(\) and listen/);
   });
 });

@@ -1,5 +1,5 @@
 import { from, identity, Observable, type OperatorFunction, type Subscription } from 'rxjs';
-import { claimDemand } from './internal/demand.js';
+import { requireDemand, type Demand } from './demand.js';
 import { requireFunction, requireInteger, requireObject } from './internal/validate.js';
 
 /** Options of {@link prefetch}. */
@@ -18,6 +18,12 @@ export interface PrefetchOptions<In, Out> {
   readonly work?: OperatorFunction<In, Out>;
   /** Chunks worked on at the same time (integer 1..bufferSize, default 1). */
   readonly concurrency?: number;
+  /**
+   * The pulling consumer's demand signal (see {@link Demand}; {@link toAsyncIterable} passes one to
+   * its source function). With it, an output is handed over only while the consumer waits for one,
+   * so the bound holds. Without it, outputs are pushed as soon as they are ready.
+   */
+  readonly demand?: Demand;
 }
 
 interface Slot<Out> {
@@ -33,30 +39,35 @@ interface Slot<Out> {
  *
  * Upstream items (cheap ones: records) are collected into chunks of `chunkSize`; each chunk is run
  * through `work` only while fewer than `bufferSize` chunks are in progress or waiting to be
- * consumed, and outputs are emitted in upstream order. Consumed through {@link toAsyncIterable},
- * a chunk's outputs are handed over only when the consumer asks, so at no time are more than
- * `bufferSize` chunks (so `bufferSize * chunkSize` items) worked on but unconsumed. Unsubscribing
- * (`return()` on the iterator) unsubscribes upstream and every running chunk.
+ * consumed, and outputs are emitted in upstream order. Given the consumer's `demand` (which
+ * {@link toAsyncIterable} passes to its source function), a chunk's outputs are handed over only
+ * when the consumer asks, so at no time are more than `bufferSize` chunks (so
+ * `bufferSize * chunkSize` items) worked on but unconsumed. Unsubscribing (`return()` on the
+ * iterator) unsubscribes upstream and every running chunk.
  *
  * For the bound to hold, compose an epoch like this: everything expensive inside `work`,
- * `chunkSize` equal to the batch size, and prefetch the last stage before `toAsyncIterable`
- * (operators after it must subscribe synchronously, e.g. `map`, `tap`):
+ * `chunkSize` equal to the batch size, the consumer's `demand` in the options, and prefetch the
+ * last stage before the consumer (operators after it must pass values on as they come, e.g. `map`,
+ * `tap`, `take`: one that holds values back, like `concatMap` of an async function, takes them
+ * while the consumer still waits):
  *
  * ```ts
- * const epoch$ = records$.pipe(
- *   shuffle({ seed, epoch }),
- *   prefetch({ bufferSize: 4, chunkSize: 32, work: pipe(cacheSamples(cache, decodeImages(o)), batch({ size: 32 })) }),
- * );
- * for await (const b of toAsyncIterable(epoch$)) await step(b);
+ * const epoch = (demand: Demand) =>
+ *   records$.pipe(
+ *     shuffle({ seed, epoch }),
+ *     prefetch({ bufferSize: 4, chunkSize: 32, demand, work: pipe(cacheSamples(cache, decodeImages(o)), batch({ size: 32 })) }),
+ *   );
+ * for await (const b of toAsyncIterable(epoch)) await step(b);
  * ```
  *
- * Subscribed without `toAsyncIterable` (plain `subscribe`), prefetch pushes each output as soon
- * as it is ready; its own buffer is then bounded only by how fast the subscriber's `next` returns.
+ * Without `demand` (subscribed with plain `subscribe`, or a consumer that has none), prefetch
+ * pushes each output as soon as it is ready; its own buffer is then bounded only by how fast the
+ * subscriber's `next` returns.
  *
  * @example
- * records$.pipe(prefetch({ bufferSize: 2, chunkSize: 32, work: pipe(decodeImages({ size: 224 }), batch({ size: 32 })) }))
+ * toAsyncIterable((demand) => records$.pipe(prefetch({ bufferSize: 2, chunkSize: 32, demand, work: pipe(decodeImages({ size: 224 }), batch({ size: 32 })) })))
  *
- * @param options - `bufferSize` (default 2), `chunkSize` (default 1), `work` (default identity), `concurrency` (default 1).
+ * @param options - `bufferSize` (default 2), `chunkSize` (default 1), `work` (default identity), `concurrency` (default 1), `demand` (none: push).
  * @throws TypeError / RangeError at creation for a bad option. An upstream error ends the stream at
  *   once; an error in a chunk's `work` ends it after the outputs of the chunks before it.
  */
@@ -67,10 +78,10 @@ export function prefetch<In, Out = In>(options: PrefetchOptions<In, Out> = {}): 
   const concurrency = requireInteger('prefetch', 'concurrency', options.concurrency ?? 1, 1, bufferSize);
   if (options.work !== undefined) requireFunction('prefetch', 'work', options.work);
   const work = options.work ?? (identity as unknown as OperatorFunction<In, Out>);
+  const demand = options.demand === undefined ? undefined : requireDemand('prefetch', options.demand);
 
   return (source) =>
     new Observable<Out>((subscriber) => {
-      const demand = claimDemand();
       const pending: In[] = [];
       const slots: Slot<Out>[] = [];
       let running = 0;

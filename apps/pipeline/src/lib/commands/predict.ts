@@ -2,10 +2,10 @@ import { statSync } from 'node:fs';
 import { basename, extname, relative } from 'node:path';
 import { temperatureScale } from '@cxr/eval';
 import { decodeImages, decodeSettingsKey, findImageFiles, UsageError } from '@cxr/loader';
-import { cacheSamples, openSampleCache } from '@cxr/preprocess';
+import { cacheSamples, openSampleCache, type Batch, type Demand } from '@cxr/preprocess';
 import { resolveCacheFolder } from '../cache-choice.js';
 import type { ImageRecord, Rejection, Sample } from '@cxr/loader';
-import { map } from 'rxjs';
+import { map, type Observable } from 'rxjs';
 import type { ParsedCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { absolute, existingDir } from '../paths.js';
@@ -55,7 +55,8 @@ export async function runPredict(parsed: ParsedCommand, { io, logger }: CommandC
     });
     const batchSize = typeof v['batch-size'] === 'number' ? v['batch-size'] : 32;
     // Unknown labels: y is NaN, so predictions carry no label.
-    const unlabelled = batchesOf(records, (s) => s.pipe(decode, keep), batchSize).pipe(map((b) => ({ ...b, y: new Float32Array(b.y.length).fill(Number.NaN) })));
+    const batches = batchesOf(records, (s) => s.pipe(decode, keep), batchSize);
+    const unlabelled = (demand: Demand): Observable<Batch> => batches(demand).pipe(map((b) => ({ ...b, y: new Float32Array(b.y.length).fill(Number.NaN) })));
     const predictions = await predictBatches(model, unlabelled);
     if (cache.dir !== null) openSampleCache(cache.dir).flush();
     // --cam: the overlays are written first, so every row can name its file.

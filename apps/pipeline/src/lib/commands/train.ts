@@ -375,8 +375,8 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   await new Promise<void>((resolvePromise, reject) => {
     train({
       model,
-      trainBatches: (epoch) => batchesOf(trainRecords, loaded.samples, settings.batchSize, { seed: settings.seed, epoch }).pipe(take(stepsPerEpoch)),
-      valBatches: () => batchesOf(valRecords, loaded.samples, settings.batchSize),
+      trainBatches: (epoch, demand) => batchesOf(trainRecords, loaded.samples, settings.batchSize, { seed: settings.seed, epoch })(demand).pipe(take(stepsPerEpoch)),
+      valBatches: batchesOf(valRecords, loaded.samples, settings.batchSize),
       epochs: settings.epochs,
       classWeights: weights,
       labelSmoothing: settings.labelSmoothing,
