@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { chiSquareLimit, chiSquareUniform } from '@cxr/preprocess/testing';
+import { describe, expect, it } from 'vitest';
 
 import { pickSeeded } from './seeded-random.js';
 
@@ -23,4 +24,18 @@ describe('pickSeeded', () => {
       expect(pickSeeded(items, count, seed)).toEqual(pickSeeded(items, count, seed));
     },
   );
+
+  // Fixed seeds: the same verdict on every run. Taking the first items, or any fixed choice, fails.
+  it('picks every item equally often across seeds (chi-square), and other seeds pick other items', () => {
+    const items = Array.from({ length: 10 }, (_, i) => i);
+    const counts = items.map(() => 0);
+    const subsets = new Set<string>();
+    for (let seed = 0; seed < 3000; seed++) {
+      const picked = pickSeeded(items, 3, seed);
+      for (const i of picked) counts[i] = (counts[i] as number) + 1;
+      if (seed < 20) subsets.add(picked.join(','));
+    }
+    expect(chiSquareUniform(counts)).toBeLessThan(chiSquareLimit(items.length - 1));
+    expect(subsets.size).toBeGreaterThan(1);
+  });
 });
