@@ -22,7 +22,8 @@ export interface ThumbnailOptions {
 }
 
 async function encode(image: Sharp, options: ThumbnailOptions): Promise<Thumbnail> {
-  const resized = image.resize(options.size, options.size, { fit: 'inside', withoutEnlargement: options.enlarge !== true, kernel: 'lanczos3' });
+  // Kept one grey channel: sharp would write a grey source as three equal sRGB channels otherwise.
+  const resized = image.resize(options.size, options.size, { fit: 'inside', withoutEnlargement: options.enlarge !== true, kernel: 'lanczos3' }).toColourspace('b-w');
   const encoded =
     options.format === 'jpeg'
       ? resized.jpeg({ quality: 80, mozjpeg: true })
