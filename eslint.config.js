@@ -3,6 +3,13 @@ import tseslint from 'typescript-eslint';
 
 const tfNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 
+/** Imports no package source may make (the public entry points only; no test helpers; no RxJS internals). */
+const packagePatterns = [
+  { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
+  { group: ['@cxr/*/testing'], message: 'Testing entry points are for specs only.' },
+  { group: ['rxjs/internal/*', 'rxjs/internal/**'], message: 'rxjs/internal is private to RxJS.' },
+];
+
 export default tseslint.config(
   // Plain .js files are build output, except the command's launcher.
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'runs/**', '**/*.js', '!apps/pipeline/bin/*.js'] },
@@ -140,11 +147,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
-            { group: ['@cxr/*/testing'], message: 'Testing entry points are for specs only.' },
-            { group: ['rxjs/internal/*', 'rxjs/internal/**'], message: 'rxjs/internal is private to RxJS.' },
-          ],
+          patterns: packagePatterns,
         },
       ],
     },
@@ -157,12 +160,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
-            { group: ['@cxr/*/testing'], message: 'Testing entry points are for specs only.' },
-            { group: ['rxjs/internal/*', 'rxjs/internal/**'], message: 'rxjs/internal is private to RxJS.' },
-            { group: ['node:*'], message: '@cxr/eval is numbers only and runs anywhere: no Node built-ins.' },
-          ],
+          patterns: [...packagePatterns, { group: ['node:*'], message: '@cxr/eval is numbers only and runs anywhere: no Node built-ins.' }],
         },
       ],
     },
