@@ -118,7 +118,7 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   const actual = getThreadsCount();
-  const fused = simd && relaxedSimdInUse() ? '; training kernels with fused multiply-add (relaxed SIMD)' : '';
+  const fused = simd && relaxedSimdInUse() ? '; convolution kernels with fused multiply-add (relaxed SIMD)' : '';
   const late = threads !== undefined && threads !== actual && wasmStarted.note === '' ? `; ${threads} threads asked, but the backend had already started` : '';
   return {
     ok: true,
@@ -127,7 +127,7 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
       package: `${pkg}@${tf.version_core}`,
       threads: actual,
       simd,
-      reason: `WebAssembly${simd ? ' SIMD' : ''} (XNNPACK) with ${actual} thread${actual === 1 ? '' : 's'}${fused}${wasmStarted.note}${late}`,
+      reason: `WebAssembly${simd ? ' SIMD (generated convolution kernels, XNNPACK)' : ' (XNNPACK)'} with ${actual} thread${actual === 1 ? '' : 's'}${fused}${wasmStarted.note}${late}`,
     },
   };
 }

@@ -41,7 +41,8 @@ function simdConv2D(
   if (!simdConv2DWanted || x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return undefined;
   const simd = SimdKernels.of(backend);
-  if (simd === undefined) return undefined;
+  // Where the kernels cannot start workers (a browser) but XNNPACK runs on several threads, XNNPACK's is faster.
+  if (simd === undefined || simd.maxThreads < simd.backendThreads) return undefined;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],

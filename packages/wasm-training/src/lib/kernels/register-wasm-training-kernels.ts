@@ -58,9 +58,9 @@ const ours = new Set<tf.KernelFunc>();
  * instead of a transpose and a reduction; `Tile` and `GatherV2` run as single passes over the
  * heap; `Pow`, `Maximum`, `Minimum` and the comparisons broadcast by one `Tile` instead of a
  * per-element index loop. `Conv2D` and `FusedConv2D` (bias, linear or ReLU) run on a generated SIMD
- * kernel for float32 NHWC convolutions with dilation 1 and output channels a multiple of 4 (about
- * twice as fast as XNNPACK on our models' layers), on XNNPACK otherwise. It also registers
- * gradients of `Sum` and `Mean` (for every backend;
+ * kernel for float32 NHWC convolutions with dilation 1 and output channels a multiple of 4 (faster
+ * than XNNPACK on our models' layers), on XNNPACK otherwise. It also registers gradients of `Sum`
+ * and `Mean` (for every backend;
  * the same values bit for bit) that broadcast dy with one `Tile` instead of multiplying it by a
  * tensor of ones filled in JavaScript. Idempotent; call it before the first training step (the
  * backend may be started before or after).

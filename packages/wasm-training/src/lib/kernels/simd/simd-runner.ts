@@ -148,12 +148,15 @@ export class SimdKernels {
   private readonly started: Promise<unknown>;
   /** Whether the convolution gradients multiply-add with relaxed SIMD (`f32x4.relaxed_madd`). */
   readonly fused: boolean;
+  /** The threads the backend's own (XNNPACK) kernels run on; more than {@link maxThreads} where workers cannot start (a browser). */
+  readonly backendThreads: number;
 
   private constructor(
     private readonly backend: tf.KernelBackend,
     memory: WasmMemory,
     threads: number,
   ) {
+    this.backendThreads = threads;
     const shared = memory.buffer instanceof SharedArrayBuffer;
     // Every thread runs this one compiled module, so fused or not, all threads round alike.
     this.fused = relaxedSimdInUse();
