@@ -84,7 +84,7 @@ describe('Conv2D on wasm (the generated SIMD kernel where it applies, XNNPACK ot
     await tf.setBackend('wasm');
     const kernels = SimdKernels.of(tf.backend());
     if (kernels === undefined) throw new Error('no SIMD kernels on wasm');
-    for (let waited = 0; waited < 10_000 && kernels.threads() < threads; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await kernels.ready()).toBe(threads);
     const geometry = { n: 3, h: 13, w: 11, ci: 6, ho: 7, wo: 6, co: 20, fh: 3, fw: 3, sh: 2, sw: 2, top: 1, left: 1 };
     const x = tf.tensor4d(seededValues(3 * 13 * 11 * 6, 5), [3, 13, 11, 6]);
     const filter = tf.tensor4d(seededValues(9 * 6 * 20, 6), [3, 3, 6, 20]);
