@@ -9,6 +9,9 @@ async function boundaryErrors(file: string, code: string): Promise<string[]> {
   // A probe file belongs to no tsconfig: the import rules run on it without the type-aware ones.
   const eslint = new ESLint({ cwd: root, overrideConfig: { ...tseslint.configs.disableTypeChecked, files: ['**/probe.ts'] } });
   const [result] = await eslint.lintText(code, { filePath: `${root}${file}` });
+  // A probe lint cannot parse has no boundary messages either: fail instead of passing for "allowed".
+  const fatal = (result?.messages ?? []).filter((m) => m.fatal === true);
+  if (fatal.length > 0) throw new Error(`lint could not parse ${file}: ${fatal.map((m) => m.message).join('; ')}`);
   return (result?.messages ?? [])
     .filter((m) => m.ruleId === '@nx/enforce-module-boundaries' || m.ruleId === 'no-restricted-imports')
     .map((m) => m.message);
