@@ -138,7 +138,7 @@ function showRun(report: unknown, run: unknown): void {
 
 async function useModel(loaded: tf.LayersModel, report: unknown, run: unknown, source: string): Promise<void> {
   const inputShape = loaded.inputs[0]?.shape ?? [];
-  const s = readModelSettings(loaded.getUserDefinedMetadata(), typeof inputShape[1] === 'number' ? inputShape[1] : undefined);
+  const s = readModelSettings(loaded.getUserDefinedMetadata(), typeof inputShape[1] === 'number' ? inputShape[1] : undefined, source === 'the chosen files' ? 'the chosen model.json' : source);
   // A first pass compiles the engine's kernels, so the first dropped image is not slow.
   tf.tidy(() => loaded.predict(tf.zeros([1, s.imageSize, s.imageSize, 1])));
   model?.dispose();

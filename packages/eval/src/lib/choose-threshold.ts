@@ -1,5 +1,5 @@
 import { checkScores, countsAtEachThreshold } from './internal/check-scores.js';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 import type { ThresholdChoice, ThresholdMethod } from './types.js';
 
 function checkMethod(method: ThresholdMethod): void {

@@ -1,4 +1,4 @@
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 
 /** Options of {@link fitTemperature}. */
 export interface FitTemperatureOptions {

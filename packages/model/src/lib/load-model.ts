@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 import { join } from 'node:path';
 import { MODEL_JSON, readModelDir } from './internal/model-files.js';
 import { parseModelMetadata, type ModelMetadata } from './model-metadata.js';

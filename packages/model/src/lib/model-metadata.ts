@@ -1,6 +1,6 @@
 // The saved model's metadata: its schema, the reader and writer checks, and the settings it gives.
 // Browser-safe: no Node module, no TensorFlow.js (a browser viewer reads a model's metadata with it).
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 
 /** How an image was fitted to the model's square input when it was decoded. */
 export type DecodeFit = 'fill' | 'contain';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recoverDir, writeDirAtomic, type LinkedFile } from './internal/atomic-dir.js';

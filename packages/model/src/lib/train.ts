@@ -8,7 +8,7 @@ import { batchImages, batchToTensors, checkBatchShape } from './internal/batch-t
 import { bestDir, lastDir, readBestWeights, readResumePoint, writeBestCheckpoint, writeLastCheckpoint, type ResumePoint, type TrainState } from './internal/checkpoint.js';
 import { restoreAdamPowers } from './internal/optimizer-powers.js';
 import { restoreWeights, snapshotWeights, assignWeightsInOrder, type WeightsSnapshot } from './internal/weights-snapshot.js';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 import { DEFAULT_TRAINING } from './default-training.js';
 import { modelMetadataJson, type ModelMetadata } from './model-metadata.js';
 import type { ClassWeights, TrainEvent } from './types.js';

@@ -1,7 +1,7 @@
 import type { Sample } from '@cxr/loader';
 import { bufferCount, filter, map, type OperatorFunction } from 'rxjs';
 import type { Batch } from './types.js';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 import { requireBoolean, requireInteger, requireObject } from './internal/validate.js';
 
 /** Options of {@link batch}. */

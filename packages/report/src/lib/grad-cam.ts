@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 import { runGraph } from './internal/run-graph.js';
 
 /** An image to explain: grey (`channels` 1, the default) or multi-channel, row-major, pixel values 0-255 as decoded. */

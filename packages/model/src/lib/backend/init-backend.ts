@@ -14,7 +14,7 @@ import {
 } from './backend-types.js';
 import { visibleNvidiaGpus } from './gpu-devices.js';
 import { findPackage, firstLine, loadPackage } from './native-packages.js';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 
 type Attempt = { readonly ok: true; readonly choice: Omit<BackendChoice, 'skipped'> } | { readonly ok: false; readonly reason: string; readonly fix: string };
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch } from '@cxr/preprocess';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 
 /** `[height, width, channels]` the model takes. */
 export function modelInputShape(model: tfl.LayersModel): [number, number, number] {

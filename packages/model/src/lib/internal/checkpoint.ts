@@ -6,7 +6,7 @@ import type { ModelMetadata } from '../model-metadata.js';
 import { recoverDir, writeDirAtomic } from './atomic-dir.js';
 import { captureArtifacts, decodeWeightList, joinWeightData, MODEL_JSON, modelFiles, readModelDir, specBytes } from './model-files.js';
 import { readAdamPowers } from './optimizer-powers.js';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 
 /** Where training resumes from; stored as state.json in the `last` checkpoint. */
 export interface TrainState {

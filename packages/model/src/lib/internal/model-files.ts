@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { ModelMetadata } from '../model-metadata.js';
 import { recoverDir } from './atomic-dir.js';
-import { isUsageError, UsageError } from '@cxr/loader/errors';
+import { isUsageError, UsageError } from '@cxr/loader/browser';
 
 /** Name of the topology file inside a model folder. */
 export const MODEL_JSON = 'model.json';

@@ -17,7 +17,7 @@ import {
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { ImageRecord, SourceInfo } from '@cxr/loader';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 
 /**
  * The disk format of the sample cache: a few large, immutable pack files instead of one file per

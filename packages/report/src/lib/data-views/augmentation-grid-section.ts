@@ -8,7 +8,7 @@ import { htmlTable, sectionHtml } from './internal/html.js';
 import { allLayers, describeLayers } from './internal/model-layers.js';
 import { deriveSeed } from './internal/seeded-random.js';
 import { dataUri, thumbnailFromGrey, type Thumbnail } from './internal/thumbnail.js';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 import { checkInteger, checkSeed } from './internal/validate.js';
 import type { ReportSection } from '../report-types.js';
 

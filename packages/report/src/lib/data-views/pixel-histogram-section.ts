@@ -9,7 +9,7 @@ import { describeLayers, findLayersByClass, layerClassName, tapLayer } from './i
 import { histogram, moments, type Moments } from './internal/pixel-stats.js';
 import { deriveSeed, pickSeeded } from './internal/seeded-random.js';
 import { dataUri, thumbnailFromGrey } from './internal/thumbnail.js';
-import { UsageError } from '@cxr/loader/errors';
+import { UsageError } from '@cxr/loader/browser';
 import { checkInteger, checkSeed } from './internal/validate.js';
 import type { ReportSection } from '../report-types.js';
 
