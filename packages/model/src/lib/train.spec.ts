@@ -281,6 +281,7 @@ describe('train', () => {
     expect(() => train({ ...base, epochs: 0 })).toThrow(/train: epochs must be an integer >= 1, got 0/);
     expect(() => train({ ...base, learningRate: -1 })).toThrow(/learningRate/);
     expect(() => train({ ...base, reduceLrFactor: 1 })).toThrow(/reduceLrFactor/);
+    expect(() => train({ ...base, learningRate: 1e-6, minLearningRate: 1e-5 })).toThrow(/train: learningRate \(0\.000001\) must be at least minLearningRate \(0\.00001\)/);
     expect(() => train({ ...base, classWeights: [1, -2] })).toThrow(/classWeights\[1\]/);
     expect(() => train({ ...base, resume: true })).toThrow(/resume needs a checkpointDir/);
     expect(() => train({ ...base, model: {} as never })).toThrow(TypeError);

@@ -7,6 +7,8 @@ import { augmentationState, restoreAugmentationState } from './internal/augmenta
 import { batchImages, batchToTensors, checkBatchShape } from './internal/batch-tensors.js';
 import { bestDir, lastDir, readBestWeights, readResumePoint, writeBestCheckpoint, writeLastCheckpoint, type ResumePoint, type TrainState } from './internal/checkpoint.js';
 import { restoreAdamPowers } from './internal/optimizer-powers.js';
+import { ScheduledAdam } from './internal/scheduled-adam.js';
+import { scheduleAfterEpoch, startSchedule, type ScheduleSettings } from './internal/training-schedule.js';
 import { restoreWeights, snapshotWeights, assignWeightsInOrder, type WeightsSnapshot } from './internal/weights-snapshot.js';
 import { UsageError } from '@cxr/loader/browser';
 import { DEFAULT_TRAINING } from './default-training.js';
@@ -84,6 +86,9 @@ function validate(options: TrainOptions): void {
     throw new RangeError(`${stage}: schedule must be 'plateau' or 'cosine', got ${String(options.schedule)}`);
   }
   positive('minLearningRate', options.minLearningRate);
+  const rate = options.learningRate ?? DEFAULT_TRAINING.learningRate;
+  const minRate = options.minLearningRate ?? DEFAULT_TRAINING.minLearningRate;
+  if (rate < minRate) throw new RangeError(`${stage}: learningRate (${rate}) must be at least minLearningRate (${minRate})`);
   positive('patience', options.patience, true);
   positive('reduceLrPatience', options.reduceLrPatience, true);
   positive('stepsPerEpoch', options.stepsPerEpoch);
@@ -116,6 +121,379 @@ export function validationMetrics(logits: ArrayLike<number>, labels: ArrayLike<n
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The options of {@link train} with every default filled in. */
+interface TrainSetup {
+  readonly model: tfl.LayersModel;
+  readonly trainBatches: (epoch: number, demand: Demand) => Observable<Batch>;
+  readonly valBatches: ((demand: Demand) => Observable<Batch>) | undefined;
+  readonly epochs: number;
+  readonly classWeights: ClassWeights;
+  readonly labelSmoothing: number;
+  readonly schedule: ScheduleSettings;
+  readonly checkpointDir: string | undefined;
+  readonly resume: boolean;
+  readonly resumeFrom: ResumePoint;
+  readonly stepsPerEpoch: number | undefined;
+  readonly metadata: ModelMetadata | undefined;
+}
+
+/** The options with their defaults (checked before by `validate`). */
+function setupOf(options: TrainOptions): TrainSetup {
+  return {
+    model: options.model,
+    trainBatches: options.trainBatches,
+    valBatches: options.valBatches,
+    epochs: options.epochs,
+    classWeights: options.classWeights ?? ([1, 1] as const),
+    labelSmoothing: options.labelSmoothing ?? DEFAULT_TRAINING.labelSmoothing,
+    schedule: scheduleSettingsOf(options),
+    checkpointDir: options.checkpointDir,
+    resume: options.resume === true,
+    resumeFrom: options.resumeFrom ?? 'last',
+    stepsPerEpoch: options.stepsPerEpoch,
+    metadata: options.metadata === undefined ? undefined : modelMetadataJson(options.metadata, 'train'),
+  };
+}
+
+/** The learning-rate schedule and early-stopping settings of the options, with their defaults. */
+function scheduleSettingsOf(options: TrainOptions): ScheduleSettings {
+  return {
+    schedule: options.schedule ?? DEFAULT_TRAINING.schedule,
+    epochs: options.epochs,
+    learningRate: options.learningRate ?? DEFAULT_TRAINING.learningRate,
+    minLearningRate: options.minLearningRate ?? DEFAULT_TRAINING.minLearningRate,
+    reduceLrPatience: options.reduceLrPatience ?? DEFAULT_TRAINING.reduceLrPatience,
+    reduceLrFactor: options.reduceLrFactor ?? DEFAULT_TRAINING.reduceLrFactor,
+    patience: options.patience ?? DEFAULT_TRAINING.patience,
+  };
+}
+
+/**
+ * A run's cancellation: a flag, and the wait for the next batch, which a cancel wakes at once.
+ *
+ * The wait is made per step and dropped when the step's batch arrives: racing every step against
+ * one long-lived "cancelled" promise would leave a reaction per step on it, and with each reaction
+ * the settled race, its batch and that batch's pixels, for the whole run (memory growing by an
+ * epoch of batches per epoch).
+ */
+class Cancellation {
+  cancelled = false;
+  private wake: (() => void) | undefined;
+
+  cancel(): void {
+    this.cancelled = true;
+    this.wake?.();
+  }
+
+  /** The iterator's next result, or `'cancelled'` as soon as the run is cancelled. */
+  next<T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T> | 'cancelled'> {
+    if (this.cancelled) return Promise.resolve('cancelled');
+    return new Promise((resolve, reject) => {
+      const mine = (): void => resolve('cancelled');
+      this.wake = mine;
+      const done = (): void => {
+        if (this.wake === mine) this.wake = undefined;
+      };
+      iterator.next().then(
+        (result) => {
+          done();
+          resolve(result);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+/** The training steps of one epoch, as far as they went. */
+interface EpochSteps {
+  /** Batches pulled (skipped ones of a resumed epoch included). */
+  readonly step: number;
+  /** Sum and count of the training losses (those of the skipped steps included, from the checkpoint). */
+  readonly lossSum: number;
+  readonly images: number;
+  /** Images and steps trained on in this call, and the seconds they waited for their batches. */
+  readonly imagesTimed: number;
+  readonly stepsRun: number;
+  readonly inputWait: number;
+}
+
+/** Validation loss, accuracy and AUC of an epoch; undefined without validation data. */
+interface EpochValidation {
+  readonly valLoss: number | undefined;
+  readonly valAccuracy: number | undefined;
+  readonly valAuc: number | undefined;
+}
+
+/** One subscription of {@link train}: the model, its optimizer, the state, and a method per step of the loop. */
+class TrainingRun {
+  private readonly model: tfl.LayersModel;
+  private readonly optimizer: ScheduledAdam;
+  private best: WeightsSnapshot | undefined;
+  private state: TrainState;
+
+  constructor(
+    private readonly setup: TrainSetup,
+    private readonly cancellation: Cancellation,
+    private readonly emit: (event: TrainEvent) => void,
+  ) {
+    this.model = setup.model;
+    this.optimizer = new ScheduledAdam(setup.schedule.learningRate);
+    this.state = {
+      version: 1,
+      epochsDone: 0,
+      stepInEpoch: 0,
+      partialLossSum: 0,
+      partialImages: 0,
+      ...startSchedule(setup.schedule),
+      stepsPerEpoch: setup.stepsPerEpoch ?? null,
+      finished: null,
+      augmentCalls: augmentationState(setup.model),
+    };
+  }
+
+  /** Resumes when asked, then trains epoch after epoch until the last one, an early stop, a cancel or a diverged loss. */
+  async run(): Promise<void> {
+    try {
+      if (this.setup.resume && !(await this.resume())) return;
+      this.optimizer.rate = this.state.learningRate;
+      const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+      for (let epoch = this.state.epochsDone + 1; epoch <= this.setup.epochs; epoch += 1) {
+        const started = performance.now();
+        const steps = await this.trainEpoch(epoch, variables, started);
+        if (this.cancellation.cancelled) {
+          await this.saveCancelled(epoch, steps);
+          return;
+        }
+        const trainSeconds = (performance.now() - started) / 1000;
+        const validation = await this.validateEpoch();
+        if (await this.finishEpoch(epoch, steps, validation, started, trainSeconds)) return;
+      }
+      // Resumed with nothing left to do (the epochs were already reached).
+      this.stopped(this.state.epochsDone, `nothing to resume: ${this.state.epochsDone} of ${this.setup.epochs} epochs already done`);
+    } finally {
+      this.optimizer.dispose();
+    }
+  }
+
+  /**
+   * Puts back the resume point: weights, optimizer slots and Adam's exact running products, the
+   * state, the augmentation draw counters, and the best weights so far. False when the run it
+   * continues had already stopped early (a `stopped` event says so).
+   */
+  private async resume(): Promise<boolean> {
+    const checkpointDir = this.setup.checkpointDir as string;
+    const loaded = await readResumePoint(checkpointDir, this.setup.resumeFrom);
+    try {
+      assignWeightsInOrder(this.model, loaded.weights, lastDir(checkpointDir));
+      await this.optimizer.setWeights(loaded.optimizerWeights);
+      // setWeights recomputes Adam's running products with pow(), an ulp away from the products of the run it continues.
+      restoreAdamPowers(this.optimizer, loaded.adamPowers);
+    } finally {
+      tf.dispose(loaded.weights);
+      tf.dispose(loaded.optimizerWeights.map((w) => w.tensor));
+    }
+    this.state = loaded.state;
+    restoreAugmentationState(this.model, this.state.augmentCalls);
+    const bestWeights = await readBestWeights(checkpointDir);
+    if (bestWeights !== undefined) {
+      try {
+        this.best = { values: bestWeights.map((t) => ({ shape: [...t.shape], dtype: t.dtype, data: (t.dataSync() as Float32Array).slice() })) };
+      } finally {
+        tf.dispose(bestWeights);
+      }
+    }
+    if (this.state.finished === null) return true;
+    if (this.best !== undefined) restoreWeights(this.model, this.best);
+    this.emit({ kind: 'stopped', epoch: this.state.epochsDone, reason: `nothing to resume: ${this.state.finished}` });
+    return false;
+  }
+
+  /** Pulls the epoch's batches one at a time and takes an Adam step on each (skipping those a resumed epoch already trained on). */
+  private async trainEpoch(epoch: number, variables: tf.Variable[], started: number): Promise<EpochSteps> {
+    const skip = this.state.stepInEpoch;
+    let step = 0;
+    let lossSum = this.state.partialLossSum;
+    let images = this.state.partialImages;
+    let imagesTimed = 0;
+    let inputWait = 0;
+    let stepsRun = 0;
+    const iterator = toAsyncIterable((demand) => this.setup.trainBatches(epoch, demand));
+    try {
+      while (!this.cancellation.cancelled) {
+        const asked = performance.now();
+        const next = await this.cancellation.next(iterator);
+        const waited = (performance.now() - asked) / 1000;
+        if (next === 'cancelled' || next.done === true) break;
+        const batch = next.value;
+        step += 1;
+        if (step <= skip) continue;
+        inputWait += waited;
+        stepsRun += 1;
+        const loss = await this.trainStep(batch, variables);
+        if (!Number.isFinite(loss)) this.diverged(epoch, step, loss);
+        const n = batch.shape[0];
+        lossSum += loss * n;
+        images += n;
+        imagesTimed += n;
+        const seconds = (performance.now() - started) / 1000;
+        this.emit({
+          kind: 'step',
+          epoch,
+          step,
+          stepsPerEpoch: this.state.stepsPerEpoch ?? undefined,
+          loss,
+          imagesPerSecond: seconds > 0 ? imagesTimed / seconds : 0,
+          inputWaitSeconds: waited,
+        });
+        await yieldToEventLoop();
+      }
+    } finally {
+      await iterator.return?.();
+    }
+    return { step, lossSum, images, imagesTimed, stepsRun, inputWait };
+  }
+
+  /** One Adam step on the class-weighted loss of a batch; its loss. */
+  private async trainStep(batch: Batch, variables: tf.Variable[]): Promise<number> {
+    const { classWeights, labelSmoothing } = this.setup;
+    checkBatchShape('train', this.model, batch);
+    const { x, y } = batchToTensors(batch);
+    let cost: tf.Scalar | null;
+    try {
+      cost = this.optimizer.minimize(
+        () => tf.tidy(() => weightedBinaryCrossEntropy(y, this.model.apply(x, { training: true }) as tf.Tensor, classWeights, labelSmoothing)),
+        true,
+        variables,
+      );
+    } finally {
+      tf.dispose([x, y]);
+    }
+    const loss = (await (cost as tf.Scalar).data())[0] as number;
+    (cost as tf.Scalar).dispose();
+    return loss;
+  }
+
+  /** A NaN or infinite loss: the best weights back, a `stopped` event, and a usage error (the checkpoints stay the last good ones). */
+  private diverged(epoch: number, step: number, loss: number): never {
+    const checkpointDir = this.setup.checkpointDir;
+    const where = checkpointDir === undefined ? '' : ` The last good checkpoint is in ${lastDir(checkpointDir)}.`;
+    const message = `Training stopped at epoch ${epoch}, step ${step}: the loss became ${loss} (diverged). Lower the learning rate or check the input data.${where}`;
+    this.stopped(epoch, message);
+    throw new UsageError(message);
+  }
+
+  /** A cancel during the epoch: `last/` records the steps done, so a resume skips them. */
+  private async saveCancelled(epoch: number, steps: EpochSteps): Promise<void> {
+    const checkpointDir = this.setup.checkpointDir;
+    const step = steps.step;
+    this.state = { ...this.state, stepInEpoch: Math.max(step, this.state.stepInEpoch), partialLossSum: steps.lossSum, partialImages: steps.images, augmentCalls: augmentationState(this.model) };
+    await this.saveLast();
+    this.emit({
+      kind: 'stopped',
+      epoch,
+      reason:
+        checkpointDir === undefined
+          ? `cancelled at epoch ${epoch}, step ${step}`
+          : `cancelled at epoch ${epoch}, step ${step}; checkpoint written to ${lastDir(checkpointDir)} (resume to continue)`,
+    });
+  }
+
+  /** Runs the validation batches through the model (inference mode): loss, accuracy at 0.5 and AUC. */
+  private async validateEpoch(): Promise<EpochValidation> {
+    const none: EpochValidation = { valLoss: undefined, valAccuracy: undefined, valAuc: undefined };
+    if (this.setup.valBatches === undefined) return none;
+    const logits: number[] = [];
+    const labels: number[] = [];
+    for await (const batch of toAsyncIterable(this.setup.valBatches)) {
+      checkBatchShape('train (validation)', this.model, batch);
+      const out = tf.tidy(() => tf.reshape(this.model.apply(batchImages(batch), { training: false }) as tf.Tensor, [-1]));
+      const values = await out.data();
+      out.dispose();
+      for (let i = 0; i < values.length; i += 1) {
+        logits.push(values[i] as number);
+        labels.push(batch.y[i] as number);
+      }
+    }
+    // An empty validation stream leaves the metrics undefined (the training loss is watched instead).
+    if (logits.length === 0) return none;
+    const m = validationMetrics(logits, labels);
+    return { valLoss: m.loss, valAccuracy: m.accuracy, valAuc: m.auc };
+  }
+
+  /**
+   * The end of an epoch: the schedule's step (see {@link scheduleAfterEpoch}), `best/` when it
+   * improved, the next learning rate, `last/`, the `epoch` event, and the end of the run when the
+   * schedule stops early or this was the last epoch. True when the run ends here.
+   */
+  private async finishEpoch(epoch: number, steps: EpochSteps, validation: EpochValidation, started: number, trainSeconds: number): Promise<boolean> {
+    const { checkpointDir } = this.setup;
+    const { valLoss, valAuc } = validation;
+    const trainLoss = steps.images > 0 ? steps.lossSum / steps.images : NaN;
+    const usedLearningRate = this.state.learningRate;
+    const next = scheduleAfterEpoch(this.setup.schedule, this.state, { epoch, monitored: valAuc ?? -(valLoss ?? trainLoss) });
+    if (next.improved) {
+      this.best = snapshotWeights(this.model);
+      if (checkpointDir !== undefined) await writeBestCheckpoint(checkpointDir, this.model, { ...this.setup.metadata, epoch, valAuc: valAuc ?? null, valLoss: valLoss ?? null });
+    }
+    this.optimizer.rate = next.state.learningRate;
+    const describeBest = `best ${valAuc === undefined ? 'loss' : 'validation AUC'} ${
+      next.state.best === null ? 'n/a' : (valAuc === undefined ? -next.state.best : next.state.best).toFixed(4)
+    } at epoch ${next.state.bestEpoch}`;
+    // Only an early stop ends a run for good; after the last epoch, resuming with more epochs goes on.
+    const finished = next.earlyStop ? `early stopping after epoch ${epoch}: no improvement for ${next.state.wait} epochs (${describeBest}; best weights restored)` : null;
+    this.state = {
+      ...this.state,
+      epochsDone: epoch,
+      stepInEpoch: 0,
+      partialLossSum: 0,
+      partialImages: 0,
+      ...next.state,
+      stepsPerEpoch: this.state.stepsPerEpoch ?? steps.step,
+      finished,
+      augmentCalls: augmentationState(this.model),
+    };
+    await this.saveLast();
+    this.emit({
+      kind: 'epoch',
+      epoch,
+      loss: trainLoss,
+      ...validation,
+      learningRate: usedLearningRate,
+      imagesPerSecond: trainSeconds > 0 ? steps.imagesTimed / trainSeconds : 0,
+      seconds: (performance.now() - started) / 1000,
+      inputWaitSeconds: steps.inputWait,
+      trainSeconds,
+      steps: steps.stepsRun,
+      improved: next.improved,
+    });
+    const ending = finished ?? (epoch === this.setup.epochs ? `completed ${epoch} epochs (${describeBest}; best weights restored)` : null);
+    if (ending !== null) {
+      this.stopped(epoch, checkpointDir === undefined ? ending : `${ending}; best model in ${bestDir(checkpointDir)}`);
+      return true;
+    }
+    if (this.cancellation.cancelled) {
+      this.emit({ kind: 'stopped', epoch, reason: `cancelled after epoch ${epoch}; checkpoint written (resume to continue)` });
+      return true;
+    }
+    return false;
+  }
+
+  /** Writes `last/` (when there is a checkpoint folder). */
+  private async saveLast(): Promise<void> {
+    if (this.setup.checkpointDir !== undefined) await writeLastCheckpoint(this.setup.checkpointDir, this.model, this.optimizer, this.state, this.setup.metadata);
+  }
+
+  /** The end of the run: the best weights back into the model, and the `stopped` event. */
+  private stopped(epoch: number, reason: string): void {
+    if (this.best !== undefined) restoreWeights(this.model, this.best);
+    this.emit({ kind: 'stopped', epoch, reason });
+  }
+}
 
 /**
  * Trains a one-logit model on batches and reports progress as events.
@@ -174,298 +552,17 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  */
 export function train(options: TrainOptions): Observable<TrainEvent> {
   validate(options);
-  const model = options.model;
-  const classWeights = options.classWeights ?? ([1, 1] as const);
-  const labelSmoothing = options.labelSmoothing ?? DEFAULT_TRAINING.labelSmoothing;
-  const schedule = options.schedule ?? DEFAULT_TRAINING.schedule;
-  const initialRate = options.learningRate ?? DEFAULT_TRAINING.learningRate;
-  const cosineRate = (epoch: number): number => minLearningRate + ((initialRate - minLearningRate) * (1 + Math.cos((Math.PI * (epoch - 1)) / options.epochs))) / 2;
-  const patience = options.patience ?? DEFAULT_TRAINING.patience;
-  const reduceLrPatience = options.reduceLrPatience ?? DEFAULT_TRAINING.reduceLrPatience;
-  const reduceLrFactor = options.reduceLrFactor ?? DEFAULT_TRAINING.reduceLrFactor;
-  const minLearningRate = options.minLearningRate ?? DEFAULT_TRAINING.minLearningRate;
-  const checkpointDir = options.checkpointDir;
-  const metadata = options.metadata === undefined ? undefined : modelMetadataJson(options.metadata, 'train');
-
+  const setup = setupOf(options);
   return new Observable<TrainEvent>((subscriber) => {
-    let cancelled = false;
     let unsubscribed = false;
-    // The wait for the current batch, woken at once by a cancel. It is made per step and dropped
-    // when the step's batch arrives: racing every step against one long-lived "cancelled" promise
-    // would leave a reaction per step on it, and with each reaction the settled race, its batch and
-    // that batch's pixels, for the whole run (memory growing by an epoch of batches per epoch).
-    let wake: (() => void) | undefined;
-    const cancel = (): void => {
-      cancelled = true;
-      wake?.();
-    };
-    const nextOrCancel = <T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T> | 'cancelled'> => {
-      if (cancelled) return Promise.resolve('cancelled');
-      return new Promise((resolve, reject) => {
-        const mine = (): void => resolve('cancelled');
-        wake = mine;
-        const done = (): void => {
-          if (wake === mine) wake = undefined;
-        };
-        iterator.next().then(
-          (result) => {
-            done();
-            resolve(result);
-          },
-          (error: unknown) => {
-            done();
-            reject(error);
-          },
-        );
-      });
-    };
-    const onAbort = (): void => cancel();
+    const cancellation = new Cancellation();
+    const onAbort = (): void => cancellation.cancel();
     options.signal?.addEventListener('abort', onAbort);
-    if (options.signal?.aborted === true) cancel();
-
+    if (options.signal?.aborted === true) cancellation.cancel();
     const emit = (event: TrainEvent): void => {
       if (!unsubscribed) subscriber.next(event);
     };
-
-    const run = async (): Promise<void> => {
-      const optimizer = tf.train.adam(initialRate);
-      let best: WeightsSnapshot | undefined;
-      try {
-        let state: TrainState = {
-          version: 1,
-          epochsDone: 0,
-          stepInEpoch: 0,
-          partialLossSum: 0,
-          partialImages: 0,
-          learningRate: initialRate,
-          best: null,
-          bestEpoch: 0,
-          wait: 0,
-          plateau: 0,
-          stepsPerEpoch: options.stepsPerEpoch ?? null,
-          finished: null,
-          augmentCalls: augmentationState(model),
-        };
-        if (options.resume === true && checkpointDir !== undefined) {
-          const loaded = await readResumePoint(checkpointDir, options.resumeFrom ?? 'last');
-          try {
-            assignWeightsInOrder(model, loaded.weights, lastDir(checkpointDir));
-            await optimizer.setWeights(loaded.optimizerWeights);
-            // setWeights recomputes Adam's running products with pow(), an ulp away from the products of the run it continues.
-            restoreAdamPowers(optimizer, loaded.adamPowers);
-          } finally {
-            tf.dispose(loaded.weights);
-            tf.dispose(loaded.optimizerWeights.map((w) => w.tensor));
-          }
-          state = loaded.state;
-          restoreAugmentationState(model, state.augmentCalls);
-          const bestWeights = await readBestWeights(checkpointDir);
-          if (bestWeights !== undefined) {
-            try {
-              best = {
-                values: bestWeights.map((t) => ({ shape: [...t.shape], dtype: t.dtype, data: (t.dataSync() as Float32Array).slice() })),
-              };
-            } finally {
-              tf.dispose(bestWeights);
-            }
-          }
-          if (state.finished !== null) {
-            if (best !== undefined) restoreWeights(model, best);
-            emit({ kind: 'stopped', epoch: state.epochsDone, reason: `nothing to resume: ${state.finished}` });
-            return;
-          }
-        }
-        (optimizer as unknown as { learningRate: number }).learningRate = state.learningRate;
-        const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-
-        const saveLast = async (s: TrainState): Promise<void> => {
-          if (checkpointDir !== undefined) await writeLastCheckpoint(checkpointDir, model, optimizer, s, metadata);
-        };
-        const stopped = (epoch: number, reason: string): void => {
-          if (best !== undefined) restoreWeights(model, best);
-          emit({ kind: 'stopped', epoch, reason });
-        };
-
-        for (let epoch = state.epochsDone + 1; epoch <= options.epochs; epoch += 1) {
-          const started = performance.now();
-          const skip = state.stepInEpoch;
-          let step = 0;
-          let lossSum = state.partialLossSum;
-          let images = state.partialImages;
-          let imagesTimed = 0;
-          let inputWait = 0;
-          let stepsRun = 0;
-          const iterator = toAsyncIterable((demand) => options.trainBatches(epoch, demand));
-          try {
-            while (!cancelled) {
-              const asked = performance.now();
-              const next = await nextOrCancel(iterator);
-              const waited = (performance.now() - asked) / 1000;
-              if (next === 'cancelled' || next.done === true) break;
-              const batch = next.value;
-              step += 1;
-              if (step <= skip) continue;
-              inputWait += waited;
-              stepsRun += 1;
-              checkBatchShape('train', model, batch);
-              const { x, y } = batchToTensors(batch);
-              let cost: tf.Scalar | null;
-              try {
-                cost = optimizer.minimize(
-                  () => tf.tidy(() => weightedBinaryCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor, classWeights, labelSmoothing)),
-                  true,
-                  variables,
-                );
-              } finally {
-                tf.dispose([x, y]);
-              }
-              const loss = (await (cost as tf.Scalar).data())[0] as number;
-              (cost as tf.Scalar).dispose();
-              const n = batch.shape[0];
-              if (!Number.isFinite(loss)) {
-                const where = checkpointDir === undefined ? '' : ` The last good checkpoint is in ${lastDir(checkpointDir)}.`;
-                const message = `Training stopped at epoch ${epoch}, step ${step}: the loss became ${loss} (diverged). Lower the learning rate or check the input data.${where}`;
-                stopped(epoch, message);
-                throw new UsageError(message);
-              }
-              lossSum += loss * n;
-              images += n;
-              imagesTimed += n;
-              const seconds = (performance.now() - started) / 1000;
-              emit({
-                kind: 'step',
-                epoch,
-                step,
-                stepsPerEpoch: state.stepsPerEpoch ?? undefined,
-                loss,
-                imagesPerSecond: seconds > 0 ? imagesTimed / seconds : 0,
-                inputWaitSeconds: waited,
-              });
-              await yieldToEventLoop();
-            }
-          } finally {
-            await iterator.return?.();
-          }
-          if (cancelled) {
-            state = { ...state, stepInEpoch: Math.max(step, skip), partialLossSum: lossSum, partialImages: images, augmentCalls: augmentationState(model) };
-            await saveLast(state);
-            emit({
-              kind: 'stopped',
-              epoch,
-              reason:
-                checkpointDir === undefined
-                  ? `cancelled at epoch ${epoch}, step ${step}`
-                  : `cancelled at epoch ${epoch}, step ${step}; checkpoint written to ${lastDir(checkpointDir)} (resume to continue)`,
-            });
-            return;
-          }
-          const trainSeconds = (performance.now() - started) / 1000;
-          const trainLoss = images > 0 ? lossSum / images : NaN;
-          const stepsPerEpoch = state.stepsPerEpoch ?? step;
-
-          let valLoss: number | undefined;
-          let valAccuracy: number | undefined;
-          let valAuc: number | undefined;
-          if (options.valBatches !== undefined) {
-            const logits: number[] = [];
-            const labels: number[] = [];
-            for await (const batch of toAsyncIterable(options.valBatches)) {
-              checkBatchShape('train (validation)', model, batch);
-              const out = tf.tidy(() => {
-                return tf.reshape(model.apply(batchImages(batch), { training: false }) as tf.Tensor, [-1]);
-              });
-              const values = await out.data();
-              out.dispose();
-              for (let i = 0; i < values.length; i += 1) {
-                logits.push(values[i] as number);
-                labels.push(batch.y[i] as number);
-              }
-            }
-            if (logits.length > 0) {
-              // An empty validation stream leaves the metrics undefined (the training loss is watched instead).
-              const m = validationMetrics(logits, labels);
-              valLoss = m.loss;
-              valAccuracy = m.accuracy;
-              valAuc = m.auc;
-            }
-          }
-          const monitored = valAuc ?? -(valLoss ?? trainLoss);
-          const improved = Number.isFinite(monitored) && (state.best === null || monitored > state.best);
-          const usedLearningRate = state.learningRate;
-          let learningRate = state.learningRate;
-          let wait = state.wait + 1;
-          let plateau = state.plateau + 1;
-          if (improved) {
-            wait = 0;
-            plateau = 0;
-            best = snapshotWeights(model);
-            if (checkpointDir !== undefined) {
-              await writeBestCheckpoint(checkpointDir, model, { ...metadata, epoch, valAuc: valAuc ?? null, valLoss: valLoss ?? null });
-            }
-          } else if (schedule === 'plateau' && plateau >= reduceLrPatience) {
-            learningRate = Math.max(minLearningRate, learningRate * reduceLrFactor);
-            plateau = 0;
-          }
-          if (schedule === 'cosine') learningRate = cosineRate(epoch + 1);
-          (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-          const earlyStop = wait >= patience;
-          const last = epoch === options.epochs;
-          const bestEpoch = improved ? epoch : state.bestEpoch;
-          const bestValue = improved ? monitored : state.best;
-          const describeBest = `best ${valAuc === undefined ? 'loss' : 'validation AUC'} ${
-            bestValue === null ? 'n/a' : (valAuc === undefined ? -bestValue : bestValue).toFixed(4)
-          } at epoch ${bestEpoch}`;
-          // Only an early stop ends a run for good; after the last epoch, resuming with more epochs goes on.
-          const finished = earlyStop ? `early stopping after epoch ${epoch}: no improvement for ${wait} epochs (${describeBest}; best weights restored)` : null;
-          state = {
-            ...state,
-            epochsDone: epoch,
-            stepInEpoch: 0,
-            partialLossSum: 0,
-            partialImages: 0,
-            learningRate,
-            best: bestValue,
-            bestEpoch,
-            wait,
-            plateau,
-            stepsPerEpoch,
-            finished,
-            augmentCalls: augmentationState(model),
-          };
-          await saveLast(state);
-          emit({
-            kind: 'epoch',
-            epoch,
-            loss: trainLoss,
-            valLoss,
-            valAccuracy,
-            valAuc,
-            learningRate: usedLearningRate,
-            imagesPerSecond: trainSeconds > 0 ? imagesTimed / trainSeconds : 0,
-            seconds: (performance.now() - started) / 1000,
-            inputWaitSeconds: inputWait,
-            trainSeconds,
-            steps: stepsRun,
-            improved,
-          });
-          const ending = finished ?? (last ? `completed ${epoch} epochs (${describeBest}; best weights restored)` : null);
-          if (ending !== null) {
-            stopped(epoch, checkpointDir === undefined ? ending : `${ending}; best model in ${bestDir(checkpointDir)}`);
-            return;
-          }
-          if (cancelled) {
-            emit({ kind: 'stopped', epoch, reason: `cancelled after epoch ${epoch}; checkpoint written (resume to continue)` });
-            return;
-          }
-        }
-        // Resumed with nothing left to do (the epochs were already reached).
-        stopped(state.epochsDone, `nothing to resume: ${state.epochsDone} of ${options.epochs} epochs already done`);
-      } finally {
-        optimizer.dispose();
-      }
-    };
-
-    run().then(
+    new TrainingRun(setup, cancellation, emit).run().then(
       () => {
         if (!unsubscribed) subscriber.complete();
       },
@@ -473,10 +570,9 @@ export function train(options: TrainOptions): Observable<TrainEvent> {
         if (!unsubscribed) subscriber.error(error);
       },
     );
-
     return () => {
       unsubscribed = true;
-      cancel();
+      cancellation.cancel();
       options.signal?.removeEventListener('abort', onAbort);
     };
   });
