@@ -114,6 +114,8 @@ describe('cxr usage errors', () => {
     const file = join(work, 'cfg.json');
     writeFileSync(file, '{"epochs": 0}');
     await expectUsage(['train', '--config', file], /Setting "epochs" in .*cfg\.json must be a positive whole number, at most 1000/);
+    writeFileSync(file, '{"learningRate": 0.000001, "minLearningRate": 0.0001}');
+    await expectUsage(['train', '--dry-run', '--config', file], /Setting "learningRate" \(0\.000001\) is below "minLearningRate" \(0\.0001\) in .*cfg\.json: .*raise learningRate or lower minLearningRate\./);
   });
 
   it('an unexpected failure: one line naming the log with the details, exit 1', async () => {

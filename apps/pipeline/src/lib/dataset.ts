@@ -1,5 +1,5 @@
 import { auditDataset, decodeImages, decodeSettingsKey, scanDataset, UsageError } from '@cxr/loader';
-import type { DatasetAudit, ImageRecord, Rejection, Sample, Split } from '@cxr/loader';
+import type { ClassMap, DatasetAudit, ImageRecord, Rejection, Sample, Split } from '@cxr/loader';
 import { cacheSamples, openSampleCache, prefetch } from '@cxr/preprocess';
 import type { SampleCacheOptions } from '@cxr/preprocess';
 import { join } from 'node:path';
@@ -45,13 +45,23 @@ export interface LoadedDataset {
 /** Records per unit of work of the decode pass (and two units at once): bounded, so a set streamed from disk is never all in memory. */
 const PASS_CHUNK = 256;
 
+/** What {@link scanRecords} reads: the split folders (default all), the split of a folder without split folders (default `train`), the class folders (default NORMAL=0, PNEUMONIA=1). */
+export interface ScanChoice {
+  readonly splits?: readonly Split[];
+  readonly flatSplit?: Split;
+  readonly classMap?: ClassMap;
+}
+
 /**
  * Scans `root` (cheap: file names only); fails at once with a usage error when it is missing or has no dataset layout.
  * A folder that holds the class folders directly (no split folders) is read as `flatSplit` (default `train`).
  */
-export async function scanRecords(root: string, splits?: readonly Split[], flatSplit?: Split): Promise<{ records: ImageRecord[]; problems: Rejection[] }> {
+export async function scanRecords(root: string, options: ScanChoice = {}): Promise<{ records: ImageRecord[]; problems: Rejection[] }> {
+  const { splits, flatSplit, classMap } = options;
   const problems: Rejection[] = [];
-  const records = await lastValueFrom(scanDataset(root, { ...(splits ? { splits } : {}), ...(flatSplit ? { flatSplit } : {}), onReject: (r) => problems.push(r) }).pipe(toArray()));
+  const records = await lastValueFrom(
+    scanDataset(root, { ...(splits ? { splits } : {}), ...(flatSplit ? { flatSplit } : {}), ...(classMap ? { classMap } : {}), onReject: (r) => problems.push(r) }).pipe(toArray()),
+  );
   return { records, problems };
 }
 
@@ -66,7 +76,7 @@ export async function loadDataset(
   root: string,
   scanned: { records: readonly ImageRecord[]; problems: readonly Rejection[] },
   decode: DecodeChoice,
-  options: { splits?: readonly Split[]; onProgress?: (done: number, total: number) => void; cache?: CacheUse; now?: () => number } = {},
+  options: { splits?: readonly Split[]; classMap?: ClassMap; onProgress?: (done: number, total: number) => void; cache?: CacheUse; now?: () => number } = {},
 ): Promise<LoadedDataset> {
   const now = options.now ?? Date.now;
   const started = now();
@@ -85,7 +95,7 @@ export async function loadDataset(
   const cacheOptions: SampleCacheOptions =
     choice.inMemory || dir === null ? { mode: 'memory', settingsKey, ...(dir === null ? {} : { dir }), onLookup } : { mode: 'disk', dir, settingsKey, onLookup };
   const feed = new Subject<Sample | Rejection>();
-  const auditing = lastValueFrom(feed.pipe(auditDataset({ root, layout: 'splits', ...(options.splits ? { splits: options.splits } : {}) })));
+  const auditing = lastValueFrom(feed.pipe(auditDataset({ root, layout: 'splits', ...(options.splits ? { splits: options.splits } : {}), ...(options.classMap ? { classMap: options.classMap } : {}) })));
   for (const problem of scanned.problems) feed.next(problem);
   const samples = cacheSamples(
     cacheOptions,

@@ -27,7 +27,7 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
   const modelDir = existingDir(absolute(io.cwd, v['model']), '--model');
   const { root } = resolveDataRoot(typeof v['data'] === 'string' ? v['data'] : undefined, io.env, io.cwd);
   const split = (v['split'] ?? 'test') as Split;
-  const scanned = await scanRecords(root, [split], split);
+  const scanned = await scanRecords(root, { splits: [split], flatSplit: split });
   const { backend, model, metadata, settings } = await openModelForCommand('evaluate', modelDir, v, { io, logger });
   try {
     if (!settings.calibration) logger.detail(`The model in ${modelDir} stores no calibration: probabilities are sigmoid(logit).`);

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_CLASS_MAP, decodeSettingsKey, isUsageError, UsageError, writeJsonAtomic } from '@cxr/loader';
-import type { ImageRecord } from '@cxr/loader';
-import { ARCHITECTURES, buildModel, DEFAULT_TRAINING, initBackend, loadWeightsFrom, saveModel, train, updateModelMetadata } from '@cxr/model';
-import type { Architecture, BackendChoice, BackendRequest, ModelMetadata, TrainEvent, TrainingDefaults } from '@cxr/model';
+import type { ClassMap, ImageRecord } from '@cxr/loader';
+import { ARCHITECTURES, buildModel, DEFAULT_CLASS_NAMES, DEFAULT_TRAINING, initBackend, loadWeightsFrom, saveModel, train, updateModelMetadata } from '@cxr/model';
+import type { Architecture, BackendChoice, BackendRequest, ClassWeights, ModelMetadata, TrainEvent, TrainingDefaults } from '@cxr/model';
 import { classWeights, deriveSeed, kfoldRecords, outputBiasInit, resplitRecords } from '@cxr/preprocess';
 import type { ResplitReport } from '@cxr/preprocess';
 import { chooseThreshold, describeThresholdRule, evaluatePredictions, fitTemperature, formatThresholdRule, parseThresholdRule, temperatureScale } from '@cxr/eval';
@@ -17,14 +17,15 @@ import { resolveCacheFolder, type MemoryCacheFlag } from '../cache-choice.js';
 import { absolute, existingDir, resolveDataRoot, resolveExternalDirs } from '../paths.js';
 import { batchesOf, predictBatches } from '../predictions.js';
 import { duration, Progress } from '../progress.js';
-import { latestRunDir, newRunDir, prepareRunDir, writeSplitCsv } from '../run-folder.js';
+import { latestRunDir, newRunDir, prepareRunDir, writeSplitCsv, type RunLayout } from '../run-folder.js';
 import { acquireRunLock, checkRunFolderFree } from '../run-lock.js';
 import { checkResumePoint, describePoint } from '../resume-point.js';
 import { versions } from '../versions.js';
 import { readRecipe } from '../recipe.js';
 import { writeRunReport } from '../report.js';
 import { basename, join } from 'node:path';
-import { take } from 'rxjs';
+import { lastValueFrom, take, tap, toArray } from 'rxjs';
+import type { LayersModel } from '@tensorflow/tfjs';
 import { backendLines, modelSummary } from './shared.js';
 import { evaluationLines, num, pct } from './report-lines.js';
 
@@ -110,6 +111,13 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
   const recipe = readRecipe(parsed.settings ?? {}, parsed.configFile);
   const kept = <K extends keyof TrainSettings>(key: K, fallback: TrainSettings[K]): TrainSettings[K] =>
     (recipe[key as keyof typeof recipe] as TrainSettings[K] | undefined) ?? (resume ? (previous[key] as TrainSettings[K] | undefined) : undefined) ?? fallback;
+  const learningRate = kept('learningRate', DEFAULT_TRAINING.learningRate);
+  const minLearningRate = kept('minLearningRate', DEFAULT_TRAINING.minLearningRate);
+  if (learningRate < minLearningRate) {
+    throw new UsageError(
+      `Setting "learningRate" (${learningRate}) is below "minLearningRate" (${minLearningRate})${parsed.configFile ? ` in ${parsed.configFile}` : ''}: the rate starts at learningRate and never goes below minLearningRate; raise learningRate or lower minLearningRate.`,
+    );
+  }
 
   const dataFlag = resume && previous.data !== undefined && !parsed.explicit.has('data') ? previous.data : typeof v['data'] === 'string' ? v['data'] : undefined;
   const { root, source } = resolveDataRoot(dataFlag, io.env, io.cwd);
@@ -144,11 +152,11 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     weights,
     fit: 'fill',
     valFraction: kept('valFraction', DEFAULT_TRAINING.valFraction),
-    learningRate: kept('learningRate', DEFAULT_TRAINING.learningRate),
+    learningRate,
     patience: kept('patience', DEFAULT_TRAINING.patience),
     reduceLrPatience: kept('reduceLrPatience', DEFAULT_TRAINING.reduceLrPatience),
     reduceLrFactor: kept('reduceLrFactor', DEFAULT_TRAINING.reduceLrFactor),
-    minLearningRate: kept('minLearningRate', DEFAULT_TRAINING.minLearningRate),
+    minLearningRate,
     augment: kept('augment', DEFAULT_TRAINING.augment),
     compact: kept('compact', DEFAULT_TRAINING.compact),
     labelSmoothing: kept('labelSmoothing', DEFAULT_TRAINING.labelSmoothing),
@@ -171,7 +179,8 @@ interface Plan {
   readonly backend: BackendChoice;
   readonly split: Record<string, Record<string, number>>;
   readonly resplit: ResplitReport;
-  readonly classWeights: { readonly NORMAL: number; readonly PNEUMONIA: number };
+  /** Loss weight by class name. */
+  readonly classWeights: Readonly<Record<string, number>>;
   readonly outputBias: number;
   readonly rejected: number;
   readonly findings: readonly string[];
@@ -202,13 +211,13 @@ function externalNames(dirs: readonly string[]): string[] {
 }
 
 /** Scans an external set's test/ split, or its class folders when it has no split folders; a usage error naming --external when it holds no image. */
-async function scanExternal(dir: string, source: string): Promise<ExternalSet['scanned']> {
+async function scanExternal(dir: string, source: string, classMap: ClassMap): Promise<ExternalSet['scanned']> {
   const from = source === 'CXR_EXTERNAL' ? 'CXR_EXTERNAL' : source === 'embedded default' ? 'the embedded default' : '--external';
   const empty = (): Error =>
     new UsageError(`The external set ${dir} (from ${from}) holds no images: it needs test/NORMAL/ and test/PNEUMONIA/, or NORMAL/ and PNEUMONIA/, with .jpeg, .jpg, .png or DICOM files; fix the folder, or give --external none to skip external evaluation.`);
   let scanned: ExternalSet['scanned'];
   try {
-    scanned = await scanRecords(dir, ['test'], 'test');
+    scanned = await scanRecords(dir, { splits: ['test'], flatSplit: 'test', classMap });
   } catch (error) {
     if (isUsageError(error)) throw empty();
     throw error;
@@ -217,40 +226,100 @@ async function scanExternal(dir: string, source: string): Promise<ExternalSet['s
   return scanned;
 }
 
-/** `cxr train`: the whole flow (see the command's help). */
+/** `cxr train`: the whole flow (see the command's help), one named step after another. */
 export async function runTrain(parsed: ParsedCommand, context: CommandContext): Promise<number> {
-  const { io, logger, now } = context;
-  const started = now();
-  const json = parsed.values['json'] === true;
-  const dryRun = parsed.values['dry-run'] === true;
+  const started = context.now();
   const { settings, resumed } = resolveSettings(parsed, context);
   if (parsed.explicit.has('resume-from') && !resumed) throw new UsageError('--resume-from chooses the checkpoint --resume continues from; add --resume, or leave --resume-from out.');
+  const run = await openRun(parsed, context, settings, resumed);
+  const data = await loadImages(context, settings, run);
+  const prepared = await prepareTraining(parsed, context, settings, run, data, started);
+  const { model } = prepared;
+  try {
+    if (run.dryRun) {
+      if (parsed.values['json'] === true) context.io.stdout.write(`${JSON.stringify(planJson(prepared.plan), null, 2)}\n`);
+      context.logger.info(`Dry run: wrote ${run.layout.runJson} and ${run.layout.splitCsv}; no training.`);
+      return 0;
+    }
+    if (context.io.signal?.aborted === true && !resumed) {
+      return await interrupted(context, run, prepared, 'Stopped before training started: nothing to resume; run the same command again to start over.');
+    }
+    const trained = await trainModel(context, settings, run, data, prepared);
+    if (trained.interrupted) {
+      return await interrupted(context, run, prepared, `Stopped: the checkpoint is in ${run.layout.checkpoints}; continue with \`cxr train --resume --out ${run.layout.dir}\`.`);
+    }
+    const evaluated = await evaluateModel(context, settings, run, data, prepared);
+    await saveRun(parsed, context, { settings, run, data, prepared, trained, evaluated, started });
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Records in run.json that the run was interrupted, says what to do next, and gives the exit code (130, as for Ctrl-C). */
+async function interrupted({ logger, now }: CommandContext, run: OpenedRun, prepared: PreparedTraining, message: string): Promise<number> {
+  await writeJsonAtomic(run.layout.runJson, { ...prepared.runInfo, status: 'interrupted', interruptedAt: new Date(now()).toISOString() });
+  logger.info(message);
+  return 130;
+}
+
+/** A run folder opened for training: its layout (locked), what was scanned, the resume point and the engine. */
+interface OpenedRun {
+  readonly resumed: boolean;
+  readonly dryRun: boolean;
+  readonly layout: RunLayout;
+  readonly scanned: Awaited<ReturnType<typeof scanRecords>>;
+  readonly externalSets: ExternalSet[];
+  readonly resumePoint: Awaited<ReturnType<typeof checkResumePoint>> | undefined;
+  readonly backend: BackendChoice;
+}
+
+/**
+ * Scans the data and the external sets (cheap: names only), prepares and locks the run folder,
+ * checks the resume point, starts the log, and chooses the engine: everything that can refuse the
+ * run before an image is decoded.
+ */
+async function openRun(parsed: ParsedCommand, { logger, argv, defer }: CommandContext, settings: TrainSettings, resumed: boolean): Promise<OpenedRun> {
+  const dryRun = parsed.values['dry-run'] === true;
   // One live process per run folder: refuse at once, before the data is read (the lock itself is taken below).
   if (existsSync(settings.out)) checkRunFolderFree(settings.out);
-  const scanned = await scanRecords(settings.data);
+  const scanned = await scanRecords(settings.data, { classMap: settings.classMap });
   const externalSets: ExternalSet[] = [];
   for (const [i, name] of externalNames(settings.external).entries()) {
     const dir = settings.external[i] as string;
-    externalSets.push({ name, dir, scanned: await scanExternal(dir, settings.externalSource) });
+    externalSets.push({ name, dir, scanned: await scanExternal(dir, settings.externalSource, settings.classMap) });
   }
   const layout = prepareRunDir(settings.out, resumed, dryRun);
-  const lock = acquireRunLock(layout.dir, `cxr train ${context.argv.join(' ')}`);
-  context.defer?.(lock.release);
+  const lock = acquireRunLock(layout.dir, `cxr train ${argv.join(' ')}`);
+  defer?.(lock.release);
   const resumePoint = resumed
     ? await checkResumePoint(layout.checkpoints, parsed.values['resume-from'] === 'previous' ? 'previous' : 'last', { ...settings, dir: layout.dir, configFile: runConfigFile(layout.runJson) })
     : undefined;
   logger.attach(layout.log);
-  logger.detail(`cxr train ${context.argv.join(' ')}`);
+  logger.detail(`cxr train ${argv.join(' ')}`);
   logger.info(`${resumed ? 'Resuming' : dryRun ? 'Planning' : 'Training'} run ${layout.dir}${resumePoint?.status.status === 'ok' ? ` from ${resumePoint.status.dir} (${describePoint(resumePoint.status)})` : ''}`);
   logger.info(`Data: ${settings.data} (${settings.dataSource}): ${scanned.records.length} image files`);
-
   const backend = await initBackend({ backend: settings.backend });
   for (const line of backendLines(backend)) logger.info(line);
+  return { resumed, dryRun, layout, scanned, externalSets, resumePoint, backend };
+}
 
+/** The decoded images of the run and of its external sets, audited. */
+interface LoadedImages {
+  readonly loaded: LoadedDataset;
+  readonly decodeSeconds: number;
+}
+
+/**
+ * Decodes the data (or reads the cache), writes audit.json, stops on unusable data, and decodes
+ * the external sets; logs what it did.
+ */
+async function loadImages({ io, logger, now }: CommandContext, settings: TrainSettings, run: OpenedRun): Promise<LoadedImages> {
   const t0 = now();
   const tty = io.stderr.isTTY === true;
   const cacheUse = { dir: settings.cache, memory: settings.memoryCache };
-  const loaded = await loadDataset(settings.data, scanned, { size: settings.imageSize, fit: settings.fit }, {
+  const loaded = await loadDataset(settings.data, run.scanned, { size: settings.imageSize, fit: settings.fit }, {
+    classMap: settings.classMap,
     cache: cacheUse,
     now,
     onProgress: (done, total) => {
@@ -258,36 +327,72 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     },
   });
   if (tty) io.stderr.write('\r\x1b[2K');
-  await writeJsonAtomic(`${layout.dir}/audit.json`, loaded.audit);
-  checkUsable(settings.data, loaded, { trainClasses: true, file: `${layout.dir}/audit.json` });
+  await writeJsonAtomic(`${run.layout.dir}/audit.json`, loaded.audit);
+  checkUsable(settings.data, loaded, { trainClasses: true, file: `${run.layout.dir}/audit.json` });
   const decodeSeconds = (now() - t0) / 1000;
   logger.info(`Images at ${settings.imageSize}x${settings.imageSize}: ${cacheLine(loaded.cache)}${loaded.rejected.length ? `; ${loaded.rejected.length} files rejected (listed in audit.json)` : ''}.`);
-  logger.info(`  ${loaded.cache.reason[0]?.toUpperCase() ?? ""}${loaded.cache.reason.slice(1)}.`);
+  logger.info(`  ${loaded.cache.reason[0]?.toUpperCase() ?? ''}${loaded.cache.reason.slice(1)}.`);
   for (const finding of loaded.audit.findings) logger.info(`  audit: ${finding}`);
-  for (const set of externalSets) {
-    set.loaded = await loadDataset(set.dir, set.scanned, { size: settings.imageSize, fit: settings.fit }, { splits: ['test'], cache: cacheUse, now });
+  const [negative, positive] = classNamesOf(settings.classMap);
+  for (const set of run.externalSets) {
+    set.loaded = await loadDataset(set.dir, set.scanned, { size: settings.imageSize, fit: settings.fit }, { splits: ['test'], classMap: settings.classMap, cache: cacheUse, now });
     checkUsable(set.dir, set.loaded, { trainClasses: false, file: undefined });
     const n = (label: 0 | 1): number => (set.loaded?.records ?? []).filter((r) => r.label === label).length;
     logger.info(
-      `External set ${set.name}: ${set.dir} (${settings.externalSource}): ${set.loaded.records.length} images (${n(0)} NORMAL, ${n(1)} PNEUMONIA)${set.loaded.rejected.length ? `, ${set.loaded.rejected.length} rejected` : ''}; evaluated after training only.`,
+      `External set ${set.name}: ${set.dir} (${settings.externalSource}): ${set.loaded.records.length} images (${n(0)} ${negative}, ${n(1)} ${positive})${set.loaded.rejected.length ? `, ${set.loaded.rejected.length} rejected` : ''}; evaluated after training only.`,
     );
   }
-  if (externalSets.length === 0) logger.info(`External sets: none (${settings.externalSource}); add --external DIR to evaluate on X-rays from elsewhere.`);
+  if (run.externalSets.length === 0) logger.info(`External sets: none (${settings.externalSource}); add --external DIR to evaluate on X-rays from elsewhere.`);
+  return { loaded, decodeSeconds };
+}
 
+/** The class folder names of a class map, those of label 0 first. */
+function classFolders(classMap: ClassMap): string[] {
+  return Object.keys(classMap).sort((a, b) => (classMap[a] ?? 0) - (classMap[b] ?? 0));
+}
+
+/** The class names by label, [negative, positive]: the first class folder of each label. */
+function classNamesOf(classMap: ClassMap): [string, string] {
+  const folders = classFolders(classMap);
+  return [folders.find((name) => classMap[name] === 0) ?? DEFAULT_CLASS_NAMES[0], folders.find((name) => classMap[name] === 1) ?? DEFAULT_CLASS_NAMES[1]];
+}
+
+/** Everything training starts from: the split, the model and the records of the run. */
+interface PreparedTraining {
+  readonly records: readonly ImageRecord[];
+  readonly trainRecords: readonly ImageRecord[];
+  readonly valRecords: readonly ImageRecord[];
+  readonly testRecords: readonly ImageRecord[];
+  readonly classNames: readonly [string, string];
+  readonly weights: ClassWeights;
+  readonly model: LayersModel;
+  readonly plan: Plan;
+  /** What run.json records of the run (its status is added at each write). */
+  readonly runInfo: Record<string, unknown>;
+}
+
+/**
+ * Splits the data (re-split or fold), weighs the classes, builds the model (and fine-tunes from
+ * `--weights`), writes split.csv and run.json (`planned` or `training`), and prints the plan.
+ */
+async function prepareTraining(parsed: ParsedCommand, context: CommandContext, settings: TrainSettings, run: OpenedRun, data: LoadedImages, started: number): Promise<PreparedTraining> {
+  const { logger } = context;
+  const { loaded } = data;
   const fold = settings.fold ? foldOf(settings.fold) : undefined;
   const { records, report: resplit } = fold ? kfoldRecords(loaded.records, { ...fold, seed: settings.seed }) : resplitRecords(loaded.records, { seed: settings.seed, valFraction: settings.valFraction });
-  const classNames = Object.keys(settings.classMap).sort((a, b) => (settings.classMap[a] ?? 0) - (settings.classMap[b] ?? 0));
-  const split = countBySplit(records, classNames);
+  const classNames = classNamesOf(settings.classMap);
+  const [negative, positive] = classNames;
+  const split = countBySplit(records, classFolders(settings.classMap));
   const trainRecords = records.filter((r) => r.split === 'train');
   const valRecords = records.filter((r) => r.split === 'val');
   const testRecords = records.filter((r) => r.split === 'test');
   const counts = { negatives: trainRecords.filter((r) => r.label === 0).length, positives: trainRecords.filter((r) => r.label === 1).length };
   if (counts.negatives === 0 || counts.positives === 0 || valRecords.length === 0) {
-    throw new UsageError(`After the ${Math.round(settings.valFraction * 100)}% validation split, ${settings.data} leaves too few images to train on (train ${counts.negatives} NORMAL + ${counts.positives} PNEUMONIA, val ${valRecords.length}); add images to train/.`);
+    throw new UsageError(`After the ${Math.round(settings.valFraction * 100)}% validation split, ${settings.data} leaves too few images to train on (train ${counts.negatives} ${negative} + ${counts.positives} ${positive}, val ${valRecords.length}); add images to train/.`);
   }
   const weights = classWeights(counts);
   const outputBias = outputBiasInit(counts);
-  await writeSplitCsv(layout.splitCsv, settings.data, records);
+  await writeSplitCsv(run.layout.splitCsv, settings.data, records);
 
   const model = buildModel({
     architecture: settings.architecture,
@@ -301,21 +406,30 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     const transfer = await loadWeightsFrom(model, settings.weights);
     logger.info(`Fine-tuning from ${settings.weights}: ${transfer.transferred.length} weights loaded, ${transfer.kept.length} left as initialised.`);
   }
-  const summary = modelSummary(model);
   const plan: Plan = {
     settings,
-    backend,
+    backend: run.backend,
     split,
     resplit,
-    classWeights: { NORMAL: weights[0], PNEUMONIA: weights[1] },
+    classWeights: { [negative]: weights[0], [positive]: weights[1] },
     outputBias,
     rejected: loaded.rejected.length,
     findings: loaded.audit.findings,
-    model: { architecture: settings.architecture, parameters: model.countParams(), summary },
-    runFolder: layout.dir,
-    external: externalSets,
+    model: { architecture: settings.architecture, parameters: model.countParams(), summary: modelSummary(model) },
+    runFolder: run.layout.dir,
+    external: run.externalSets,
   };
-  const runInfo = {
+  const runInfo = runInfoOf(parsed, context, settings, run, data, plan, started);
+  await writeJsonAtomic(run.layout.runJson, { ...runInfo, status: run.dryRun ? 'planned' : 'training' });
+  printPlan(plan, logger.info.bind(logger));
+  return { records, trainRecords, valRecords, testRecords, classNames, weights, model, plan, runInfo };
+}
+
+/** What run.json records of a run before it trains. */
+function runInfoOf(parsed: ParsedCommand, context: CommandContext, settings: TrainSettings, run: OpenedRun, data: LoadedImages, plan: Plan, started: number): Record<string, unknown> {
+  const { backend } = run;
+  const { cache } = data.loaded;
+  return {
     command: 'train',
     argv: ['train', ...context.argv],
     configFile: parsed.configFile ?? null,
@@ -324,104 +438,110 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     seed: settings.seed,
     backend: { name: backend.name, package: backend.package, threads: backend.threads, simd: backend.simd, reason: backend.reason, skipped: backend.skipped },
     versions: versions(),
-    split,
+    split: plan.split,
     classWeights: plan.classWeights,
-    outputBias,
+    outputBias: plan.outputBias,
     model: { architecture: settings.architecture, parameters: plan.model.parameters },
-    decode: { size: settings.imageSize, fit: settings.fit, key: decodeSettingsKey({ size: settings.imageSize, fit: settings.fit }) },
+    decode: decodeOf(settings),
     cache: {
       dir: settings.cache,
       source: settings.cacheSource,
-      mode: loaded.cache.inMemory ? 'memory' : 'stream',
-      reason: loaded.cache.reason,
-      estimateBytes: loaded.cache.estimateBytes,
-      budgetBytes: loaded.cache.budgetBytes,
-      availableBytes: loaded.cache.availableBytes,
-      hits: loaded.cache.hits,
-      decoded: loaded.cache.decoded,
-      seconds: loaded.cache.seconds,
+      mode: cache.inMemory ? 'memory' : 'stream',
+      reason: cache.reason,
+      estimateBytes: cache.estimateBytes,
+      budgetBytes: cache.budgetBytes,
+      availableBytes: cache.availableBytes,
+      hits: cache.hits,
+      decoded: cache.decoded,
+      seconds: cache.seconds,
     },
   };
-  await writeJsonAtomic(layout.runJson, { ...runInfo, status: dryRun ? 'planned' : 'training' });
-  printPlan(plan, logger.info.bind(logger));
+}
 
-  if (dryRun) {
-    if (json) io.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
-    logger.info(`Dry run: wrote ${layout.runJson} and ${layout.splitCsv}; no training.`);
-    model.dispose();
-    return 0;
-  }
+/** The decode settings of a run, as run.json and the model's metadata record them. */
+function decodeOf(settings: TrainSettings): { size: number; fit: 'fill' | 'contain'; key: string } {
+  return { size: settings.imageSize, fit: settings.fit, key: decodeSettingsKey({ size: settings.imageSize, fit: settings.fit }) };
+}
 
-  // Training.
-  if (io.signal?.aborted === true && !resumed) {
-    await writeJsonAtomic(layout.runJson, { ...runInfo, status: 'interrupted', interruptedAt: new Date(now()).toISOString() });
-    logger.info('Stopped before training started: nothing to resume; run the same command again to start over.');
-    model.dispose();
-    return 130;
-  }
+/** What training gave: its events, whether it was interrupted, and how long it took. */
+interface TrainedModel {
+  readonly events: readonly TrainEvent[];
+  readonly interrupted: boolean;
+  readonly metadata: ModelMetadata;
+  readonly trainSeconds: number;
+  readonly trainEnd: number;
+}
+
+/** Trains the model (resuming when asked), showing the progress and logging each epoch. */
+async function trainModel({ io, logger, now }: CommandContext, settings: TrainSettings, run: OpenedRun, data: LoadedImages, prepared: PreparedTraining): Promise<TrainedModel> {
+  const { trainRecords, valRecords, model, weights, classNames } = prepared;
+  const { loaded } = data;
   const stepsPerEpoch = Math.min(Math.ceil(trainRecords.length / settings.batchSize), settings.stepsPerEpoch ?? Number.POSITIVE_INFINITY);
-  const events: TrainEvent[] = [];
   const progress = new Progress(io.stderr, settings.epochs, now);
   const trainStart = now();
-  const modelMetadata: ModelMetadata = {
-    classNames: [classNames[0] ?? 'NORMAL', classNames[1] ?? 'PNEUMONIA'],
+  const metadata: ModelMetadata = {
+    classNames,
     classMap: settings.classMap,
     imageSize: settings.imageSize,
-    decode: runInfo.decode,
+    decode: decodeOf(settings),
     architecture: settings.architecture,
     seed: settings.seed,
   };
-  let interrupted = false;
-  await new Promise<void>((resolvePromise, reject) => {
-    train({
-      model,
-      trainBatches: (epoch, demand) => batchesOf(trainRecords, loaded.samples, settings.batchSize, { seed: settings.seed, epoch })(demand).pipe(take(stepsPerEpoch)),
-      valBatches: batchesOf(valRecords, loaded.samples, settings.batchSize),
-      epochs: settings.epochs,
-      classWeights: weights,
-      labelSmoothing: settings.labelSmoothing,
-      schedule: settings.schedule,
-      learningRate: settings.learningRate,
-      patience: settings.patience,
-      reduceLrPatience: settings.reduceLrPatience,
-      reduceLrFactor: settings.reduceLrFactor,
-      minLearningRate: settings.minLearningRate,
-      checkpointDir: layout.checkpoints,
-      resume: resumed,
-      ...(resumePoint ? { resumeFrom: resumePoint.point } : {}),
-      stepsPerEpoch,
-      ...(io.signal ? { signal: io.signal } : {}),
-      metadata: modelMetadata,
-    }).subscribe({
-      next: (event) => {
-        events.push(event);
-        if (event.kind === 'step') progress.step(event);
-        else {
-          progress.clear();
-          logger.info(eventLine(event, settings.epochs));
-        }
-      },
-      error: (error: unknown) => {
-        progress.clear();
-        reject(error);
-      },
-      complete: () => {
-        progress.clear();
-        interrupted = io.signal?.aborted === true;
-        resolvePromise();
-      },
-    });
-  });
-  if (interrupted) {
-    await writeJsonAtomic(layout.runJson, { ...runInfo, status: 'interrupted', interruptedAt: new Date(now()).toISOString() });
-    logger.info(`Stopped: the checkpoint is in ${layout.checkpoints}; continue with \`cxr train --resume --out ${layout.dir}\`.`);
-    model.dispose();
-    return 130;
+  const show = (event: TrainEvent): void => {
+    if (event.kind === 'step') progress.step(event);
+    else {
+      progress.clear();
+      logger.info(eventLine(event, settings.epochs));
+    }
+  };
+  let events: TrainEvent[];
+  try {
+    events = await lastValueFrom(
+      train({
+        model,
+        trainBatches: (epoch, demand) => batchesOf(trainRecords, loaded.samples, settings.batchSize, { seed: settings.seed, epoch })(demand).pipe(take(stepsPerEpoch)),
+        valBatches: batchesOf(valRecords, loaded.samples, settings.batchSize),
+        epochs: settings.epochs,
+        classWeights: weights,
+        labelSmoothing: settings.labelSmoothing,
+        schedule: settings.schedule,
+        learningRate: settings.learningRate,
+        patience: settings.patience,
+        reduceLrPatience: settings.reduceLrPatience,
+        reduceLrFactor: settings.reduceLrFactor,
+        minLearningRate: settings.minLearningRate,
+        checkpointDir: run.layout.checkpoints,
+        resume: run.resumed,
+        ...(run.resumePoint ? { resumeFrom: run.resumePoint.point } : {}),
+        stepsPerEpoch,
+        ...(io.signal ? { signal: io.signal } : {}),
+        metadata,
+      }).pipe(tap(show), toArray()),
+    );
+  } finally {
+    progress.clear();
   }
   const trainEnd = now();
-  const trainSeconds = (trainEnd - trainStart) / 1000;
+  return { events, interrupted: io.signal?.aborted === true, metadata, trainSeconds: (trainEnd - trainStart) / 1000, trainEnd };
+}
 
-  // Calibration and threshold on validation, then test and the external sets.
+/** The evaluation of a trained model: calibration and threshold on validation, then test and the external sets. */
+interface EvaluatedModel {
+  readonly calibration: ReportCalibration;
+  readonly choice: ThresholdChoice;
+  readonly valReport: EvaluationReport;
+  readonly testReport: EvaluationReport | undefined;
+  readonly externalReports: Record<string, EvaluationReport>;
+  readonly splitNotes: Record<string, string>;
+}
+
+/**
+ * Fits the temperature and chooses the threshold on validation (the rule of `--threshold-rule`),
+ * then evaluates validation, test and each external set at that threshold; logs the figures.
+ */
+async function evaluateModel({ logger }: CommandContext, settings: TrainSettings, run: OpenedRun, data: LoadedImages, prepared: PreparedTraining): Promise<EvaluatedModel> {
+  const { model, valRecords, testRecords, classNames } = prepared;
+  const { loaded } = data;
   const valPredictions = await predictBatches(model, batchesOf(valRecords, loaded.samples, settings.batchSize));
   const val = logitsOf(valPredictions);
   const fit = fitTemperature(val.logits, val.labels);
@@ -439,11 +559,11 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
   let testReport: EvaluationReport | undefined;
   if (testRecords.length > 0) {
     testReport = evaluateOn(await predictBatches(model, batchesOf(testRecords, loaded.samples, settings.batchSize)), 'test');
-    for (const line of evaluationLines(testReport)) logger.info(line);
+    for (const line of evaluationLines(testReport, classNames)) logger.info(line);
   } else logger.info('No test images: the test evaluation is skipped.');
   const externalReports: Record<string, EvaluationReport> = {};
   const splitNotes: Record<string, string> = {};
-  for (const set of externalSets) {
+  for (const set of run.externalSets) {
     const records: readonly ImageRecord[] = set.loaded?.records ?? [];
     const samples = set.loaded?.samples;
     if (!samples) continue;
@@ -451,27 +571,50 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     externalReports[set.name] = report;
     splitNotes[set.name] = `External set ${set.dir}: never used to train, to pick a checkpoint, or to choose the threshold or the calibration; evaluated at the threshold chosen on validation.`;
     logger.info(`External set ${set.name} (${set.dir}; never used to train, pick a checkpoint or choose the threshold):`);
-    for (const line of evaluationLines(report)) logger.info(`  ${line}`);
+    for (const line of evaluationLines(report, classNames)) logger.info(`  ${line}`);
   }
+  return { calibration, choice, valReport, testReport, externalReports, splitNotes };
+}
 
+/** Everything {@link saveRun} writes from. */
+interface FinishedRun {
+  readonly settings: TrainSettings;
+  readonly run: OpenedRun;
+  readonly data: LoadedImages;
+  readonly prepared: PreparedTraining;
+  readonly trained: TrainedModel;
+  readonly evaluated: EvaluatedModel;
+  readonly started: number;
+}
+
+/**
+ * Saves the model (with its threshold and calibration; the best checkpoint gets them too), writes
+ * the report and the finished run.json, and prints the summary (`--json`: as JSON on stdout).
+ */
+async function saveRun(parsed: ParsedCommand, { io, logger, now }: CommandContext, finished: FinishedRun): Promise<void> {
+  const { settings, run, data, prepared, trained, evaluated, started } = finished;
+  const { layout, backend } = run;
+  const { choice, calibration } = evaluated;
   const thresholdChoice = { ...choice, rule: settings.thresholdRule, chosenOn: 'val' };
-  await saveModel(model, layout.model, { ...modelMetadata, threshold: choice.threshold, thresholdChoice, calibration, trainedAt: new Date(now()).toISOString() });
+  await saveModel(prepared.model, layout.model, { ...trained.metadata, threshold: choice.threshold, thresholdChoice, calibration, trainedAt: new Date(now()).toISOString() });
   // The best checkpoint holds the same weights as the final model: give it the same threshold and calibration.
   const best = join(layout.checkpoints, 'best');
   if (existsSync(join(best, 'model.json'))) await updateModelMetadata(best, { threshold: choice.threshold, thresholdChoice, calibration });
   const reportStart = now();
+  const { decodeSeconds } = data;
+  const { trainSeconds, events } = trained;
   await writeRunReport({
     dir: layout.dir,
-    model,
+    model: prepared.model,
     threshold: { ...choice, chosenOn: 'val' },
-    splits: { val: valReport, ...(testReport ? { test: testReport } : {}), ...externalReports },
-    splitNotes,
+    splits: { val: evaluated.valReport, ...(evaluated.testReport ? { test: evaluated.testReport } : {}), ...evaluated.externalReports },
+    splitNotes: evaluated.splitNotes,
     calibration,
-    classNames: [classNames[0] ?? 'NORMAL', classNames[1] ?? 'PNEUMONIA'],
+    classNames: prepared.classNames,
     decode: { size: settings.imageSize, fit: settings.fit },
     training: events,
-    audit: loaded.audit,
-    records,
+    audit: data.loaded.audit,
+    records: prepared.records,
     seed: deriveSeed(settings.seed, 'report'),
     title: `cxr training run ${basename(layout.dir)}`,
     logger,
@@ -483,7 +626,7 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
       finishedAt: new Date(now()).toISOString(),
       config: { ...settings },
       versions: versions(),
-      timings: { decodeSeconds, trainSeconds, evaluateSeconds: (reportStart - trainEnd) / 1000 },
+      timings: { decodeSeconds, trainSeconds, evaluateSeconds: (reportStart - trained.trainEnd) / 1000 },
     },
   });
   const totalSeconds = (now() - started) / 1000;
@@ -492,20 +635,20 @@ export async function runTrain(parsed: ParsedCommand, context: CommandContext): 
     thresholdRule: settings.thresholdRule,
     thresholdChoice,
     calibration,
-    test: testReport ? summaryOf(testReport) : null,
-    val: summaryOf(valReport),
-    external: Object.fromEntries(externalSets.flatMap((set) => (externalReports[set.name] ? [[set.name, { dir: set.dir, ...summaryOf(externalReports[set.name] as EvaluationReport) }]] : []))),
+    test: evaluated.testReport ? summaryOf(evaluated.testReport) : null,
+    val: summaryOf(evaluated.valReport),
+    external: Object.fromEntries(
+      run.externalSets.flatMap((set) => (evaluated.externalReports[set.name] ? [[set.name, { dir: set.dir, ...summaryOf(evaluated.externalReports[set.name] as EvaluationReport) }]] : [])),
+    ),
     epochs: events.filter((e) => e.kind === 'epoch').length,
     stopped: events.find((e) => e.kind === 'stopped'),
     input: inputSummary(events),
     timings: { decodeSeconds, trainSeconds, totalSeconds },
   };
-  await writeJsonAtomic(layout.runJson, { ...runInfo, status: 'done', finishedAt: new Date(now()).toISOString(), results });
+  await writeJsonAtomic(layout.runJson, { ...prepared.runInfo, status: 'done', finishedAt: new Date(now()).toISOString(), results });
   logger.info(`Input: training waited ${inputWaitText(results.input['waitSeconds'] ?? 0, results.input['trainSeconds'] ?? 0)} for its batches over ${results.input['steps'] ?? 0} steps (${(results.input['meanWaitMs'] ?? 0).toFixed(1)} ms a step of ${(results.input['meanStepMs'] ?? 0).toFixed(0)} ms).`);
   logger.info(`Done in ${duration(totalSeconds)} (training ${duration(trainSeconds)}): model in ${layout.model}, report in ${layout.reportHtml}.`);
-  if (json) io.stdout.write(`${JSON.stringify({ runFolder: layout.dir, ...results }, null, 2)}\n`);
-  model.dispose();
-  return 0;
+  if (parsed.values['json'] === true) io.stdout.write(`${JSON.stringify({ runFolder: layout.dir, ...results }, null, 2)}\n`);
 }
 
 
@@ -577,7 +720,7 @@ function eventLine(event: Exclude<TrainEvent, { kind: 'step' }>, epochs: number)
 }
 
 function printPlan(plan: Plan, info: (line: string) => void): void {
-  const classes = Object.keys(plan.classWeights);
+  const classes = Object.keys(plan.split['train'] ?? plan.classWeights);
   const fold = plan.settings.fold ? foldOf(plan.settings.fold) : undefined;
   info(`Split (seed ${plan.settings.seed}, ${fold ? `fold ${fold.fold} of ${fold.k} of train+val to val` : `${Math.round(plan.settings.valFraction * 100)}% of train+val to val`}, patient-disjoint):`);
   info(`  ${'split'.padEnd(6)}${classes.map((c) => c.padStart(11)).join('')}${'total'.padStart(8)}`);
@@ -586,7 +729,8 @@ function printPlan(plan: Plan, info: (line: string) => void): void {
     info(`  ${split.padEnd(6)}${classes.map((c) => String(row[c] ?? 0).padStart(11)).join('')}${String(total).padStart(8)}`);
   }
   if (plan.resplit.crossingTest.length > 0) info(`  ${plan.resplit.crossingTest.length} patient ids of train/val also appear in test (present in the data as given).`);
-  info(`Class weights: NORMAL ${plan.classWeights.NORMAL.toFixed(4)}, PNEUMONIA ${plan.classWeights.PNEUMONIA.toFixed(4)}; output bias ${plan.outputBias.toFixed(4)}.`);
+  const weights = Object.entries(plan.classWeights).map(([name, weight]) => `${name} ${weight.toFixed(4)}`);
+  info(`Class weights: ${weights.join(', ')}; output bias ${plan.outputBias.toFixed(4)}.`);
   info(`Model: ${plan.model.architecture}, ${plan.model.parameters.toLocaleString('en-US')} parameters, ${plan.settings.imageSize}x${plan.settings.imageSize} px, batch ${plan.settings.batchSize}, up to ${plan.settings.epochs} epochs${plan.settings.stepsPerEpoch === null ? '' : ` of at most ${plan.settings.stepsPerEpoch} steps (--steps-per-epoch)`}.`);
   for (const line of plan.model.summary) info(`  ${line}`);
   info(`Threshold rule ${plan.settings.thresholdRule}: ${describeThresholdRule(parseThresholdRule(plan.settings.thresholdRule))}, after calibrating the probabilities there (temperature scaling).`);
