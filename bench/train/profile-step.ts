@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, initBackend, type BackendName } from '@cxr/model';
+import { buildBenchCnn } from '@cxr/model/testing';
 import { stepFunctions } from './steps.js';
 
 const { values } = parseArgs({
@@ -21,12 +22,8 @@ const architecture = values.architecture === 'bench-cnn' ? 'bench-cnn' : 'compac
 const size = Number(values.size);
 const batch = 32;
 const choice = await initBackend({ backend: values.backend as BackendName });
-const model = buildModel({
-  architecture,
-  imageSize: size,
-  seed: 7,
-  ...(architecture === 'compact-cnn' ? { augment: { flip: true, rotationDegrees: 10, zoom: 0.1 } } : {}),
-});
+const model =
+  architecture === 'bench-cnn' ? buildBenchCnn({ imageSize: size, seed: 7 }) : buildModel({ architecture, imageSize: size, seed: 7, augment: { flip: true, rotationDegrees: 10, zoom: 0.1 } });
 const x = tf.randomUniform([batch, size, size, 1], 0, 255, 'float32', 1);
 const y = tf.tensor2d(Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
 const { trainStep: step, infer } = stepFunctions(model, x, y);

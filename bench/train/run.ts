@@ -18,7 +18,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, initBackend } from '@cxr/model';
+import { initBackend } from '@cxr/model';
+import { buildBenchCnn } from '@cxr/model/testing';
 import { enableRelaxedSimd, measureSimdPeak, type SimdPeak } from '@cxr/wasm-training/node';
 import { writeResults } from '../results-file.js';
 import { kernelFlops } from './flops.js';
@@ -87,7 +88,7 @@ function data(size: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
 
 async function child(backend: 'wasm' | 'cpu', threads: number | undefined, size: number, steps: number): Promise<Measure> {
   const choice = await initBackend({ backend, relaxedSimd, ...(threads === undefined ? {} : { threads }) });
-  const model = buildModel({ architecture: 'bench-cnn', imageSize: size, seed: 7 });
+  const model = buildBenchCnn({ imageSize: size, seed: 7 });
   const { x, y } = data(size);
   const { trainStep, infer } = stepFunctions(model, x, y);
   // One warm-up step (XNNPACK operator set-up) on wasm; cpu has nothing to warm and is slow.

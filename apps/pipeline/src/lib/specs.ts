@@ -70,7 +70,7 @@ export const TRAIN: CommandSpec = {
     epochs: { type: 'integer', placeholder: 'N', min: 1, max: 1000, default: DEFAULT_TRAINING.epochs, description: 'Maximum number of epochs (early stopping may end sooner).', example: '10' },
     'image-size': { type: 'integer', placeholder: 'N', min: 16, max: 1024, default: DEFAULT_TRAINING.imageSize, description: 'Side of the square input images, in pixels.', example: '128' },
     'batch-size': trainBatchSize,
-    architecture: { type: 'string', placeholder: 'NAME', choices: ARCHITECTURES, default: DEFAULT_TRAINING.architecture, description: 'Model architecture: compact-cnn for CPUs, inception-resnet-v2 (the network of the original Keras notebook) for GPUs, bench-cnn the benchmark network.', example: 'compact-cnn' },
+    architecture: { type: 'string', placeholder: 'NAME', choices: ARCHITECTURES, default: DEFAULT_TRAINING.architecture, description: 'Model architecture: compact-cnn for CPUs, inception-resnet-v2 (the network of the original Keras notebook) for GPUs.', example: 'compact-cnn' },
     weights: { type: 'string', placeholder: 'DIR', description: 'Fine-tune from a local tfjs-layers model (a folder with model.json).' },
     resume: { type: 'boolean', description: 'Continue the interrupted run in --out (default: the newest folder in runs/) from its last checkpoint, with its settings.' },
     'resume-from': {

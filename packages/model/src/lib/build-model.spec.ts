@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, COMPACT_CNN_DEFAULTS } from './build-model.js';
+import { buildBenchCnn } from '../testing/index.js';
+import { ARCHITECTURES, buildModel, COMPACT_CNN_DEFAULTS } from './build-model.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -29,8 +30,10 @@ describe('buildModel', () => {
     model.dispose();
   });
 
-  it('builds the benchmark CNN exactly as specified', () => {
-    const model = buildModel({ architecture: 'bench-cnn', imageSize: 128, seed: 1 });
+  it('builds the benchmark CNN of the testing entry point exactly as specified, behind the same input layers', () => {
+    const model = buildBenchCnn({ imageSize: 128, seed: 1 });
+    expect(model.name).toBe('cxr_bench_cnn');
+    expect(model.layers[1]?.getClassName()).toBe('CxrStandardize');
     const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.getConfig() as { filters: number; kernelSize: number[]; padding: string; activation: string });
     expect(convs.map((c) => c.filters)).toEqual([16, 32, 64, 128]);
     expect(convs.every((c) => c.padding === 'same' && c.activation === 'relu' && c.kernelSize.join() === '3,3')).toBe(true);
@@ -49,7 +52,7 @@ describe('buildModel', () => {
       ['compact-cnn', 1 + (COMPACT_CNN_DEFAULTS.filters.length - 1) * COMPACT_CNN_DEFAULTS.convsPerStage],
       ['bench-cnn', 4],
     ] as const) {
-      const model = buildModel({ architecture, imageSize: 32, seed: 1 });
+      const model = architecture === 'bench-cnn' ? buildBenchCnn({ imageSize: 32, seed: 1 }) : buildModel({ architecture, imageSize: 32, seed: 1 });
       const info = await tf.profile(() => tf.tidy(() => tf.variableGrads(() => tf.sum(model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar).value));
       const inputGradients = info.kernels.filter((k) => k.name === 'Conv2DBackpropInput');
       expect(info.kernels.filter((k) => k.name === 'Conv2DBackpropFilter')).toHaveLength(convs);
@@ -71,9 +74,10 @@ describe('buildModel', () => {
   }, 120_000);
 
   it('is reproducible from its seed and differs across seeds', () => {
-    const a = buildModel({ architecture: 'bench-cnn', imageSize: 16, seed: 7 });
-    const b = buildModel({ architecture: 'bench-cnn', imageSize: 16, seed: 7 });
-    const c = buildModel({ architecture: 'bench-cnn', imageSize: 16, seed: 8 });
+    const compact = { filters: [4, 8], stemStride: 1 } as const;
+    const a = buildModel({ imageSize: 16, seed: 7, compact });
+    const b = buildModel({ imageSize: 16, seed: 7, compact });
+    const c = buildModel({ imageSize: 16, seed: 8, compact });
     expect(weightsOf(a)).toEqual(weightsOf(b));
     expect(weightsOf(a)).not.toEqual(weightsOf(c));
     expect(a.layers.map((l) => l.name)).toEqual(b.layers.map((l) => l.name));
@@ -81,14 +85,19 @@ describe('buildModel', () => {
   });
 
   it('starts the logit at outputBias', () => {
-    const model = buildModel({ architecture: 'bench-cnn', imageSize: 16, seed: 1, outputBias: 1.5 });
-    const bias = model.getLayer('bench_logit').getWeights()[1] as tf.Tensor;
-    expect(Array.from(bias.dataSync())).toEqual([1.5]);
-    model.dispose();
+    for (const model of [buildModel({ imageSize: 32, seed: 1, outputBias: 1.5 }), buildBenchCnn({ imageSize: 16, seed: 1, outputBias: 1.5 })]) {
+      const bias = model.layers[model.layers.length - 1]?.getWeights()[1] as tf.Tensor;
+      expect(Array.from(bias.dataSync())).toEqual([1.5]);
+      model.dispose();
+    }
   });
 
   it('refuses bad options at creation, naming the stage and the value', () => {
     expect(() => buildModel({ architecture: 'resnet' as never, imageSize: 64, seed: 1 })).toThrow(/buildModel: architecture .* "resnet"/);
+    // The benchmark network is not an architecture of the product.
+    expect(ARCHITECTURES).not.toContain('bench-cnn');
+    expect(() => buildModel({ architecture: 'bench-cnn' as never, imageSize: 64, seed: 1 })).toThrow(/architecture must be one of compact-cnn, inception-resnet-v2, got "bench-cnn"/);
+    expect(() => buildBenchCnn({ imageSize: 8, seed: 1 })).toThrow(/buildBenchCnn: imageSize/);
     expect(() => buildModel({ imageSize: 8, seed: 1 })).toThrow(RangeError);
     expect(() => buildModel({ architecture: 'inception-resnet-v2', imageSize: 64, seed: 1 })).toThrow(/from 75/);
     expect(() => buildModel({ imageSize: 64, seed: 1.5 })).toThrow(/seed/);

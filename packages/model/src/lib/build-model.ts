@@ -12,7 +12,6 @@ import {
   type AugmentOptions,
 } from '@cxr/preprocess';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { benchCnn } from './internal/architectures/bench-cnn.js';
 import { compactCnn, type CompactCnnShape } from './internal/architectures/compact-cnn.js';
 import { inceptionResNetV2 } from './internal/architectures/inception-resnet-v2.js';
 import { LayerFactory } from './internal/architectures/layer-factory.js';
@@ -20,7 +19,7 @@ import { LayerFactory } from './internal/architectures/layer-factory.js';
 export type { CompactCnnShape } from './internal/architectures/compact-cnn.js';
 
 /** The networks {@link buildModel} can build. */
-export const ARCHITECTURES = Object.freeze(['compact-cnn', 'inception-resnet-v2', 'bench-cnn'] as const);
+export const ARCHITECTURES = Object.freeze(['compact-cnn', 'inception-resnet-v2'] as const);
 /** One of {@link ARCHITECTURES}. */
 export type Architecture = (typeof ARCHITECTURES)[number];
 
@@ -49,8 +48,19 @@ export const COMPACT_CNN_DEFAULTS: CompactCnnShape = Object.freeze({
   stemStride: 2,
 });
 
-function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 'augment' | 'compact'>> & { augment: AugmentOptions | false; compact: CompactCnnShape } {
-  const stage = 'buildModel';
+/** The options of {@link buildModel}, checked, with the defaults filled in. */
+export type CheckedModelOptions = Required<Omit<BuildModelOptions, 'augment' | 'compact'>> & { augment: AugmentOptions | false; compact: CompactCnnShape };
+
+/** A network from the standardized (and augmented) input to the one logit. */
+export type NetworkBody = (x: tfl.SymbolicTensor, factory: LayerFactory, options: CheckedModelOptions) => tfl.SymbolicTensor;
+
+const NETWORKS: Readonly<Record<Architecture, NetworkBody>> = {
+  'compact-cnn': (x, factory, o) => compactCnn(x, factory, o.outputBias, o.compact),
+  'inception-resnet-v2': (x, factory, o) => inceptionResNetV2(x, factory, o.outputBias),
+};
+
+/** Checks the options; `custom`: for a network of {@link buildModelWithNetwork} (the compact CNN's own size rule left out). */
+function validate(options: BuildModelOptions, stage = 'buildModel', custom = false): CheckedModelOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${stage}: options must be an object`);
   const architecture = options.architecture ?? 'compact-cnn';
   if (!ARCHITECTURES.includes(architecture)) {
@@ -79,7 +89,7 @@ function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 
     throw new RangeError(`${stage}: compact.dropout must be a number in [0, 1), got ${String(compact.dropout)}`);
   }
   const smallest = compact.stemStride * 2 ** (compact.filters.length - 1);
-  if (architecture === 'compact-cnn' && options.imageSize < smallest) {
+  if (architecture === 'compact-cnn' && !custom && options.imageSize < smallest) {
     throw new RangeError(`${stage}: imageSize ${options.imageSize} is too small for ${compact.filters.length} compact stages (at least ${smallest})`);
   }
   return { architecture, imageSize: options.imageSize, channels, seed: options.seed, outputBias, augment, compact };
@@ -98,7 +108,6 @@ function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 
  *   norm + ReLU with max-pooling, global average pooling, one logit; about 0.4 M parameters with the defaults.
  * - `inception-resnet-v2`: the network of the original Keras notebook (keras.applications layout, 54.3 M parameters),
  *   for GPU users.
- * - `bench-cnn`: the benchmark network (conv 16/32/64 + pools, conv 128, average pool, dense 1).
  *
  * The same options (seed included) build the same model with the same weights and layer names.
  * Fine-tuning from another model: {@link loadWeightsFrom}.
@@ -111,6 +120,21 @@ function validate(options: BuildModelOptions): Required<Omit<BuildModelOptions, 
  */
 export function buildModel(options: BuildModelOptions): tfl.LayersModel {
   const o = validate(options);
+  return assembleModel(o, NETWORKS[o.architecture], `cxr_${o.architecture.replace(/-/g, '_')}`);
+}
+
+/**
+ * A model with another network behind the input, augmentation and standardization layers of
+ * {@link buildModel} (options checked as for `compact-cnn`, less its minimum image size): how the testing
+ * entry point builds its small benchmark network. Not exported by the package.
+ */
+export function buildModelWithNetwork(options: Omit<BuildModelOptions, 'architecture' | 'compact'>, network: NetworkBody, name: string, stage: string): tfl.LayersModel {
+  const o = validate({ ...options, architecture: 'compact-cnn' }, stage, true);
+  return assembleModel(o, network, name);
+}
+
+/** The input and preprocessing layers, then the network, as one model. */
+function assembleModel(o: CheckedModelOptions, network: NetworkBody, name: string): tfl.LayersModel {
   const input = tfl.input({ shape: [o.imageSize, o.imageSize, o.channels], name: 'image' });
   let x: tfl.SymbolicTensor = input;
   const a = o.augment === false ? undefined : resolveAugmentOptions('buildModel', o.augment);
@@ -127,18 +151,6 @@ export function buildModel(options: BuildModelOptions): tfl.LayersModel {
     const { contrast, brightness, noise } = a;
     x = randomIntensityLayer({ name: 'augment_intensity', seed: deriveSeed(o.seed, 'augment', 'intensity'), contrast, brightness, noise }).apply(x) as tfl.SymbolicTensor;
   }
-  const factory = new LayerFactory(o.seed);
-  let output: tfl.SymbolicTensor;
-  switch (o.architecture) {
-    case 'compact-cnn':
-      output = compactCnn(x, factory, o.outputBias, o.compact);
-      break;
-    case 'inception-resnet-v2':
-      output = inceptionResNetV2(x, factory, o.outputBias);
-      break;
-    case 'bench-cnn':
-      output = benchCnn(x, factory, o.outputBias);
-      break;
-  }
-  return tfl.model({ inputs: input, outputs: output, name: `cxr_${o.architecture.replace(/-/g, '_')}` });
+  const output = network(x, new LayerFactory(o.seed), o);
+  return tfl.model({ inputs: input, outputs: output, name });
 }

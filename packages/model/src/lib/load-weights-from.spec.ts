@@ -3,8 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withTempDir } from '../testing/index.js';
-import { buildModel } from './build-model.js';
+import { buildBenchCnn, withTempDir } from '../testing/index.js';
 import { loadWeightsFrom } from './load-weights-from.js';
 import { saveModel } from './save-model.js';
 
@@ -17,9 +16,9 @@ const values = (model: tfl.LayersModel, layer: string): number[][] => model.getL
 describe('loadWeightsFrom', () => {
   it('copies every weight from a model of the same architecture (matched by name)', async () => {
     await withTempDir(async (dir) => {
-      const source = buildModel({ architecture: 'bench-cnn', imageSize: 16, seed: 1 });
+      const source = buildBenchCnn({ imageSize: 16, seed: 1 });
       await saveModel(source, join(dir, 'm'));
-      const target = buildModel({ architecture: 'bench-cnn', imageSize: 16, seed: 2 });
+      const target = buildBenchCnn({ imageSize: 16, seed: 2 });
       const result = await loadWeightsFrom(target, join(dir, 'm'));
       expect(result.kept).toEqual([]);
       expect(result.transferred).toHaveLength(source.weights.length);
@@ -42,7 +41,7 @@ describe('loadWeightsFrom', () => {
         ],
       });
       await saveModel(source, join(dir, 'keras'));
-      const target = buildModel({ architecture: 'bench-cnn', imageSize: 16, seed: 2 });
+      const target = buildBenchCnn({ imageSize: 16, seed: 2 });
       const logitBefore = values(target, 'bench_logit');
       const conv3Before = values(target, 'bench_conv3');
       const result = await loadWeightsFrom(target, join(dir, 'keras'));
@@ -61,7 +60,7 @@ describe('loadWeightsFrom', () => {
 
   it('refuses a folder that is not a model, or a model with nothing in common', async () => {
     await withTempDir(async (dir) => {
-      const target = buildModel({ architecture: 'bench-cnn', imageSize: 16, seed: 2 });
+      const target = buildBenchCnn({ imageSize: 16, seed: 2 });
       const missing = (await loadWeightsFrom(target, join(dir, 'nope')).catch((e: unknown) => e)) as { code?: string; message: string };
       expect(missing.code).toBe('CXR_USAGE');
       expect(missing.message).toContain(join(dir, 'nope'));

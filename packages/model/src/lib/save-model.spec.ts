@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toyBatches, withTempDir } from '../testing/index.js';
+import { buildBenchCnn, toyBatches, withTempDir } from '../testing/index.js';
 import { buildModel } from './build-model.js';
 import { loadModel } from './load-model.js';
 import { predict } from './predict.js';
@@ -38,7 +38,7 @@ describe('saveModel / loadModel', () => {
   it('replaces an existing model atomically and leaves no temporary folder', async () => {
     await withTempDir(async (dir) => {
       const a = tiny();
-      const b = buildModel({ architecture: 'bench-cnn', imageSize: 16, seed: 4 });
+      const b = buildBenchCnn({ imageSize: 16, seed: 4 });
       await saveModel(a, join(dir, 'model'), { which: 'a' });
       await saveModel(b, join(dir, 'model'), { which: 'b' });
       expect(await readdir(dir)).toEqual(['model']);

@@ -72,3 +72,4 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   }
 }
 export { validModelMetadata } from './metadata.js';
+export { buildBenchCnn } from './bench-cnn.js';

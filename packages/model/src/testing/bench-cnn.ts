@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { LayerFactory } from './layer-factory.js';
+import { buildModelWithNetwork, type BuildModelOptions } from '../lib/build-model.js';
+import type { LayerFactory } from '../lib/internal/architectures/layer-factory.js';
 
 /**
  * The benchmark network: conv 3x3 'same' + ReLU with 16 filters, max-pool 2; the same with
@@ -10,7 +11,7 @@ import type { LayerFactory } from './layer-factory.js';
  * already skips the input image's gradient (build-model.spec.ts checks it), and inference keeps
  * the one fused kernel.
  */
-export function benchCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: number): tfl.SymbolicTensor {
+function benchCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: number): tfl.SymbolicTensor {
   let y = x;
   const filters = [16, 32, 64] as const;
   filters.forEach((n, i) => {
@@ -20,4 +21,19 @@ export function benchCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: num
   y = f.conv('bench_conv4', 128, 3, { useBias: true, activation: 'relu' }).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.globalAveragePooling2d({ name: 'bench_gap' }).apply(y) as tfl.SymbolicTensor;
   return f.logit('bench_logit', outputBias).apply(y) as tfl.SymbolicTensor;
+}
+
+/**
+ * A small, fast model for specs and the training benchmarks: the benchmark network (see above)
+ * behind the same input, augmentation and standardization layers as `buildModel`. Not one of
+ * `cxr train`'s architectures. The same options give the same weights.
+ *
+ * @example
+ * ```ts
+ * const model = buildBenchCnn({ imageSize: 16, seed: 2 });
+ * ```
+ * @throws RangeError / TypeError for an image size below 16, a bad seed or bias (as `buildModel`).
+ */
+export function buildBenchCnn(options: Omit<BuildModelOptions, 'architecture' | 'compact'>): tfl.LayersModel {
+  return buildModelWithNetwork(options, (x, factory, o) => benchCnn(x, factory, o.outputBias), 'cxr_bench_cnn', 'buildBenchCnn');
 }
