@@ -3,10 +3,11 @@ import tseslint from 'typescript-eslint';
 
 const tfNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 
-/** Imports no package source may make (the public entry points only; no test helpers; no RxJS internals). */
+/** Imports no package source may make (the public entry points only; no test helpers or benchmark entries; no RxJS internals). */
 const packagePatterns = [
   { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
   { group: ['@cxr/*/testing'], message: 'Testing entry points are for specs only.' },
+  { group: ['@cxr/*/bench'], message: 'Benchmark entry points are for bench/ only.' },
   { group: ['rxjs/internal/*', 'rxjs/internal/**'], message: 'rxjs/internal is private to RxJS.' },
 ];
 
@@ -126,6 +127,7 @@ export default tseslint.config(
           patterns: [
             { group: ['@cxr/*/src', '@cxr/*/src/**', '@cxr/*/dist', '@cxr/*/dist/**'], message: 'Import a package through its public entry point (@cxr/<name>), not its files.' },
             { group: ['@cxr/*/testing'], message: 'Testing entry points are for specs only.' },
+            { group: ['@cxr/*/bench'], message: 'Benchmark entry points are for bench/ only.' },
             { group: ['node:*'], message: 'The page runs in a browser: no Node built-ins.' },
           ],
         },

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { enableRelaxedSimd } from '@cxr/wasm-training/node';
-import { simdKernelModule, webAssembly } from '@cxr/wasm-training/testing';
+import { simdKernelModule, webAssembly } from '@cxr/wasm-training/bench';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '6' } } });
 const rounds = Number(values.rounds);

@@ -95,6 +95,17 @@ describe('module boundaries (ARCHITECTURE.md) are enforced by lint', () => {
     expect(reportBrowser).toEqual([]);
   });
 
+  it('keeps the testing and benchmark entry points out of the packages and the page; bench/ may use them', async () => {
+    const testing = await boundaryErrors('packages/model/src/probe.ts', "import { seededValues } from '@cxr/wasm-training/testing';\nexport const s = seededValues;\n");
+    expect(testing.join('\n')).toMatch(/for specs only/);
+    const bench = await boundaryErrors('packages/model/src/probe.ts', "import { simdKernelModule } from '@cxr/wasm-training/bench';\nexport const s = simdKernelModule;\n");
+    expect(bench.join('\n')).toMatch(/for bench\/ only/);
+    const page = await boundaryErrors('apps/viewer/src/probe.ts', "import { simdKernelModule } from '@cxr/wasm-training/bench';\nexport const s = simdKernelModule;\n");
+    expect(page.join('\n')).toMatch(/for bench\/ only/);
+    const benchmark = await boundaryErrors('bench/train/probe.ts', "import { simdKernelModule } from '@cxr/wasm-training/bench';\nimport { buildBenchCnn } from '@cxr/model/testing';\nexport const s = [simdKernelModule, buildBenchCnn];\n");
+    expect(benchmark).toEqual([]);
+  });
+
   it('allows the edges the architecture permits', async () => {
     const errors = await boundaryErrors('packages/preprocess/src/probe.ts', "import type { Sample } from '@cxr/loader';\nexport type S = Sample;\n");
     expect(errors).toEqual([]);

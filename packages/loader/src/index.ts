@@ -1,4 +1,4 @@
-export * from './lib/types.js';
+export { DEFAULT_CLASS_MAP, SPLITS, type ClassMap, type DicomSourceInfo, type ImageRecord, type Rejection, type Sample, type SourceInfo, type Split } from './lib/types.js';
 export { decodeImages, type DecodeImagesOptions } from './lib/decode-images.js';
 export {
   decodeImage,

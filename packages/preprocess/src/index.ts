@@ -1,4 +1,4 @@
-export type * from './lib/types.js';
+export type { Batch } from './lib/types.js';
 export { createRng, deriveSeed, seededPermutation, type Rng } from './lib/seeded-random.js';
 export { classWeights, outputBiasInit, type LabelCounts, type LabelWeights } from './lib/class-weights.js';
 export { batch, toBatch, type BatchOptions } from './lib/batch.js';
