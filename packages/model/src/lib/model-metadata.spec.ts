@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isUsageError } from '@cxr/loader';
 import { describe, expect, it } from 'vitest';
 import { modelMetadataJson, modelSettings, parseModelMetadata } from './model-metadata.js';
@@ -105,13 +107,27 @@ describe('modelSettings', () => {
   });
 });
 
-describe('the metadata entry point', () => {
-  it('loads no Node module and no TensorFlow.js, so a browser page can use it', () => {
-    const sources = ['../metadata.ts', './model-metadata.ts', '../../../loader/src/errors.ts', '../../../loader/src/lib/usage-error.ts'];
-    for (const file of sources) {
-      const text = readFileSync(new URL(file, import.meta.url), 'utf8');
-      const imports = [...text.matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gms)].map((m) => m[1] as string);
-      for (const specifier of imports) expect(specifier, `${file} imports ${specifier}`).toMatch(/^(\.\.?\/|@cxr\/loader\/errors$)/);
+describe('the browser entry point', () => {
+  it('reaches no Node module and no Node-only entry of another package (the metadata reader and the layers, for a page)', () => {
+    const packages = fileURLToPath(new URL('../../../', import.meta.url));
+    const importsOf = (file: string): string[] =>
+      [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)].map((m) => m[1] ?? m[2] ?? '');
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const queue = [join(packages, 'model', 'src', 'browser.ts')];
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const specifier of importsOf(file)) {
+        const entry = /^@cxr\/([a-z-]+)\/browser$/.exec(specifier);
+        if (specifier.startsWith('.')) queue.push(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
+        else if (entry) queue.push(join(packages, entry[1] as string, 'src', 'browser.ts'));
+        else bare.add(specifier);
+      }
     }
+    expect(seen).toContain(join(packages, 'model', 'src', 'lib', 'model-metadata.ts'));
+    expect(seen).toContain(join(packages, 'loader', 'src', 'lib', 'usage-error.ts'));
+    expect([...bare].filter((name) => name.startsWith('node:') || name === 'sharp' || name.startsWith('@cxr/'))).toEqual([]);
+    expect(bare).toContain('@tensorflow/tfjs-layers');
   });
 });
