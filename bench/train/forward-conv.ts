@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '@cxr/model';
+import { interleavedKernelTimes } from './interleaved-kernel-times.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,14 +31,6 @@ const shipped = new Map<string, tf.KernelFunc>(shippedConfigs.map((config) => [c
 const runs = Number(values.runs);
 const n = 32;
 
-function time(f: () => tf.TensorInfo): number {
-  const t = performance.now();
-  const out = f();
-  backend.readSync(out.dataId);
-  const ms = performance.now() - t;
-  backend.disposeData(out.dataId);
-  return ms;
-}
 function fastest(xs: number[]): number {
   return xs.length === 0 ? NaN : Math.min(...xs);
 }
@@ -100,9 +93,7 @@ for (const size of values.sizes.split(',').map(Number)) {
     const ours = cases[1]?.[1]();
     const difference = reference !== undefined && ours !== undefined ? relativeDifference(ours, reference) : NaN;
     for (const out of [reference, ours]) if (out !== undefined) backend.disposeData(out.dataId);
-    const times = new Map<string, number[]>(cases.map(([label]) => [label, []]));
-    for (const [, f] of cases) time(f);
-    for (let r = 0; r < runs; r++) for (const [label, f] of cases) times.get(label)?.push(time(f));
+    const times = interleavedKernelTimes(backend, cases, runs);
     const flops = 2 * n * Math.ceil(h / stride) ** 2 * co * 9 * ci;
     const ms = (label: string): number => fastest(times.get(label) ?? []);
     const pairs: [string, string][] = [['Conv2D XNNPACK', 'Conv2D ours']];

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '@cxr/model';
+import { interleavedKernelTimes } from './interleaved-kernel-times.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, threads: { type: 'string' } } });
 const shippedConfigs = ['Conv2D', 'Conv2DBackpropInput', 'MaxPoolGrad'].map((name) => tf.getKernel(name, 'wasm')).filter((k) => k !== undefined);
@@ -22,14 +23,6 @@ for (const config of shippedConfigs) {
 }
 const runs = Number(values.runs);
 
-function time(f: () => tf.TensorInfo): number {
-  const t = performance.now();
-  const out = f();
-  backend.readSync(out.dataId);
-  const ms = performance.now() - t;
-  backend.disposeData(out.dataId);
-  return ms;
-}
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
@@ -63,9 +56,7 @@ for (const { h, ci, co } of layers) {
   const poolAttrs = { filterSize: [2, 2], strides: [2, 2], pad: 'valid', dimRoundingMode: undefined };
   cases.push(['MaxPoolGrad (ours)', run('MaxPoolGrad', { dy: dyPool, input: dy, output: pooled }, poolAttrs)]);
   cases.push(['MaxPoolGrad (shipped)', run('MaxPoolGrad', { dy: dyPool, input: dy, output: pooled }, poolAttrs, shipped.get('MaxPoolGrad'))]);
-  const times = new Map<string, number[]>(cases.map(([label]) => [label, []]));
-  for (const [, f] of cases) time(f);
-  for (let r = 0; r < runs; r++) for (const [label, f] of cases) times.get(label)?.push(time(f));
+  const times = interleavedKernelTimes(backend, cases, runs);
   for (const [label, ts] of times) rows.push(`| ${n}x${h}x${h}x${ci} -> ${co} | ${label} | ${median(ts).toFixed(1)} |`);
   tf.dispose([x, w, dy, pooled, dyPool]);
 }
