@@ -18,7 +18,7 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Number.isNaN(diff) ? Infinity : diff;
 }
 
-describe('Sum and Mean on wasm (leading axes as one average pool, the rest shipped)', () => {
+describe('Sum and Mean on wasm (runs of axes before the last on the generated row sum or one average pool, the rest shipped)', () => {
   for (const kernel of ['Sum', 'Mean']) {
     test.prop([arbReduceCase], { numRuns: 40, examples: [[{ shape: [7, 9, 5], axis: [0, 1, 2], keepDims: false, seed: 262265334 }]] })(`${kernel} equals the cpu backend within 1e-4 of the larger of 1 and its largest output`, async (c) => {
       const call = { inputs: { x: c.shape }, attrs: { axis: [...c.axis], keepDims: c.keepDims }, seed: c.seed };

@@ -1,37 +1,51 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { call, constant, overShipped, release, reshape, type Info } from './wasm-calls.js';
+import { SimdKernels } from './simd/simd-runner.js';
+import { call, constant, heapOf, heapView, overShipped, release, reshape, type Info } from './wasm-calls.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
+/** Fixed row chunks of a reduction with fewer than this many outputs rows (the same bits on any thread count). */
+export const ROW_SUM_CHUNKS = 8;
+
 /**
- * Number of leading axes `axis` reduces when it is exactly [0, 1, ..., k-1] with 0 < k < rank
- * (bias and batch-norm gradients: [0, 1, 2] of NHWC), else 0.
+ * The reduced axes as one run [first, last] of consecutive axes that leaves the last axis out
+ * (bias and batch-norm gradients: [0, 1, 2] of NHWC; global average pooling: [1, 2]), or undefined.
  */
-function leadingAxes(axis: number | number[], shape: number[]): number {
+function axisRun(axis: number | number[], shape: number[]): { first: number; last: number } | undefined {
   const axes = [...new Set(tf.util.parseAxisParam(axis, shape))].sort((a, b) => a - b);
-  if (axes.length === 0 || axes.length >= shape.length) return 0;
-  return axes.every((a, i) => a === i) ? axes.length : 0;
+  if (axes.length === 0 || (axes.at(-1) ?? shape.length) >= shape.length - 1) return undefined;
+  const first = axes[0] ?? 0;
+  return axes.every((a, i) => a === first + i) ? { first, last: first + axes.length - 1 } : undefined;
 }
 
 /**
- * `Sum` or `Mean` over the leading axes of a float32 tensor as one XNNPACK average pool whose
- * single window covers all R rows of the [R, C] view (times R for a sum), instead of the shipped
- * transpose-then-reduce (the transpose makes it many times slower; a matrix product ones x X
- * would re-pack X as weights on every call). Any other reduction goes to the shipped kernel.
+ * `Sum` or `Mean` over a run of consecutive axes that is not the last, without the shipped
+ * transpose-then-reduce (the transpose makes it many times slower). x is viewed as
+ * [outer, rows, inner]: with inner a multiple of 4, the generated SIMD `rowSum` on all threads
+ * (each output sums its rows in order; with fewer than {@link ROW_SUM_CHUNKS} outer indices the
+ * rows go in that many fixed chunks added in order, so the bits do not depend on the thread
+ * count), and a mean divides that sum by the row count. Leading axes with other inner sizes are
+ * one XNNPACK average pool whose single window covers all rows (times the row count for a sum).
+ * Any other reduction goes to the shipped kernel.
  */
 export function leadingAxesReduction(kind: 'Sum' | 'Mean', shipped: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): Info | Info[] => {
     const x = args.inputs['x'] as Info;
     const attrs = (args.attrs ?? {}) as unknown as tf.SumAttrs;
-    const k = x.dtype === 'float32' ? leadingAxes(attrs.axis, x.shape) : 0;
-    const rows = x.shape.slice(0, k).reduce((a, b) => a * b, 1);
-    const columns = x.shape.slice(k).reduce((a, b) => a * b, 1);
-    if (k === 0 || rows === 0 || columns === 0) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info | Info[];
+    const run = x.dtype === 'float32' ? axisRun(attrs.axis, x.shape) : undefined;
+    const size = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
+    const outer = run === undefined ? 0 : size(x.shape.slice(0, run.first));
+    const rows = run === undefined ? 0 : size(x.shape.slice(run.first, run.last + 1));
+    const inner = run === undefined ? 0 : size(x.shape.slice(run.last + 1));
+    if (run === undefined || outer * rows * inner === 0) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info | Info[];
     const { backend } = args;
-    const outShape = attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...x.shape.slice(k)] : x.shape.slice(k);
+    const outShape = x.shape.flatMap((d, axis) => (axis < run.first || axis > run.last ? [d] : attrs.keepDims ? [1] : []));
     if (rows === 1) return reshape(backend, x, outShape);
+    const simd = inner % 4 === 0 ? SimdKernels.of(backend) : undefined;
+    if (simd !== undefined) return rowSumOnSimd(simd, backend, x, { outer, rows, inner }, kind, outShape);
+    if (outer !== 1) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info | Info[];
     // An XNNPACK average pool with one window over all rows: [1, R, 1, C] -> [1, 1, 1, C].
-    const column = reshape(backend, x, [1, rows, 1, columns]);
+    const column = reshape(backend, x, [1, rows, 1, inner]);
     const mean = call('AvgPool', backend, { x: column }, { filterSize: [rows, 1], strides: [rows, 1], pad: 'valid', dimRoundingMode: undefined });
     release(backend, column);
     let result = mean;
@@ -45,4 +59,33 @@ export function leadingAxesReduction(kind: 'Sum' | 'Mean', shipped: tf.KernelCon
     return out;
   };
   return overShipped(kernelFunc as tf.KernelFunc, shipped);
+}
+
+function rowSumOnSimd(
+  simd: SimdKernels,
+  backend: tf.KernelBackend,
+  x: Info,
+  view: { outer: number; rows: number; inner: number },
+  kind: 'Sum' | 'Mean',
+  outShape: number[],
+): Info {
+  const { outer, rows, inner } = view;
+  const heap = heapOf(backend);
+  const chunks = outer < ROW_SUM_CHUNKS ? ROW_SUM_CHUNKS : 1;
+  const out = heap.makeOutput(outShape, 'float32');
+  const scratch = chunks > 1 ? heap.makeOutput([(chunks - 1) * outer * inner], 'float32') : undefined;
+  const spare = scratch === undefined ? 0 : simd.address(scratch);
+  const dst = simd.address(out);
+  const items = outer * chunks;
+  const threaded = outer * rows * inner >= 1 << 20;
+  simd.run('rowSum', Math.min(items, 64), { x: simd.address(x), out: dst, scratch: spare, outer, rows, inner, chunks }, threaded ? Infinity : 1);
+  if (scratch !== undefined) {
+    simd.run('sumParts', 1, { dst, scratch: spare, count: outer * inner, copies: chunks - 1 });
+    release(backend, scratch);
+  }
+  if (kind === 'Mean') {
+    const values = heapView(backend, out);
+    for (let i = 0; i < values.length; i++) values[i] = (values[i] ?? 0) / rows;
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import { BROADCAST_BY_TILE, broadcastByTile } from './broadcast-by-tile.js';
 import { conv2dKernel, fusedConv2dKernel, setSimdConv2D } from './conv2d.js';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
+import { ELEMENTWISE_KERNELS, elementwiseKernel, RELU_GRAD, RELU_GRADIENT, reluGradWasm, reluKernel } from './elementwise.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
 import { identityWasm, sameTypeCast } from './identity.js';
@@ -31,6 +32,8 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGradWasm as tf.KernelFunc },
   // Replaces the shipped copy with a shared reference (as Reshape does).
   { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identityWasm as unknown as tf.KernelFunc },
+  // ReLU's gradient in one pass (RELU_GRADIENT, registered below, runs it on wasm).
+  { kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGradWasm as unknown as tf.KernelFunc },
 ];
 
 /** Options of {@link registerWasmTrainingKernels}. */
@@ -88,6 +91,7 @@ export function registerWasmTrainingKernels(options: WasmTrainingOptions = {}): 
   setRelaxedSimd(options.relaxedSimd ?? true);
   setSimdConv2D(options.forwardConvolution ?? true);
   registerReductionGradients();
+  tf.registerGradient(RELU_GRADIENT);
   const added: string[] = [];
   const install = (config: tf.KernelConfig): void => {
     const existing = tf.getKernel(config.kernelName, 'wasm');
@@ -103,6 +107,12 @@ export function registerWasmTrainingKernels(options: WasmTrainingOptions = {}): 
     const shipped = tf.getKernel(kind, 'wasm');
     if (shipped !== undefined && !ours.has(shipped.kernelFunc)) install(leadingAxesReduction(kind, shipped));
   }
+  for (const [kind, op] of Object.entries(ELEMENTWISE_KERNELS)) {
+    const shipped = tf.getKernel(kind, 'wasm');
+    if (shipped !== undefined && !ours.has(shipped.kernelFunc)) install(elementwiseKernel(op, shipped));
+  }
+  const shippedRelu = tf.getKernel(tf.Relu, 'wasm');
+  if (shippedRelu !== undefined && !ours.has(shippedRelu.kernelFunc)) install(reluKernel(shippedRelu));
   const shippedTile = tf.getKernel(tf.Tile, 'wasm');
   if (shippedTile !== undefined && !ours.has(shippedTile.kernelFunc)) install(repeatTile(shippedTile));
   const shippedCast = tf.getKernel(tf.Cast, 'wasm');

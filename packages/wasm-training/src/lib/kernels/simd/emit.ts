@@ -51,13 +51,18 @@ const SIMD = {
   load32Splat: 0x09,
   store: 0x0b,
   f32x4Splat: 0x13,
+  f32x4Ne: 0x42,
   f32x4Gt: 0x44,
   and: 0x4e,
   andnot: 0x4f,
   or: 0x50,
   bitselect: 0x52,
   f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  /** IEEE maximum: NaN if either is NaN, -0 below +0. */
+  f32x4Max: 0xe9,
   /** Pseudo-maximum: [a, b] -> a < b ? b : a, lane-wise (NaN in a stays, -0 stays). */
   f32x4Pmax: 0xeb,
   /** Relaxed SIMD: a * b + c, rounded once or twice as the runtime's hardware does it. */
@@ -237,8 +242,18 @@ export class FunctionBody {
   f32x4Add(): this {
     return this.simd(SIMD.f32x4Add);
   }
+  f32x4Sub(): this {
+    return this.simd(SIMD.f32x4Sub);
+  }
   f32x4Mul(): this {
     return this.simd(SIMD.f32x4Mul);
+  }
+  f32x4Div(): this {
+    return this.simd(SIMD.f32x4Div);
+  }
+  /** [a, b] -> max(a, b), lane-wise: NaN when either is NaN, and max(-0, 0) = 0. */
+  f32x4Max(): this {
+    return this.simd(SIMD.f32x4Max);
   }
   /** Relaxed SIMD `f32x4.relaxed_madd`: [a, b, c] -> a * b + c (fused where the hardware has FMA). */
   f32x4RelaxedMadd(): this {
@@ -258,6 +273,10 @@ export class FunctionBody {
   }
   f32x4Gt(): this {
     return this.simd(SIMD.f32x4Gt);
+  }
+  /** [a, b] -> all ones where a != b (so where a is NaN, for a == b). */
+  f32x4Ne(): this {
+    return this.simd(SIMD.f32x4Ne);
   }
   v128And(): this {
     return this.simd(SIMD.and);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, seededValues } from '../../../testing/kernel-cases.js';
 import { enableRelaxedSimd } from '../../relaxed-simd-node.js';
 import { relaxedSimdSupported, webAssembly } from './emit.js';
-import { simdKernelModule } from './simd-module.js';
+import { BINARY_OPS, simdKernelModule } from './simd-module.js';
 
 beforeAll(() => {
   enableRelaxedSimd();
@@ -14,7 +14,7 @@ beforeAll(() => {
  * out in plain loops. Every split into parts is run part by part, as the worker threads would.
  */
 
-type Kernels = Record<'filterGrad' | 'inputGrad' | 'sumParts' | 'maxPoolGrad2x2' | 'gather32' | 'conv2d', (...args: number[]) => void>;
+type Kernels = Record<'filterGrad' | 'inputGrad' | 'sumParts' | 'maxPoolGrad2x2' | 'gather32' | 'conv2d' | 'binary' | 'rowSum', (...args: number[]) => void>;
 
 function instantiate(shared: boolean, bytes: number, fused = false): { kernels: Kernels; heap: Float32Array } {
   const pages = Math.ceil(bytes / 65536) + 1;
@@ -265,5 +265,91 @@ describe('the generated SIMD kernels', () => {
           }
     expect(Array.from(heap.subarray(dxAt, dxAt + xSize))).toEqual(Array.from(expected));
     expect(Number.isNaN(heap[dxAt + xSize] ?? 0)).toBe(true);
+  });
+
+  /** Each operand read in full, as one repeated row (step 0) or as one value per row (splat). */
+  const binaryCase = fc.record({
+    op: fc.constantFrom(...Object.values(BINARY_OPS)),
+    rows: fc.integer({ min: 1, max: 9 }),
+    quads: fc.integer({ min: 1, max: 7 }),
+    modes: fc.constantFrom(['full', 'full'], ['full', 'row'], ['row', 'full'], ['full', 'splat'], ['splat', 'full'], ['row', 'splat'], ['splat', 'row']),
+    parts: fc.integer({ min: 1, max: 4 }),
+    shared: fc.boolean(),
+    specials: fc.boolean(),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  });
+
+  test.prop([binaryCase], { numRuns: 200 })('binary computes each operation on float32 pairs exactly as scalar code does, for every way of reading the operands', (c) => {
+    const inner = 4 * c.quads;
+    const count = c.rows * inner;
+    const sizeOf = (mode: string): number => (mode === 'full' ? count : mode === 'row' ? inner : c.rows);
+    const stepOf = (mode: string): number => (mode === 'full' ? inner * 4 : mode === 'row' ? 0 : 4);
+    const index = (mode: string, r: number, j: number): number => (mode === 'full' ? r * inner + j : mode === 'row' ? j : r);
+    const [modeA, modeB] = c.modes as [string, string];
+    const special = [0, -0, Number.NaN, Infinity, -Infinity, 1e-40];
+    const values = (size: number, seed: number): Float32Array => seededValues(size, seed).map((v, i) => (c.specials && i % 3 === 0 ? (special[(i + seed) % special.length] ?? 0) : v * 4));
+    const a = values(sizeOf(modeA), c.seed);
+    const b = values(sizeOf(modeB), c.seed + 1);
+    const aAt = 3;
+    const bAt = aAt + a.length + 1;
+    const outAt = bAt + b.length + 2;
+    const { kernels, heap } = instantiate(c.shared, (outAt + count + 16) * 4);
+    heap.fill(Number.NaN);
+    heap.set(a, aAt);
+    heap.set(b, bAt);
+    const [aSplat, bSplat] = [modeA === 'splat' ? 1 : 0, modeB === 'splat' ? 1 : 0];
+    for (let part = 0; part < c.parts; part++) kernels.binary(part, c.parts, c.op, aAt * 4, stepOf(modeA), aSplat, bAt * 4, stepOf(modeB), bSplat, outAt * 4, c.rows, inner);
+    const f32 = Math.fround;
+    const scalar = (x: number, y: number): number => {
+      switch (c.op) {
+        case BINARY_OPS.add: return f32(x + y);
+        case BINARY_OPS.sub: return f32(x - y);
+        case BINARY_OPS.mul: return f32(x * y);
+        case BINARY_OPS.div: return f32(x / y);
+        case BINARY_OPS.relu: return Number.isNaN(x) ? x : Math.max(x, 0);
+        default: return f32(x * (Number.isNaN(y) ? Number.NaN : y > 0 ? 1 : 0));
+      }
+    };
+    const expected = new Float32Array(count);
+    for (let r = 0; r < c.rows; r++) for (let j = 0; j < inner; j++) expected[r * inner + j] = scalar(a[index(modeA, r, j)] ?? NaN, b[index(modeB, r, j)] ?? NaN);
+    // Equal values, -0 apart from +0, any NaN for NaN.
+    const bits = (v: ArrayLike<number>): string[] => Array.from(v, (x) => (Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : String(x)));
+    expect(bits(heap.subarray(outAt, outAt + count))).toEqual(bits(expected));
+    expect(Number.isNaN(heap[outAt - 1] ?? 0) && Number.isNaN(heap[outAt + count] ?? 0)).toBe(true);
+  });
+
+  const rowSumCase = fc.record({
+    outer: fc.integer({ min: 1, max: 4 }),
+    rows: fc.integer({ min: 1, max: 40 }),
+    quads: fc.integer({ min: 1, max: 9 }),
+    chunks: fc.integer({ min: 1, max: 8 }),
+    parts: fc.integer({ min: 1, max: 5 }),
+    shared: fc.boolean(),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  });
+
+  test.prop([rowSumCase], { numRuns: 150 })('rowSum, in fixed chunks added in order, equals the float64 sum over the rows, and the same bits for any split into parts', (c) => {
+    const inner = 4 * c.quads;
+    const xSize = c.outer * c.rows * inner;
+    const outSize = c.outer * inner;
+    const xAt = 1;
+    const outAt = xAt + xSize + 3;
+    const scratchAt = outAt + outSize + 2;
+    const end = scratchAt + (c.chunks - 1) * outSize;
+    const x = seededValues(xSize, c.seed);
+    const sum = (parts: number): Float32Array => {
+      const { kernels, heap } = instantiate(c.shared, (end + 16) * 4);
+      heap.fill(Number.NaN);
+      heap.set(x, xAt);
+      for (let part = 0; part < parts; part++) kernels.rowSum(part, parts, xAt * 4, outAt * 4, scratchAt * 4, c.outer, c.rows, inner, c.chunks);
+      if (c.chunks > 1) kernels.sumParts(0, 1, outAt * 4, scratchAt * 4, outSize, c.chunks - 1);
+      expect(Number.isNaN(heap[outAt - 1] ?? 0) && Number.isNaN(heap[end] ?? 0)).toBe(true);
+      return heap.slice(outAt, outAt + outSize);
+    };
+    const expected = new Float64Array(outSize);
+    for (let o = 0; o < c.outer; o++) for (let r = 0; r < c.rows; r++) for (let j = 0; j < inner; j++) expected[o * inner + j] = (expected[o * inner + j] ?? 0) + (x[(o * c.rows + r) * inner + j] ?? NaN);
+    const once = sum(1);
+    expect(relativeError(once, expected)).toBeLessThan(1e-5);
+    expect(Array.from(sum(c.parts))).toEqual(Array.from(once));
   });
 });

@@ -29,6 +29,24 @@ export const FILTER_BLOCK = { inputs: 4, outputs: 8 } as const;
 export const INPUT_BLOCK = { positions: 2, channels: 16 } as const;
 /** Parameter order of `sumParts` (after `part, parts`). */
 export const SUM_PARTS_ARGS = ['dst', 'scratch', 'count', 'copies'] as const;
+/**
+ * Parameter order of `binary` (after `part, parts`): `out[r, j] = A(r, j) op B(r, j)` for r < rows,
+ * j < inner (a multiple of 4). An operand's row r starts `step * r` bytes after its address; with
+ * `splat` 1 that row is one value repeated (a per-row scalar), else `inner` values.
+ */
+export const BINARY_ARGS = ['op', 'a', 'aStep', 'aSplat', 'b', 'bStep', 'bSplat', 'out', 'rows', 'inner'] as const;
+/**
+ * `binary`'s operations. `reluGrad` is ReLU's gradient, A = dy and B = x: `dy * step(x)` where
+ * step is 1 above 0, 0 at or below, NaN for NaN (the `cpu` backend's `dy * step(x)`, in one pass).
+ * `relu` reads A alone: `max(A, 0)`, NaN kept and -0 made 0 (as the shipped `Relu`).
+ */
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, reluGrad: 4, relu: 5 } as const;
+/**
+ * Parameter order of `rowSum` (after `part, parts`): x viewed as [outer, rows, inner] (inner a
+ * multiple of 4) summed over its rows in `chunks` fixed row ranges; chunk 0 of outer index o
+ * writes `out[o, :]`, chunk k > 0 writes `scratch + (k-1) * outer * inner` floats (then `sumParts`).
+ */
+export const ROW_SUM_ARGS = ['x', 'out', 'scratch', 'outer', 'rows', 'inner', 'chunks'] as const;
 /** Parameter order of `maxPoolGrad2x2` (after `part, parts`). */
 export const MAX_POOL_GRAD_ARGS = ['x', 'dy', 'dx', 'n', 'h', 'w', 'c'] as const;
 
@@ -508,6 +526,108 @@ function gather32(): ExportedFunction {
 }
 
 /**
+ * Element-wise `out = A op B` (see {@link BINARY_ARGS}, {@link BINARY_OPS}) over this part's
+ * share of the rows, four lanes at a time. Each operand is read as a full row, one row shared by
+ * every r (step 0: a bias vector) or a per-row scalar (splat); the loop is generated for each
+ * operation and each way of reading, so the inner loop has no branch. The same IEEE operation as
+ * a scalar loop on each pair of values, so the same bits as the backend's kernels.
+ */
+function binary(): ExportedFunction {
+  const { body: f, p } = params(BINARY_ARGS);
+  const L = (): number => f.local(i32);
+  const [r, r1, j, innerBytes, pa, pb, po] = [L(), L(), L(), L(), L(), L(), L()];
+  const [sa, sb, vb] = [f.local(v128), f.local(v128), f.local(v128)];
+  f.get(p.inner).const(4).mul().set(innerBytes);
+  share(f, p, p.rows, r, r1);
+  const rowLoop = (op: number, aSplat: boolean, bSplat: boolean): void => {
+    forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+      f.get(p.a).get(r).get(p.aStep).mul().add().set(pa);
+      f.get(p.b).get(r).get(p.bStep).mul().add().set(pb);
+      f.get(p.out).get(r).get(innerBytes).mul().add().set(po);
+      if (aSplat) f.get(pa).load32Splat().set(sa);
+      if (bSplat) f.get(pb).load32Splat().set(sb);
+      forRange(f, j, () => f.const(0), () => f.get(innerBytes), 16, () => {
+        if (op === BINARY_OPS.relu) {
+          // B unused
+        } else if (bSplat) f.get(sb).set(vb);
+        else f.get(pb).get(j).add().v128Load().set(vb);
+        f.get(po).get(j).add();
+        if (aSplat) f.get(sa);
+        else f.get(pa).get(j).add().v128Load();
+        if (op === BINARY_OPS.relu) {
+          f.f32x4Constant(0).f32x4Max();
+        } else if (op === BINARY_OPS.reluGrad) {
+          // dy * (x > 0 ? 1 : x is NaN ? NaN : 0)
+          f.get(vb);
+          f.get(vb).f32x4Constant(0).f32x4Gt().f32x4Constant(1).v128And();
+          f.get(vb).get(vb).f32x4Ne().bitselect();
+          f.f32x4Mul();
+        } else {
+          f.get(vb);
+          if (op === BINARY_OPS.add) f.f32x4Add();
+          else if (op === BINARY_OPS.sub) f.f32x4Sub();
+          else if (op === BINARY_OPS.mul) f.f32x4Mul();
+          else f.f32x4Div();
+        }
+        f.v128Store();
+      });
+    });
+  };
+  for (const op of Object.values(BINARY_OPS)) {
+    f.get(p.op).const(op).eq().if(() => {
+      f.get(p.aSplat).eqz().get(p.bSplat).eqz().and().if(() => rowLoop(op, false, false));
+      f.get(p.aSplat).get(p.bSplat).eqz().and().if(() => rowLoop(op, true, false));
+      f.get(p.aSplat).eqz().get(p.bSplat).and().if(() => rowLoop(op, false, true));
+    });
+  }
+  return { name: 'binary', body: f };
+}
+
+/**
+ * Sums x viewed as [outer, rows, inner] over its rows (see {@link ROW_SUM_ARGS}): a part takes
+ * whole (outer index, chunk) items; 16 columns at a time stay in four registers while the rows
+ * of the chunk stream past in order. Each output sums its chunk's rows in row order, and the
+ * chunks are fixed by the caller, so the result does not depend on the split or the threads.
+ */
+function rowSum(): ExportedFunction {
+  const { body: f, p } = params(ROW_SUM_ARGS);
+  const L = (): number => f.local(i32);
+  const [items, t, t1, o, k, from, to, dst, c0, c16, xp, at, count, innerBytes] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const acc = Array.from({ length: 4 }, () => f.local(v128));
+  f.get(p.inner).const(4).mul().set(innerBytes);
+  f.get(p.inner).get(p.inner).const(16).remS().sub().set(c16);
+  f.get(p.outer).get(p.chunks).mul().set(items);
+  share(f, p, items, t, t1);
+  const columns = (vectors: number): void => {
+    for (let v = 0; v < vectors; v++) f.f32x4Constant(0).set(acc[v]!);
+    // xp = x + ((o * rows + from) * inner + c0) * 4
+    f.get(p.x).get(o).get(p.rows).mul().get(from).add().get(innerBytes).mul().add().get(c0).const(4).mul().add().set(xp);
+    f.get(to).get(from).sub().set(count);
+    f.get(count).const(0).gtS().if(() => {
+      f.loop(() => {
+        for (let v = 0; v < vectors; v++) f.get(acc[v]!).get(xp).v128Load(16 * v).f32x4Add().set(acc[v]!);
+        f.get(xp).get(innerBytes).add().set(xp);
+        f.get(count).const(1).sub().tee(count).brIf(0);
+      });
+    });
+    f.get(dst).get(c0).const(4).mul().add().set(at);
+    for (let v = 0; v < vectors; v++) f.get(at).get(acc[v]!).v128Store(16 * v);
+  };
+  forRange(f, t, () => f.get(t), () => f.get(t1), 1, () => {
+    f.get(t).get(p.chunks).divS().set(o);
+    f.get(t).get(o).get(p.chunks).mul().sub().set(k);
+    f.get(p.rows).get(k).mul().get(p.chunks).divS().set(from);
+    f.get(p.rows).get(k).const(1).add().mul().get(p.chunks).divS().set(to);
+    // dst = (k == 0 ? out : scratch + (k-1) * outer * inner * 4) + o * inner * 4
+    f.get(p.out).get(p.scratch).get(k).const(1).sub().get(p.outer).mul().get(innerBytes).mul().add().get(k).eqz().select();
+    f.get(o).get(innerBytes).mul().add().set(dst);
+    forRange(f, c0, () => f.const(0), () => f.get(c16), 16, () => columns(4));
+    forRange(f, c0, () => f.get(c16), () => f.get(p.inner), 4, () => columns(1));
+  });
+  return { name: 'rowSum', body: f };
+}
+
+/**
  * The kernels' module, for a shared (threaded build) or a plain memory. With `fused`, the
  * convolution gradients multiply and add with relaxed SIMD's `f32x4.relaxed_madd` (one rounding
  * where the hardware has FMA); the runtime must support relaxed SIMD (`relaxedSimdSupported()`).
@@ -521,5 +641,8 @@ export function simdKernelModule(
   } = {},
   fused = false,
 ): Uint8Array {
-  return encodeModule([filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32(), conv2d(blocks.conv, fused)], sharedMemory);
+  return encodeModule(
+    [filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32(), conv2d(blocks.conv, fused), binary(), rowSum()],
+    sharedMemory,
+  );
 }
