@@ -280,7 +280,10 @@ ${ratioLines.join('\n')}
 ## Roofline: this machine's WebAssembly SIMD peak
 
 A register-only loop of 128-bit multiply-adds (12 independent chains, no memory traffic), \`measureSimdPeak\`
-of \`@cxr/wasm-training/node\`; a multiply-add counts 2 floating-point operations per lane.
+of \`@cxr/wasm-training/node\`: each thread is warmed up until V8 runs its optimized code (not the baseline
+compiler's), then the fastest of 5 windows with all threads started together counts. A multiply-add counts
+2 floating-point operations per lane. A core with two 128-bit FMA pipes tops out at 16 per cycle fused and
+8 with separate multiply and add; one thread and each of all agree when every thread has a core to itself.
 
 | threads | instructions | GFLOP/s | per thread |
 | ---: | --- | ---: | --- |

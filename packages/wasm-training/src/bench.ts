@@ -3,3 +3,4 @@
 // Training code needs none of it: `registerWasmTrainingKernels()` builds and runs the module.
 export { CONV2D_BLOCK, FILTER_BLOCK, INPUT_BLOCK, simdKernelModule } from './lib/kernels/simd/simd-module.js';
 export { webAssembly } from './lib/kernels/simd/emit.js';
+export { encodeModule, FunctionBody, i32 } from './lib/kernels/simd/emit.js';
