@@ -3,7 +3,7 @@
 // in a page with tfjs's own loaders, and the saved model's metadata: its schema, reader and settings.
 import '@cxr/preprocess/browser';
 
-export { InputConv2D } from './lib/internal/architectures/input-conv.js';
+export { CxrConv2D } from './lib/internal/architectures/cxr-conv.js';
 export { ScaledSum } from './lib/internal/architectures/scaled-sum.js';
 export { SeededDropout } from './lib/internal/architectures/seeded-dropout.js';
 export {

@@ -34,9 +34,11 @@ describe('buildModel', () => {
     const model = buildBenchCnn({ imageSize: 128, seed: 1 });
     expect(model.name).toBe('cxr_bench_cnn');
     expect(model.layers[1]?.getClassName()).toBe('CxrStandardize');
-    const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.getConfig() as { filters: number; kernelSize: number[]; padding: string; activation: string });
+    const convs = model.layers
+      .filter((l) => l.getClassName() === 'CxrInputConv2D')
+      .map((l) => l.getConfig() as { filters: number; kernelSize: number[]; strides: number[]; padding: string; activation: string; useBias: boolean });
     expect(convs.map((c) => c.filters)).toEqual([16, 32, 64, 128]);
-    expect(convs.every((c) => c.padding === 'same' && c.activation === 'relu' && c.kernelSize.join() === '3,3')).toBe(true);
+    expect(convs.every((c) => c.padding === 'same' && c.activation === 'relu' && c.useBias && c.kernelSize.join() === '3,3' && c.strides.join() === '1,1')).toBe(true);
     expect(model.layers.filter((l) => l.getClassName() === 'MaxPooling2D')).toHaveLength(3);
     // 1*9*16+16 + 16*9*32+32 + 32*9*64+64 + 64*9*128+128 + 128+1
     expect(model.countParams()).toBe(160 + 4640 + 18496 + 73856 + 129);
@@ -44,9 +46,9 @@ describe('buildModel', () => {
   });
 
   it('computes no gradient for the input image in a training step, for the compact and the benchmark CNN', async () => {
-    // compact-cnn: the first conv is linear (a batch norm follows), so it is a CxrInputConv2D.
-    // bench-cnn: the first conv has a ReLU, and tfjs-core's fused conv2d runs as separate
-    // conv2d + bias + ReLU ops under a gradient tape, so a plain Conv2D already skips it.
+    // compact-cnn: the first conv is linear (a batch norm follows), a CxrConv2D (tf.conv2d).
+    // bench-cnn: every conv is a CxrConv2D with bias and ReLU (the FusedConv2D kernel and its
+    // registered gradient, whose thunks the tape calls only for what it needs).
     const x = tf.randomUniform([2, 32, 32, 1], 0, 255, 'float32', 3);
     for (const [architecture, convs] of [
       ['compact-cnn', 1 + (COMPACT_CNN_DEFAULTS.filters.length - 1) * COMPACT_CNN_DEFAULTS.convsPerStage],

@@ -122,6 +122,8 @@ describe('the browser entry point', () => {
         const entry = /^@cxr\/([a-z-]+)\/browser$/.exec(specifier);
         if (specifier.startsWith('.')) queue.push(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
         else if (entry) queue.push(join(packages, entry[1] as string, 'src', 'browser.ts'));
+        // The training kernels' main entry is their browser entry (it has no other); followed too.
+        else if (specifier === '@cxr/wasm-training') queue.push(join(packages, 'wasm-training', 'src', 'index.ts'));
         else bare.add(specifier);
       }
     }

@@ -6,19 +6,17 @@ import type { LayerFactory } from '../lib/internal/architectures/layer-factory.j
  * The benchmark network: conv 3x3 'same' + ReLU with 16 filters, max-pool 2; the same with
  * 32, then 64; conv 128; global average pool; dense 1 (a logit).
  *
- * The first conv stays a plain Conv2D (not an `InputConv2D`): with a ReLU, tfjs-core's fused
- * conv2d runs as separate conv2d, bias add and ReLU ops under a gradient tape, so a training step
- * already skips the input image's gradient (build-model.spec.ts checks it), and inference keeps
- * the one fused kernel.
+ * Each conv + bias + ReLU is one `CxrConv2D` (`LayerFactory.convRelu`): one fused kernel forward,
+ * in training too, and no gradient for the input image (build-model.spec.ts checks it).
  */
 function benchCnn(x: tfl.SymbolicTensor, f: LayerFactory, outputBias: number): tfl.SymbolicTensor {
   let y = x;
   const filters = [16, 32, 64] as const;
   filters.forEach((n, i) => {
-    y = f.conv(`bench_conv${i + 1}`, n, 3, { useBias: true, activation: 'relu' }).apply(y) as tfl.SymbolicTensor;
+    y = f.convRelu(`bench_conv${i + 1}`, n, 3).apply(y) as tfl.SymbolicTensor;
     y = f.maxPool(`bench_pool${i + 1}`).apply(y) as tfl.SymbolicTensor;
   });
-  y = f.conv('bench_conv4', 128, 3, { useBias: true, activation: 'relu' }).apply(y) as tfl.SymbolicTensor;
+  y = f.convRelu('bench_conv4', 128, 3).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.globalAveragePooling2d({ name: 'bench_gap' }).apply(y) as tfl.SymbolicTensor;
   return f.logit('bench_logit', outputBias).apply(y) as tfl.SymbolicTensor;
 }

@@ -6,6 +6,7 @@ import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { ELEMENTWISE_KERNELS, elementwiseKernel, RELU_GRAD, RELU_GRADIENT, reluGradWasm, reluKernel } from './elementwise.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
+import { FUSED_CONV2D_GRADIENT } from './fused-conv2d-gradient.js';
 import { identityWasm, sameTypeCast } from './identity.js';
 import { leadingAxesReduction } from './leading-axes-reduce.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
@@ -92,6 +93,7 @@ export function registerWasmTrainingKernels(options: WasmTrainingOptions = {}): 
   setSimdConv2D(options.forwardConvolution ?? true);
   registerReductionGradients();
   tf.registerGradient(RELU_GRADIENT);
+  tf.registerGradient(FUSED_CONV2D_GRADIENT);
   const added: string[] = [];
   const install = (config: tf.KernelConfig): void => {
     const existing = tf.getKernel(config.kernelName, 'wasm');

@@ -1,6 +1,6 @@
 import { deriveSeed } from '@cxr/preprocess';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InputConv2D } from './input-conv.js';
+import { CxrConv2D } from './cxr-conv.js';
 
 /**
  * Creates layers with explicit, deterministic names (`<prefix>_<n>` when not given) and
@@ -38,17 +38,35 @@ export class LayerFactory {
   }
 
   /**
-   * The network's first convolution (no bias, no activation; a batch norm follows): an
-   * {@link InputConv2D}, so training does not compute a gradient for the input image.
+   * The network's first convolution (no bias, no activation; a batch norm follows): a
+   * {@link CxrConv2D}, so training does not compute a gradient for the input image.
    */
   inputConv(name: string, filters: number, kernelSize: number, options: { strides?: number; padding?: 'same' | 'valid' } = {}): tfl.layers.Layer {
     const strides = options.strides ?? 1;
-    return new InputConv2D({
+    return new CxrConv2D({
       name,
       filters,
       kernelSize: [kernelSize, kernelSize],
       strides: [strides, strides],
       padding: options.padding ?? 'same',
+      kernelInitializer: tfl.initializers.heNormal({ seed: this.nextSeed() }),
+    });
+  }
+
+  /**
+   * Conv2D 'same' at stride 1 with a bias and ReLU, as one {@link CxrConv2D}: the bias and ReLU
+   * are applied as the convolution stores its outputs, in training too, and the training step
+   * computes only the gradients it needs (none for an input image).
+   */
+  convRelu(name: string, filters: number, kernelSize: number): tfl.layers.Layer {
+    return new CxrConv2D({
+      name,
+      filters,
+      kernelSize: [kernelSize, kernelSize],
+      strides: [1, 1],
+      padding: 'same',
+      useBias: true,
+      activation: 'relu',
       kernelInitializer: tfl.initializers.heNormal({ seed: this.nextSeed() }),
     });
   }
