@@ -61,12 +61,16 @@ const ours = new Set<tf.KernelFunc>();
  * and `Mean` over leading axes (bias and batch-norm gradients) become one XNNPACK average pool
  * instead of a transpose and a reduction; `Tile` and `GatherV2` run as single passes over the
  * heap; `Pow`, `Maximum`, `Minimum` and the comparisons broadcast by one `Tile` instead of a
- * per-element index loop. `Conv2D` and `FusedConv2D` (bias, linear or ReLU) run on a generated SIMD
+ * per-element index loop. `Add`, `Sub`, `Multiply`, `RealDiv` (same shapes, bias vectors, per-image
+ * values, scalars), `Relu` and ReLU's gradient run as single passes of a generated SIMD function on
+ * all threads (the same bits as the shipped kernels), and `Sum`/`Mean` over a run of axes before
+ * the last as a generated row sum. `Conv2D` and `FusedConv2D` (bias, linear or ReLU) run on a generated SIMD
  * kernel for float32 NHWC convolutions with dilation 1 and output channels a multiple of 4 (faster
  * than XNNPACK on our models' layers), on XNNPACK otherwise. It also registers gradients of `Sum`
  * and `Mean` (for every backend;
  * the same values bit for bit) that broadcast dy with one `Tile` instead of multiplying it by a
- * tensor of ones filled in JavaScript. Idempotent; call it before the first training step (the
+ * tensor of ones filled in JavaScript, of `Relu` (one kernel where the backend has it), and of the
+ * `FusedConv2D` kernel (linear or ReLU), so layers may train on it. Idempotent; call it before the first training step (the
  * backend may be started before or after).
  *
  * The generated kernels multiply-add with relaxed SIMD's `f32x4.relaxed_madd` where the runtime
