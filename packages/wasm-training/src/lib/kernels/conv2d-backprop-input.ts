@@ -25,7 +25,7 @@ export function conv2dBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; b
   if (simd !== undefined && dy.dtype === 'float32' && filter.dtype === 'float32' && info.inChannels % 4 === 0 && attrs.inputShape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
     const wt = transpose(backend, filter, [0, 1, 3, 2]); // [fh, fw, Co, Ci]
     const out = heapOf(backend).makeOutput([...attrs.inputShape], 'float32');
-    simd.run('inputGrad', simd.maxThreads, { dy: simd.address(dy), wt: simd.address(wt), dx: simd.address(out), ...convGeometry(info) });
+    simd.run('inputGrad', simd.balancedParts(info.batchSize * inHeight), { dy: simd.address(dy), wt: simd.address(wt), dx: simd.address(out), ...convGeometry(info) });
     release(backend, wt);
     return out;
   }

@@ -21,9 +21,6 @@ export function simdConv2DInUse(): boolean {
   return simdConv2DWanted;
 }
 
-/** Parts of a forward convolution per thread: more parts than threads let a thread that runs late leave its share to the others. */
-const PARTS_PER_THREAD = 4;
-
 /**
  * Runs the generated `conv2d` kernel when it applies: float32 NHWC input and filter, dilation 1,
  * output channels a multiple of 4, no empty dimension, a bias (when given) of one float32 per
@@ -59,8 +56,7 @@ function simdConv2D(
   const out = heapOf(backend).makeOutput([...info.outShape], 'float32');
   const flags = (bias === undefined ? 0 : CONV2D_FLAGS.bias) | (relu ? CONV2D_FLAGS.relu : 0);
   const geometry = convGeometry(info);
-  const parts = Math.min(simd.maxThreads * PARTS_PER_THREAD, geometry.n * geometry.ho);
-  simd.run('conv2d', parts, {
+  simd.run('conv2d', simd.balancedParts(geometry.n * geometry.ho), {
     x: simd.address(x),
     filter: simd.address(filter),
     bias: bias === undefined ? 0 : simd.address(bias),

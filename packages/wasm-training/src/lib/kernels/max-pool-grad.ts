@@ -32,7 +32,7 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   const simd = float && tiles && fh === 2 && fw === 2 && channels % 4 === 0 ? SimdKernels.of(backend) : undefined;
   if (simd !== undefined && out.shape.every((d) => d > 0)) {
     const args = { x: simd.address(x), dy: simd.address(dy), dx: simd.address(out), n: batchSize, h: inHeight, w: inWidth, c: channels };
-    simd.run('maxPoolGrad2x2', simd.maxThreads, args);
+    simd.run('maxPoolGrad2x2', simd.balancedParts(batchSize * outHeight), args);
     return out;
   }
   const views = { dx: heapView(backend, out), x: heapView(backend, x), dy: heapView(backend, dy) };

@@ -45,6 +45,9 @@ export type KernelName = keyof typeof KERNELS;
 type KernelArgs<K extends KernelName> = { readonly [A in (typeof KERNELS)[K][number]]: number };
 const NAMES = Object.keys(KERNELS) as KernelName[];
 
+/** Parts per thread of a job whose rows are independent (see {@link SimdKernels.balancedParts}). */
+export const PARTS_PER_THREAD = 4;
+
 /** Control words shared with the workers. */
 const GENERATION = 0;
 const JOB = 1;
@@ -233,6 +236,15 @@ export class SimdKernels {
   /** The threads the backend has (what {@link threads} becomes once the workers are up). */
   get maxThreads(): number {
     return this.workers + 1;
+  }
+
+  /**
+   * Parts for a job of `units` independent rows (each part owns whole rows, so the split does not
+   * change the result): {@link PARTS_PER_THREAD} per thread, at most one per row. More parts than
+   * threads let a thread that runs late (descheduled, or still waking) leave its share to the others.
+   */
+  balancedParts(units: number): number {
+    return Math.max(1, Math.min(this.maxThreads * PARTS_PER_THREAD, units));
   }
 
   /** The heap address (bytes) of a tensor's data. */
