@@ -260,7 +260,8 @@ Command (from the repository root):
 
     ${command}
 
-Model: bench-cnn (conv 3x3 'same' + ReLU 16, max-pool 2; 32; 64; conv 128; global average pool; dense 1),
+Model: bench-cnn (conv 3x3 'same' + ReLU 16, max-pool 2; 32; 64; conv 128; global average pool; dense 1; each conv + bias +
+ReLU one \`CxrConv2D\`, the same layers as PyTorch's \`Conv2d\` + \`ReLU\`),
 batch ${batch}, 1 channel, Adam, weighted binary cross-entropy; median of ${steps} timed steps after one
 warm-up step on wasm (none on cpu); each measurement in its own process. Machine: ${cores} cores (${cpuModel}), Node ${process.version},
 ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Load: ${loadBefore.map((l) => l.toFixed(2)).join(', ')} before,
