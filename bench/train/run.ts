@@ -39,6 +39,8 @@ interface Measure {
   readonly threads: number;
   readonly size: number;
   readonly reason: string;
+  /** The generated kernels multiply-add fused (relaxed SIMD). */
+  readonly fused: boolean;
   readonly trainStepMs: number;
   readonly inferMs: number;
   readonly trainImagesPerSecond: number;
@@ -127,6 +129,7 @@ async function child(backend: 'wasm' | 'cpu', threads: number | undefined, size:
     threads: choice.threads,
     size,
     reason: choice.reason,
+    fused: choice.kernels?.fusedMultiplyAdd ?? false,
     trainStepMs,
     inferMs,
     trainImagesPerSecond: (batch * 1000) / trainStepMs,
@@ -227,7 +230,7 @@ if (values.child !== undefined) {
     }
   })();
   const roofRows = peaks.map((p) => `| ${p.threads} | ${p.fused ? 'relaxed_madd (fused)' : 'mul + add'} | ${fmt(p.gflops)} | ${p.perThread.map((g) => fmt(g)).join(', ')} |`);
-  const fusedInUse = wasmFirst.reason.includes('fused multiply-add');
+  const fusedInUse = wasmFirst.fused;
   const profileText = sizes
     .map((size) => best(wasmRuns.get(size) ?? []))
     .filter((r) => r.profile !== undefined)

@@ -2,3 +2,4 @@ export { registerWasmTrainingKernels, type WasmTrainingOptions } from './lib/ker
 export { relaxedSimdSupported } from './lib/kernels/simd/emit.js';
 export { relaxedSimdInUse } from './lib/kernels/simd/simd-runner.js';
 export { FUSED_CONV2D_GRADIENT } from './lib/kernels/fused-conv2d-gradient.js';
+export { simdConv2DInUse } from './lib/kernels/conv2d.js';

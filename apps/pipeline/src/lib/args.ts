@@ -196,8 +196,9 @@ function exampleValue(flag: FlagSpec): string {
 
 /** Converts one raw value (from the command line or a config file) to the flag's type, or throws a usage error. */
 function convert(spec: CommandSpec, name: string, flag: FlagSpec, raw: unknown, where: string): FlagValue {
-  const configExample = flag.type === 'string' ? JSON.stringify(exampleValue(flag)) : flag.type === 'multiple' ? `[${JSON.stringify(exampleValue(flag))}]` : exampleValue(flag);
-  const fix = (what: string): Error => new UsageError(`${where} ${what} (got ${JSON.stringify(raw)}), e.g. ${where.startsWith('--') ? `${where} ${exampleValue(flag)}` : `"${name}": ${configExample}`}.`);
+  const configExample = flag.type === 'string' ? JSON.stringify(exampleValue(flag)) : flag.type === 'multiple' ? `[${JSON.stringify(exampleValue(flag))}]` : flag.type === 'boolean' ? 'true' : exampleValue(flag);
+  const configKey = name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  const fix = (what: string): Error => new UsageError(`${where} ${what} (got ${JSON.stringify(raw)}), e.g. ${where.startsWith('--') ? `${where} ${exampleValue(flag)}` : `"${configKey}": ${configExample}`}.`);
   switch (flag.type) {
     case 'boolean':
       if (typeof raw === 'boolean') return raw;

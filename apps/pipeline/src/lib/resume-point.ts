@@ -12,6 +12,8 @@ export interface RunToRestart {
   readonly batchSize: number;
   readonly architecture: string;
   readonly backend: string;
+  readonly relaxedSimd?: boolean;
+  readonly forwardConvolution?: string;
   readonly weights: string | null;
   readonly thresholdRule: string;
   readonly external: readonly string[];
@@ -27,6 +29,8 @@ function word(text: string): string {
 export function freshStartCommand(run: RunToRestart): string {
   const parts = ['cxr train', `--out ${word(run.dir)}`, `--data ${word(run.data)}`, `--seed ${run.seed}`, `--epochs ${run.epochs}`, `--image-size ${run.imageSize}`, `--batch-size ${run.batchSize}`, `--architecture ${run.architecture}`];
   if (run.backend !== 'auto') parts.push(`--backend ${run.backend}`);
+  if (run.relaxedSimd === false) parts.push('--no-relaxed-simd');
+  if (run.forwardConvolution === 'xnnpack') parts.push('--xnnpack-conv');
   if (run.weights) parts.push(`--weights ${word(run.weights)}`);
   parts.push(`--threshold-rule ${run.thresholdRule}`);
   parts.push(...(run.external.length === 0 ? ['--external none'] : run.external.map((dir) => `--external ${word(dir)}`)));

@@ -7,6 +7,15 @@ import { VIEW } from './commands/view.js';
 const json: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (messages go to stderr).' };
 const data: FlagSpec = { type: 'string', placeholder: 'DIR', description: 'Dataset folder: DIR/{train,val,test}/{NORMAL,PNEUMONIA}/ with .jpeg, .jpg, .png or DICOM files. Default: $CXR_DATA, else ../shared/datasets/chest-xray next to the repository.' };
 const backend: FlagSpec = { type: 'string', placeholder: 'NAME', choices: ['auto', ...BACKEND_NAMES], default: 'auto', description: 'TensorFlow.js engine: tensorflow-gpu (tfjs-node-gpu, CUDA), tensorflow (tfjs-node), wasm or cpu; auto takes the first that works, in that order (see `cxr doctor`).', example: 'wasm' };
+const noRelaxedSimd: FlagSpec = {
+  type: 'boolean',
+  description:
+    'WASM: multiply and add separately in the generated kernels (two roundings) instead of with fused multiply-add (relaxed SIMD, the default where the runtime has it); slower, and results differ in the last bits.',
+};
+const xnnpackConv: FlagSpec = {
+  type: 'boolean',
+  description: "WASM: run the forward convolutions on XNNPACK, the backend's own kernel, instead of the generated SIMD kernel (the default); slower, and results differ in the last bits.",
+};
 const batchSize: FlagSpec = { type: 'integer', placeholder: 'N', min: 1, max: 4096, description: 'Images per batch.', example: '32' };
 const trainBatchSize: FlagSpec = { ...batchSize, default: DEFAULT_TRAINING.batchSize };
 const threshold: FlagSpec = {
@@ -67,6 +76,8 @@ export const TRAIN: CommandSpec = {
     'dry-run': { type: 'boolean', description: 'Scan, audit and split, print the plan (counts, class weights, backend, model summary), write run.json and split.csv, and stop.' },
     json,
     backend,
+    'no-relaxed-simd': noRelaxedSimd,
+    'xnnpack-conv': xnnpackConv,
     epochs: { type: 'integer', placeholder: 'N', min: 1, max: 1000, default: DEFAULT_TRAINING.epochs, description: 'Maximum number of epochs (early stopping may end sooner).', example: '10' },
     'image-size': { type: 'integer', placeholder: 'N', min: 16, max: 1024, default: DEFAULT_TRAINING.imageSize, description: 'Side of the square input images, in pixels.', example: '128' },
     'batch-size': trainBatchSize,
@@ -149,6 +160,8 @@ export const EVALUATE: CommandSpec = {
     out: { type: 'string', placeholder: 'DIR', description: 'Write report.html, report.json and plots/ here.' },
     json,
     backend,
+    'no-relaxed-simd': noRelaxedSimd,
+    'xnnpack-conv': xnnpackConv,
     'batch-size': batchSize,
     cache,
     'no-cache': noCache,
@@ -168,6 +181,8 @@ export const PREDICT: CommandSpec = {
     cam: { type: 'string', placeholder: 'DIR', description: 'Write Grad-CAM overlays as DIR/<image>.cam.png.' },
     threshold,
     backend,
+    'no-relaxed-simd': noRelaxedSimd,
+    'xnnpack-conv': xnnpackConv,
     'batch-size': batchSize,
     cache,
     'no-cache': noCache,

@@ -66,7 +66,7 @@ export async function runEvaluate(parsed: ParsedCommand, { io, logger, now }: Co
         logger,
         run: {
           command: 'cxr evaluate',
-          backend: backend.name,
+          backend: `${backend.name}: ${backend.reason}`,
           startedAt: new Date(started).toISOString(),
           finishedAt: new Date(now()).toISOString(),
           config: { model: modelDir, data: root, split, threshold: settings.threshold, thresholdSource: settings.thresholdSource, temperature: settings.temperature },

@@ -13,8 +13,14 @@ export function backendLines(choice: BackendChoice): string[] {
   ];
 }
 
+/** `--no-relaxed-simd` and `--xnnpack-conv` (from the command line or a config file) as initBackend's kernel options. */
+export function kernelOptions(values: ParsedCommand['values']): { relaxedSimd: boolean; forwardConvolution: boolean } {
+  return { relaxedSimd: values['no-relaxed-simd'] !== true, forwardConvolution: values['xnnpack-conv'] !== true };
+}
+
 /**
- * What `evaluate` and `predict` open before their work: the engine (`--backend`; its lines go to the
+ * What `evaluate` and `predict` open before their work: the engine (`--backend`, `--no-relaxed-simd`,
+ * `--xnnpack-conv`; its lines go to the
  * log), the model in `modelDir` and the settings it runs with (`--threshold` over the stored one; a
  * note about the threshold goes to stderr). The caller disposes the model; a bad model is disposed here.
  */
@@ -24,7 +30,7 @@ export async function openModelForCommand(
   values: ParsedCommand['values'],
   { io, logger }: Pick<CommandContext, 'io' | 'logger'>,
 ): Promise<{ backend: BackendChoice; model: LayersModel; metadata: ModelMetadata; settings: CommandModelSettings }> {
-  const backend = await initBackend({ backend: (values['backend'] ?? 'auto') as BackendRequest });
+  const backend = await initBackend({ backend: (values['backend'] ?? 'auto') as BackendRequest, ...kernelOptions(values) });
   for (const line of backendLines(backend)) logger.detail(line);
   const { model, metadata } = await loadModel(modelDir);
   try {

@@ -67,6 +67,10 @@ export interface TrainSettings extends TrainingDefaults {
   readonly memoryCache: MemoryCacheFlag;
   /** `--steps-per-epoch`: at most this many batches per epoch (null: the whole training split). */
   readonly stepsPerEpoch: number | null;
+  /** WASM: fused multiply-add in the generated kernels where available (false with `--no-relaxed-simd`). */
+  readonly relaxedSimd: boolean;
+  /** WASM: the forward convolutions on the `generated` SIMD kernel, or on `xnnpack` (`--xnnpack-conv`). */
+  readonly forwardConvolution: 'generated' | 'xnnpack';
 }
 
 /** Settings that define a run: `--resume` refuses to change them. */
@@ -126,6 +130,9 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     throw new UsageError(`--architecture must be one of ${ARCHITECTURES.join(', ')} (got "${architecture}").`);
   }
   const backend = pick('backend', 'backend', 'auto');
+  // The kernel choices: a resumed run keeps its own (the same arithmetic as before the stop) unless the flag is given.
+  const relaxedSimd = parsed.explicit.has('no-relaxed-simd') ? false : resume && typeof previous.relaxedSimd === 'boolean' ? previous.relaxedSimd : v['no-relaxed-simd'] !== true;
+  const forwardConvolution = parsed.explicit.has('xnnpack-conv') ? 'xnnpack' : resume && (previous.forwardConvolution === 'generated' || previous.forwardConvolution === 'xnnpack') ? previous.forwardConvolution : v['xnnpack-conv'] === true ? 'xnnpack' : 'generated';
   const weights = typeof v['weights'] === 'string' ? existingDir(absolute(io.cwd, v['weights']), '--weights') : (previous.weights ?? null);
   const ruleText = pick('threshold-rule', 'thresholdRule', DEFAULT_THRESHOLD_RULE);
   let rule: ThresholdMethod;
@@ -145,6 +152,8 @@ function resolveSettings(parsed: ParsedCommand, { io, now }: CommandContext): { 
     out,
     seed: pick('seed', 'seed', 42),
     backend: backend as BackendRequest,
+    relaxedSimd,
+    forwardConvolution,
     epochs: pick('epochs', 'epochs', DEFAULT_TRAINING.epochs),
     imageSize: pick('image-size', 'imageSize', DEFAULT_TRAINING.imageSize),
     batchSize: pick('batch-size', 'batchSize', DEFAULT_TRAINING.batchSize),
@@ -299,7 +308,7 @@ async function openRun(parsed: ParsedCommand, { logger, argv, defer }: CommandCo
   logger.detail(`cxr train ${argv.join(' ')}`);
   logger.info(`${resumed ? 'Resuming' : dryRun ? 'Planning' : 'Training'} run ${layout.dir}${resumePoint?.status.status === 'ok' ? ` from ${resumePoint.status.dir} (${describePoint(resumePoint.status)})` : ''}`);
   logger.info(`Data: ${settings.data} (${settings.dataSource}): ${scanned.records.length} image files`);
-  const backend = await initBackend({ backend: settings.backend });
+  const backend = await initBackend({ backend: settings.backend, relaxedSimd: settings.relaxedSimd, forwardConvolution: settings.forwardConvolution === 'generated' });
   for (const line of backendLines(backend)) logger.info(line);
   return { resumed, dryRun, layout, scanned, externalSets, resumePoint, backend };
 }
@@ -436,7 +445,7 @@ function runInfoOf(parsed: ParsedCommand, context: CommandContext, settings: Tra
     createdAt: new Date(started).toISOString(),
     settings,
     seed: settings.seed,
-    backend: { name: backend.name, package: backend.package, threads: backend.threads, simd: backend.simd, reason: backend.reason, skipped: backend.skipped },
+    backend: { name: backend.name, package: backend.package, threads: backend.threads, simd: backend.simd, ...(backend.kernels ? { kernels: backend.kernels } : {}), reason: backend.reason, skipped: backend.skipped },
     versions: versions(),
     split: plan.split,
     classWeights: plan.classWeights,
@@ -741,7 +750,7 @@ function planJson(plan: Plan): Record<string, unknown> {
     runFolder: plan.runFolder,
     seed: plan.settings.seed,
     settings: plan.settings,
-    backend: { name: plan.backend.name, reason: plan.backend.reason, skipped: plan.backend.skipped },
+    backend: { name: plan.backend.name, ...(plan.backend.kernels ? { kernels: plan.backend.kernels } : {}), reason: plan.backend.reason, skipped: plan.backend.skipped },
     split: plan.split,
     splitReport: plan.resplit,
     classWeights: plan.classWeights,

@@ -22,6 +22,20 @@ export interface InitBackendOptions {
    * path (the results of earlier versions, bit for bit).
    */
   readonly relaxedSimd?: boolean;
+  /**
+   * WASM: run the forward convolutions (`Conv2D`, `FusedConv2D`) on the generated SIMD kernel of
+   * `@cxr/wasm-training` where it applies. Default true; false keeps XNNPACK's (the results of
+   * earlier versions, bit for bit).
+   */
+  readonly forwardConvolution?: boolean;
+}
+
+/** WASM: which of the generated training kernels' choices are in effect (see {@link InitBackendOptions}). */
+export interface WasmKernelChoice {
+  /** The generated kernels multiply-add with relaxed SIMD's fused multiply-add (asked for, and available here). */
+  readonly fusedMultiplyAdd: boolean;
+  /** The forward convolutions run on the generated SIMD kernel where it applies (else always on XNNPACK). */
+  readonly generatedForwardConvolution: boolean;
 }
 
 /** The engine in use, and why the faster ones were not taken. */
@@ -34,6 +48,8 @@ export interface BackendChoice {
   readonly threads: number;
   /** True when it runs SIMD code (WASM SIMD build, or native TensorFlow). */
   readonly simd: boolean;
+  /** WASM: the kernel choices in effect (both false without SIMD; absent for the other engines). */
+  readonly kernels?: WasmKernelChoice;
   /** Why this engine: one sentence. */
   readonly reason: string;
   /** Faster engines that were passed over, each with the reason. */

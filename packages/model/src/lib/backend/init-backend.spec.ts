@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from './init-backend.js';
 import { findPackage } from './native-packages.js';
+import { relaxedSimdSupported } from '@cxr/wasm-training';
 import { MAX_WASM_THREADS, wasmThreadsUnsupportedReason } from '@cxr/wasm-training/node';
 import { defaultWasmThreads } from './init-backend.js';
 
@@ -70,5 +71,17 @@ describe('initBackend', () => {
     await expect(initBackend({ backend: 'webgpu' as never })).rejects.toMatchObject({ code: 'CXR_USAGE', message: expect.stringMatching(/use one of auto, tensorflow-gpu, tensorflow, wasm, cpu/) });
     await expect(initBackend({ threads: 0 })).rejects.toBeInstanceOf(RangeError);
     await expect(initBackend({ threads: 1.5 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('says which kernel choices are in effect on wasm, and nothing of them on cpu', async () => {
+    const off = await initBackend({ backend: 'wasm', relaxedSimd: false, forwardConvolution: false });
+    expect(off.kernels).toEqual({ fusedMultiplyAdd: false, generatedForwardConvolution: false });
+    if (off.simd) expect(off.reason).toContain('; generated kernels without fused multiply-add (turned off); forward convolutions on XNNPACK (the generated kernel turned off)');
+    const on = await initBackend({ backend: 'wasm' });
+    expect(on).not.toBe(off);
+    expect(on.kernels).toEqual({ fusedMultiplyAdd: on.simd && relaxedSimdSupported(), generatedForwardConvolution: on.simd });
+    if (on.simd) expect(on.reason).toMatch(/; generated kernels with(out)? fused multiply-add.*; forward convolutions on the generated kernel/);
+    expect((await initBackend({ backend: 'cpu' })).kernels).toBeUndefined();
+    await initBackend({ backend: 'wasm' });
   });
 });

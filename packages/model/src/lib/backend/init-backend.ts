@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels, relaxedSimdInUse } from '@cxr/wasm-training';
+import { registerWasmTrainingKernels, relaxedSimdInUse, relaxedSimdSupported, simdConv2DInUse } from '@cxr/wasm-training';
 import { enableRelaxedSimd, MAX_WASM_THREADS, registerThreadedWasm, wasmThreadsUnsupportedReason } from '@cxr/wasm-training/node';
 import {
   BACKEND_NAMES,
@@ -11,10 +11,14 @@ import {
   type BackendName,
   type BackendRequest,
   type InitBackendOptions,
+  type WasmKernelChoice,
 } from './backend-types.js';
 import { visibleNvidiaGpus } from './gpu-devices.js';
 import { findPackage, firstLine, loadPackage } from './native-packages.js';
 import { UsageError } from '@cxr/loader/browser';
+
+/** The kernel options of {@link initBackend}, defaults filled in. */
+type KernelRequest = Required<Pick<InitBackendOptions, 'relaxedSimd' | 'forwardConvolution'>>;
 
 type Attempt = { readonly ok: true; readonly choice: Omit<BackendChoice, 'skipped'> } | { readonly ok: false; readonly reason: string; readonly fix: string };
 
@@ -90,7 +94,18 @@ async function tryNative(name: 'tensorflow-gpu' | 'tensorflow', threads: number 
   };
 }
 
-async function tryWasm(threads: number | undefined): Promise<Attempt> {
+/** The kernel choices in effect on a wasm backend, and how the backend's reason says them. */
+function wasmKernels(simd: boolean, asked: KernelRequest): { kernels: WasmKernelChoice; text: string } {
+  const kernels = { fusedMultiplyAdd: simd && relaxedSimdInUse(), generatedForwardConvolution: simd && simdConv2DInUse() };
+  if (!simd) return { kernels, text: '' };
+  const fused = kernels.fusedMultiplyAdd
+    ? 'with fused multiply-add (relaxed SIMD)'
+    : `without fused multiply-add (${!asked.relaxedSimd ? 'turned off' : relaxedSimdSupported() ? 'not in effect' : 'relaxed SIMD is unavailable in this runtime'})`;
+  const conv = kernels.generatedForwardConvolution ? 'the generated kernel' : `XNNPACK${asked.forwardConvolution ? '' : ' (the generated kernel turned off)'}`;
+  return { kernels, text: `; generated kernels ${fused}; forward convolutions on ${conv}` };
+}
+
+async function tryWasm(threads: number | undefined, asked: KernelRequest): Promise<Attempt> {
   const pkg = BACKEND_PACKAGES.wasm;
   const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
   if (wasmStarted === undefined && registry['wasm'] !== undefined) {
@@ -118,7 +133,7 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   const actual = getThreadsCount();
-  const fused = simd && relaxedSimdInUse() ? '; convolution kernels with fused multiply-add (relaxed SIMD)' : '';
+  const { kernels, text } = wasmKernels(simd, asked);
   const late = threads !== undefined && threads !== actual && wasmStarted.note === '' ? `; ${threads} threads asked, but the backend had already started` : '';
   return {
     ok: true,
@@ -127,18 +142,19 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
       package: `${pkg}@${tf.version_core}`,
       threads: actual,
       simd,
-      reason: `WebAssembly${simd ? ' SIMD (generated convolution kernels, XNNPACK)' : ' (XNNPACK)'} with ${actual} thread${actual === 1 ? '' : 's'}${fused}${wasmStarted.note}${late}`,
+      kernels,
+      reason: `WebAssembly${simd ? ' SIMD (generated convolution kernels, XNNPACK)' : ' (XNNPACK)'} with ${actual} thread${actual === 1 ? '' : 's'}${text}${wasmStarted.note}${late}`,
     },
   };
 }
 
-async function tryBackend(name: BackendName, threads: number | undefined, auto: boolean): Promise<Attempt> {
+async function tryBackend(name: BackendName, threads: number | undefined, auto: boolean, asked: KernelRequest): Promise<Attempt> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return tryNative(name, threads, auto);
     case 'wasm':
-      return tryWasm(threads);
+      return tryWasm(threads, asked);
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend failed to start', fix: 'reinstall the project' };
       {
@@ -154,13 +170,13 @@ async function tryBackend(name: BackendName, threads: number | undefined, auto: 
   }
 }
 
-async function choose(request: BackendRequest, threads: number | undefined, relaxedSimd: boolean): Promise<BackendChoice> {
-  if (relaxedSimd) enableRelaxedSimd();
-  registerWasmTrainingKernels({ relaxedSimd });
+async function choose(request: BackendRequest, threads: number | undefined, asked: KernelRequest): Promise<BackendChoice> {
+  if (asked.relaxedSimd) enableRelaxedSimd();
+  registerWasmTrainingKernels(asked);
   const auto = request === 'auto';
   const skipped: { name: string; reason: string }[] = [];
   for (const name of auto ? BACKEND_NAMES : [request]) {
-    const attempt = await tryBackend(name, threads, auto);
+    const attempt = await tryBackend(name, threads, auto, asked);
     if (attempt.ok) {
       const reason = auto ? attempt.choice.reason : `${attempt.choice.reason}; requested explicitly`;
       return { ...attempt.choice, reason, skipped };
@@ -191,7 +207,10 @@ async function choose(request: BackendRequest, threads: number | undefined, rela
  * for (const s of choice.skipped) console.log(`  skipped ${s.name}: ${s.reason}`);
  * ```
  * @param options `backend` ('auto' by default), `threads` (WASM: all cores by default),
- *   `relaxedSimd` (WASM: fused multiply-add in the training kernels where available; default true).
+ *   `relaxedSimd` (WASM: fused multiply-add in the training kernels where available; default true;
+ *   fixed for the process once a generated kernel has run on the backend), `forwardConvolution`
+ *   (WASM: the forward convolutions on the generated SIMD kernel where it applies; default true).
+ *   The choice's `kernels` (wasm) says which of the two are in effect, and its reason too.
  * @throws An error with `code: 'CXR_USAGE'` when the requested backend is unknown or cannot
  *   start (the message names the fix); RangeError when `threads` is not a whole number >= 1.
  */
@@ -204,11 +223,11 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendCh
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     return Promise.reject(new RangeError(`initBackend: threads must be a whole number >= 1, got ${String(threads)}.`));
   }
-  const relaxedSimd = options.relaxedSimd ?? true;
-  const key = `${request}/${threads ?? ''}/${relaxedSimd}`;
+  const asked: KernelRequest = { relaxedSimd: options.relaxedSimd ?? true, forwardConvolution: options.forwardConvolution ?? true };
+  const key = `${request}/${threads ?? ''}/${asked.relaxedSimd}/${asked.forwardConvolution}`;
   const next = queue.then(async () => {
     if (current !== undefined && current.key === key && tf.getBackend() === current.choice.name) return current.choice;
-    const choice = await choose(request, threads, relaxedSimd);
+    const choice = await choose(request, threads, asked);
     current = { key, choice };
     return choice;
   });
