@@ -9,6 +9,7 @@ import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-in
 import { FUSED_CONV2D_GRADIENT } from './fused-conv2d-gradient.js';
 import { identityWasm, sameTypeCast } from './identity.js';
 import { leadingAxesReduction } from './leading-axes-reduce.js';
+import { maxPoolKernel } from './max-pool.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { registerReductionGradients } from './reduction-gradients.js';
 import { fastGather, repeatTile } from './tile-and-gather.js';
@@ -117,6 +118,8 @@ export function registerWasmTrainingKernels(options: WasmTrainingOptions = {}): 
     const shipped = tf.getKernel(kind, 'wasm');
     if (shipped !== undefined && !ours.has(shipped.kernelFunc)) install(elementwiseKernel(op, shipped));
   }
+  const shippedMaxPool = tf.getKernel(tf.MaxPool, 'wasm');
+  if (shippedMaxPool !== undefined && !ours.has(shippedMaxPool.kernelFunc)) install(maxPoolKernel(shippedMaxPool));
   const shippedRelu = tf.getKernel(tf.Relu, 'wasm');
   if (shippedRelu !== undefined && !ours.has(shippedRelu.kernelFunc)) install(reluKernel(shippedRelu));
   const shippedTile = tf.getKernel(tf.Tile, 'wasm');

@@ -47,6 +47,8 @@ export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, reluGrad: 4, relu: 5
  * writes `out[o, :]`, chunk k > 0 writes `scratch + (k-1) * outer * inner` floats (then `sumParts`).
  */
 export const ROW_SUM_ARGS = ['x', 'out', 'scratch', 'outer', 'rows', 'inner', 'chunks'] as const;
+/** Parameter order of `maxPool2x2` (after `part, parts`): 2x2 windows at stride 2 from the top-left corner, no padding. */
+export const MAX_POOL_ARGS = ['x', 'y', 'n', 'h', 'w', 'c'] as const;
 /** Parameter order of `maxPoolGrad2x2` (after `part, parts`). */
 export const MAX_POOL_GRAD_ARGS = ['x', 'dy', 'dx', 'n', 'h', 'w', 'c'] as const;
 
@@ -501,6 +503,54 @@ function maxPoolGrad2x2(): ExportedFunction {
 }
 
 /**
+ * MaxPool of 2x2 windows at stride 2 (y is n x floor(h/2) x floor(w/2) x c; an odd last row or
+ * column is left out, as 'valid' padding does), `c % 4 == 0`: each output is the first strict
+ * maximum of its window in row-major order, starting from -Infinity, so NaN never wins and a
+ * window of NaN gives -Infinity, as on the `cpu` backend. Four channels at a time, no branches;
+ * parts own whole output rows.
+ */
+function maxPool2x2(): ExportedFunction {
+  const { body: f, p } = params(MAX_POOL_ARGS);
+  const L = (): number => f.local(i32);
+  const [rows, r, r1, ho, wo, nn, oh, a, yp, ow, kb, cBytes, rowBytes, pa] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const [best, v] = [f.local(v128), f.local(v128)];
+  f.get(p.h).const(2).divS().set(ho);
+  f.get(p.w).const(2).divS().set(wo);
+  f.get(p.c).const(4).mul().set(cBytes);
+  f.get(p.w).get(cBytes).mul().set(rowBytes);
+  f.get(p.n).get(ho).mul().set(rows);
+  share(f, p, rows, r, r1);
+  const take = (): void => {
+    // best = v > best ? v : best
+    f.get(v).get(best).get(v).get(best).f32x4Gt().bitselect().set(best);
+  };
+  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+    f.get(r).get(ho).divS().set(nn);
+    f.get(r).get(nn).get(ho).mul().sub().set(oh);
+    f.get(p.x).get(nn).get(p.h).mul().get(oh).const(2).mul().add().get(rowBytes).mul().add().set(a);
+    f.get(p.y).get(r).get(wo).mul().get(cBytes).mul().add().set(yp);
+    forRange(f, ow, () => f.const(0), () => f.get(wo), 1, () => {
+      forRange(f, kb, () => f.const(0), () => f.get(cBytes), 16, () => {
+        f.get(a).get(kb).add().set(pa);
+        f.f32x4Constant(-Infinity).set(best);
+        f.get(pa).v128Load().set(v);
+        take();
+        f.get(pa).get(cBytes).add().v128Load().set(v);
+        take();
+        f.get(pa).get(rowBytes).add().v128Load().set(v);
+        take();
+        f.get(pa).get(rowBytes).add().get(cBytes).add().v128Load().set(v);
+        take();
+        f.get(yp).get(kb).add().get(best).v128Store();
+      });
+      f.get(a).get(cBytes).const(2).mul().add().set(a);
+      f.get(yp).get(cBytes).add().set(yp);
+    });
+  });
+  return { name: 'maxPool2x2', body: f };
+}
+
+/**
  * GatherV2 of 4-byte elements (float32 or int32 alike): dst[b, i, :] = src[b, indices[i], :] for
  * b < outer, i < count, with `slice` elements per row; this part's share of the (b, i) rows. The
  * indices must already be checked to lie in [0, size).
@@ -642,7 +692,7 @@ export function simdKernelModule(
   fused = false,
 ): Uint8Array {
   return encodeModule(
-    [filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32(), conv2d(blocks.conv, fused), binary(), rowSum()],
+    [filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32(), conv2d(blocks.conv, fused), binary(), rowSum(), maxPool2x2()],
     sharedMemory,
   );
 }
