@@ -449,6 +449,42 @@ function sumParts(): ExportedFunction {
 }
 
 /**
+ * The loops of a 2x2, stride-2 pool over this part's output rows: for each window and 4 channels,
+ * `body` with the window's top-left input address in local `pa` and the address of its output (y
+ * or dy: n x h/2 x w/2 x c) in local `q`; the window's other pixels are `cBytes` and `rowBytes` on.
+ */
+function pool2x2Windows(
+  f: FunctionBody,
+  p: { readonly part: number; readonly parts: number; readonly x: number; readonly n: number; readonly h: number; readonly w: number; readonly c: number },
+  out: number,
+  body: (at: { readonly pa: number; readonly q: number; readonly cBytes: number; readonly rowBytes: number }) => void,
+): void {
+  const L = (): number => f.local(i32);
+  const [rows, r, r1, ho, wo, nn, oh, a, op, ow, kb, cBytes, rowBytes, pa, q] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  f.get(p.h).const(2).divS().set(ho);
+  f.get(p.w).const(2).divS().set(wo);
+  f.get(p.c).const(4).mul().set(cBytes);
+  f.get(p.w).get(cBytes).mul().set(rowBytes);
+  f.get(p.n).get(ho).mul().set(rows);
+  share(f, p, rows, r, r1);
+  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+    f.get(r).get(ho).divS().set(nn);
+    f.get(r).get(nn).get(ho).mul().sub().set(oh);
+    f.get(p.x).get(nn).get(p.h).mul().get(oh).const(2).mul().add().get(rowBytes).mul().add().set(a);
+    f.get(out).get(r).get(wo).mul().get(cBytes).mul().add().set(op);
+    forRange(f, ow, () => f.const(0), () => f.get(wo), 1, () => {
+      forRange(f, kb, () => f.const(0), () => f.get(cBytes), 16, () => {
+        f.get(a).get(kb).add().set(pa);
+        f.get(op).get(kb).add().set(q);
+        body({ pa, q, cBytes, rowBytes });
+      });
+      f.get(a).get(cBytes).const(2).mul().add().set(a);
+      f.get(op).get(cBytes).add().set(op);
+    });
+  });
+}
+
+/**
  * MaxPoolGrad for 2x2 windows at stride 2 that tile the input exactly (h, w even, no padding),
  * `c % 4 == 0`: each window's dy goes to the first of its maxima in row-major order (strictly
  * greater wins, NaN never does), the others get 0, as on the `cpu` backend. Four channels at a
@@ -456,48 +492,30 @@ function sumParts(): ExportedFunction {
  */
 function maxPoolGrad2x2(): ExportedFunction {
   const { body: f, p } = params(MAX_POOL_GRAD_ARGS);
-  const L = (): number => f.local(i32);
-  const [rows, r, r1, ho, wo, nn, oh, a, dp, ow, kb, cBytes, rowBytes, delta, pa] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const delta = f.local(i32);
   const V = (): number => f.local(v128);
   const [va, vb, vc, vd, best, ga, gb, gc, gd, g, later] = [V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V()];
-  f.get(p.h).const(2).divS().set(ho);
-  f.get(p.w).const(2).divS().set(wo);
-  f.get(p.c).const(4).mul().set(cBytes);
-  f.get(p.w).get(cBytes).mul().set(rowBytes);
   f.get(p.dx).get(p.x).sub().set(delta);
-  f.get(p.n).get(ho).mul().set(rows);
-  share(f, p, rows, r, r1);
-  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
-    f.get(r).get(ho).divS().set(nn);
-    f.get(r).get(nn).get(ho).mul().sub().set(oh);
-    f.get(p.x).get(nn).get(p.h).mul().get(oh).const(2).mul().add().get(rowBytes).mul().add().set(a);
-    f.get(p.dy).get(r).get(wo).mul().get(cBytes).mul().add().set(dp);
-    forRange(f, ow, () => f.const(0), () => f.get(wo), 1, () => {
-      forRange(f, kb, () => f.const(0), () => f.get(cBytes), 16, () => {
-        f.get(a).get(kb).add().set(pa);
-        f.get(pa).v128Load().set(va);
-        f.get(pa).get(cBytes).add().v128Load().set(vb);
-        f.get(pa).get(rowBytes).add().v128Load().set(vc);
-        f.get(pa).get(rowBytes).add().get(cBytes).add().v128Load().set(vd);
-        f.get(dp).get(kb).add().v128Load().set(g);
-        f.get(va).f32x4Constant(-Infinity).f32x4Gt().set(ga);
-        f.get(va).f32x4Constant(-Infinity).get(ga).bitselect().set(best);
-        f.get(vb).get(best).f32x4Gt().set(gb);
-        f.get(vb).get(best).get(gb).bitselect().set(best);
-        f.get(vc).get(best).f32x4Gt().set(gc);
-        f.get(vc).get(best).get(gc).bitselect().set(best);
-        f.get(vd).get(best).f32x4Gt().set(gd);
-        // Each pixel takes dy when it was the last to raise the maximum.
-        f.get(pa).get(delta).add().get(rowBytes).add().get(cBytes).add().get(g).get(gd).v128And().v128Store();
-        f.get(pa).get(delta).add().get(rowBytes).add().get(g).get(gc).get(gd).v128AndNot().v128And().v128Store();
-        f.get(gc).get(gd).v128Or().set(later);
-        f.get(pa).get(delta).add().get(cBytes).add().get(g).get(gb).get(later).v128AndNot().v128And().v128Store();
-        f.get(gb).get(later).v128Or().set(later);
-        f.get(pa).get(delta).add().get(g).get(ga).get(later).v128AndNot().v128And().v128Store();
-      });
-      f.get(a).get(cBytes).const(2).mul().add().set(a);
-      f.get(dp).get(cBytes).add().set(dp);
-    });
+  pool2x2Windows(f, p, p.dy, ({ pa, q, cBytes, rowBytes }) => {
+    f.get(pa).v128Load().set(va);
+    f.get(pa).get(cBytes).add().v128Load().set(vb);
+    f.get(pa).get(rowBytes).add().v128Load().set(vc);
+    f.get(pa).get(rowBytes).add().get(cBytes).add().v128Load().set(vd);
+    f.get(q).v128Load().set(g);
+    f.get(va).f32x4Constant(-Infinity).f32x4Gt().set(ga);
+    f.get(va).f32x4Constant(-Infinity).get(ga).bitselect().set(best);
+    f.get(vb).get(best).f32x4Gt().set(gb);
+    f.get(vb).get(best).get(gb).bitselect().set(best);
+    f.get(vc).get(best).f32x4Gt().set(gc);
+    f.get(vc).get(best).get(gc).bitselect().set(best);
+    f.get(vd).get(best).f32x4Gt().set(gd);
+    // Each pixel takes dy when it was the last to raise the maximum.
+    f.get(pa).get(delta).add().get(rowBytes).add().get(cBytes).add().get(g).get(gd).v128And().v128Store();
+    f.get(pa).get(delta).add().get(rowBytes).add().get(g).get(gc).get(gd).v128AndNot().v128And().v128Store();
+    f.get(gc).get(gd).v128Or().set(later);
+    f.get(pa).get(delta).add().get(cBytes).add().get(g).get(gb).get(later).v128AndNot().v128And().v128Store();
+    f.get(gb).get(later).v128Or().set(later);
+    f.get(pa).get(delta).add().get(g).get(ga).get(later).v128AndNot().v128And().v128Store();
   });
   return { name: 'maxPoolGrad2x2', body: f };
 }
@@ -511,41 +529,22 @@ function maxPoolGrad2x2(): ExportedFunction {
  */
 function maxPool2x2(): ExportedFunction {
   const { body: f, p } = params(MAX_POOL_ARGS);
-  const L = (): number => f.local(i32);
-  const [rows, r, r1, ho, wo, nn, oh, a, yp, ow, kb, cBytes, rowBytes, pa] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
   const [best, v] = [f.local(v128), f.local(v128)];
-  f.get(p.h).const(2).divS().set(ho);
-  f.get(p.w).const(2).divS().set(wo);
-  f.get(p.c).const(4).mul().set(cBytes);
-  f.get(p.w).get(cBytes).mul().set(rowBytes);
-  f.get(p.n).get(ho).mul().set(rows);
-  share(f, p, rows, r, r1);
   const take = (): void => {
     // best = v > best ? v : best
     f.get(v).get(best).get(v).get(best).f32x4Gt().bitselect().set(best);
   };
-  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
-    f.get(r).get(ho).divS().set(nn);
-    f.get(r).get(nn).get(ho).mul().sub().set(oh);
-    f.get(p.x).get(nn).get(p.h).mul().get(oh).const(2).mul().add().get(rowBytes).mul().add().set(a);
-    f.get(p.y).get(r).get(wo).mul().get(cBytes).mul().add().set(yp);
-    forRange(f, ow, () => f.const(0), () => f.get(wo), 1, () => {
-      forRange(f, kb, () => f.const(0), () => f.get(cBytes), 16, () => {
-        f.get(a).get(kb).add().set(pa);
-        f.f32x4Constant(-Infinity).set(best);
-        f.get(pa).v128Load().set(v);
-        take();
-        f.get(pa).get(cBytes).add().v128Load().set(v);
-        take();
-        f.get(pa).get(rowBytes).add().v128Load().set(v);
-        take();
-        f.get(pa).get(rowBytes).add().get(cBytes).add().v128Load().set(v);
-        take();
-        f.get(yp).get(kb).add().get(best).v128Store();
-      });
-      f.get(a).get(cBytes).const(2).mul().add().set(a);
-      f.get(yp).get(cBytes).add().set(yp);
-    });
+  pool2x2Windows(f, p, p.y, ({ pa, q, cBytes, rowBytes }) => {
+    f.f32x4Constant(-Infinity).set(best);
+    f.get(pa).v128Load().set(v);
+    take();
+    f.get(pa).get(cBytes).add().v128Load().set(v);
+    take();
+    f.get(pa).get(rowBytes).add().v128Load().set(v);
+    take();
+    f.get(pa).get(rowBytes).add().get(cBytes).add().v128Load().set(v);
+    take();
+    f.get(q).get(best).v128Store();
   });
   return { name: 'maxPool2x2', body: f };
 }
