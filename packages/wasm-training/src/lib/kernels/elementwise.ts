@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BINARY_OPS } from './simd/simd-module.js';
-import { SimdKernels } from './simd/simd-runner.js';
+import { MIN_THREADED_ELEMENTS, SimdKernels } from './simd/simd-runner.js';
 import { call, heapOf, overShipped, release, type Info } from './wasm-calls.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
@@ -14,11 +14,6 @@ export const RELU_GRAD = 'CxrReluGrad';
 
 /** Below this many output elements the shipped kernels are as fast (handing out a job costs a few microseconds). */
 const MIN_ELEMENTS = 4096;
-/**
- * Below this many output elements a job runs on the calling thread alone: waking a parked worker
- * costs more than the pass (Adam's updates of a 74k-weight filter took 10x longer on two threads).
- */
-const MIN_THREADED = 1 << 20;
 /** Rows per part at most, so threads that start late still find work. */
 const MAX_PARTS = 64;
 
@@ -117,25 +112,33 @@ function binaryOnSimd(backend: tf.KernelBackend, op: number, a: Info, b: Info): 
   const view = layout(a.shape, b.shape, outShape);
   const simd = view === undefined ? undefined : SimdKernels.of(backend);
   if (view === undefined || simd === undefined) return undefined;
-  const out = heapOf(backend).makeOutput(outShape, 'float32');
-  const parts = Math.min(view.rows, MAX_PARTS);
-  simd.run(
-    'binary',
-    parts,
-    {
-      op,
-      a: simd.address(a),
-      aStep: view.a.step,
-      aSplat: view.a.splat ? 1 : 0,
-      b: simd.address(b),
-      bStep: view.b.step,
-      bSplat: view.b.splat ? 1 : 0,
-      out: simd.address(out),
-      rows: view.rows,
-      inner: view.inner,
-    },
-    count < MIN_THREADED ? 1 : Infinity,
-  );
+  return runBinary(simd, backend, op, a, b, outShape, view);
+}
+
+/** One row view in which both operands are read in full (same-shape, element-wise), or undefined when `count` is not a multiple of 4. */
+function sameShapeLayout(count: number): Layout | undefined {
+  const inner = rowLength(count);
+  if (inner === 0) return undefined;
+  const full = { step: inner * 4, splat: false };
+  return { rows: count / inner, inner, a: full, b: full };
+}
+
+/** Runs `out = a op b` on the generated `binary` function in `view`'s rows: on the calling thread for small tensors, else on all threads. */
+function runBinary(simd: SimdKernels, backend: tf.KernelBackend, op: number, a: Info, b: Info, outShape: readonly number[], view: Layout): Info {
+  const out = heapOf(backend).makeOutput([...outShape], 'float32');
+  const args = {
+    op,
+    a: simd.address(a),
+    aStep: view.a.step,
+    aSplat: view.a.splat ? 1 : 0,
+    b: simd.address(b),
+    bStep: view.b.step,
+    bSplat: view.b.splat ? 1 : 0,
+    out: simd.address(out),
+    rows: view.rows,
+    inner: view.inner,
+  };
+  simd.run('binary', Math.min(view.rows, MAX_PARTS), args, view.rows * view.inner < MIN_THREADED_ELEMENTS ? 1 : Infinity);
   return out;
 }
 
@@ -147,15 +150,11 @@ export function reluKernel(shipped: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): Info | Info[] => {
     const x = args.inputs['x'] as Info;
     const count = product(x.shape);
-    const inner = rowLength(count);
-    const simd = x.dtype === 'float32' && count >= MIN_ELEMENTS && inner > 0 ? SimdKernels.of(args.backend) : undefined;
-    if (simd === undefined) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info | Info[];
-    const out = heapOf(args.backend).makeOutput([...x.shape], 'float32');
-    const rows = count / inner;
-    const at = simd.address(x);
-    const run = { op: BINARY_OPS.relu, a: at, aStep: inner * 4, aSplat: 0, b: at, bStep: inner * 4, bSplat: 0, out: simd.address(out), rows, inner };
-    simd.run('binary', Math.min(rows, MAX_PARTS), run, count < MIN_THREADED ? 1 : Infinity);
-    return out;
+    const view = x.dtype === 'float32' && count >= MIN_ELEMENTS ? sameShapeLayout(count) : undefined;
+    const simd = view === undefined ? undefined : SimdKernels.of(args.backend);
+    if (view === undefined || simd === undefined) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info | Info[];
+    // `relu` reads A alone.
+    return runBinary(simd, args.backend, BINARY_OPS.relu, x, x, x.shape, view);
   };
   return overShipped(kernelFunc as tf.KernelFunc, shipped);
 }
@@ -170,15 +169,9 @@ export function reluGradWasm(args: KernelArgs): Info {
   const dy = args.inputs['dy'] as Info;
   const x = args.inputs['x'] as Info;
   const count = product(x.shape);
-  const simd = dy.dtype === 'float32' && x.dtype === 'float32' && product(dy.shape) === count ? SimdKernels.of(backend) : undefined;
-  const inner = rowLength(count);
-  if (simd !== undefined && inner > 0) {
-    const out = heapOf(backend).makeOutput([...x.shape], 'float32');
-    const rows = count / inner;
-    const args = { op: BINARY_OPS.reluGrad, a: simd.address(dy), aStep: inner * 4, aSplat: 0, b: simd.address(x), bStep: inner * 4, bSplat: 0, out: simd.address(out), rows, inner };
-    simd.run('binary', Math.min(rows, MAX_PARTS), args, count < MIN_THREADED ? 1 : Infinity);
-    return out;
-  }
+  const view = dy.dtype === 'float32' && x.dtype === 'float32' && product(dy.shape) === count ? sameShapeLayout(count) : undefined;
+  const simd = view === undefined ? undefined : SimdKernels.of(backend);
+  if (view !== undefined && simd !== undefined) return runBinary(simd, backend, BINARY_OPS.reluGrad, dy, x, x.shape, view);
   const step = call('Step', backend, { x }, { alpha: 0 });
   const stepFloat = x.dtype === 'float32' ? step : call('Cast', backend, { x: step }, { dtype: 'float32' });
   const out = call('Multiply', backend, { a: dy, b: stepFloat });
@@ -196,8 +189,15 @@ export const RELU_GRADIENT: tf.GradConfig = {
   inputsToSave: ['x'],
   gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): ReturnType<tf.GradFunc> => {
     const [x] = saved as [tf.Tensor];
-    const grad = dy as tf.Tensor;
-    if (tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined) return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: grad, x }) as tf.Tensor };
-    return { x: () => tf.mul(grad, tf.cast(tf.step(x), 'float32')) };
+    return { x: () => reluGradient(dy as tf.Tensor, x) };
   },
 };
+
+/**
+ * `dy * step(x)`: the {@link RELU_GRAD} kernel where the active backend has it (one pass), else
+ * tfjs-core's `Step` and `Multiply`. `x` may be ReLU's input or its output (both are > 0 at the same places).
+ */
+export function reluGradient<T extends tf.Tensor>(dy: T, x: tf.Tensor): T {
+  if (tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined) return tf.engine().runKernel(RELU_GRAD, { dy, x }) as T;
+  return tf.mul(dy, tf.cast(tf.step(x), 'float32'));
+}

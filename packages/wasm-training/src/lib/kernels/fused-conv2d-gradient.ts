@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { RELU_GRAD } from './elementwise.js';
+import { reluGradient } from './elementwise.js';
 
 /**
  * A gradient for the `FusedConv2D` kernel itself (NHWC, dilation 1, a bias or none, activation
@@ -9,7 +9,7 @@ import { RELU_GRAD } from './elementwise.js';
  * tensors of a conv net). With this gradient, a layer may call the kernel directly while training
  * (the bias and ReLU applied as each output is stored) and the tape computes only the gradients it
  * needs: none for an input image. ReLU's gradient uses the kernel's output (y > 0 exactly where
- * the sum before the ReLU is), in one pass on `wasm` ({@link RELU_GRAD}).
+ * the sum before the ReLU is), in one pass on `wasm` (`reluGradient`).
  */
 export const FUSED_CONV2D_GRADIENT: tf.GradConfig = {
   kernelName: tf.FusedConv2D,
@@ -24,13 +24,7 @@ export const FUSED_CONV2D_GRADIENT: tf.GradConfig = {
     }
     if (a.activation !== 'linear' && a.activation !== 'relu') throw new Error(`FusedConv2D gradient: activation ${String(a.activation)} has none here (linear or relu only)`);
     const grad = dy as tf.Tensor4D;
-    let activated = grad;
-    if (a.activation === 'relu') {
-      activated =
-        tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined
-          ? (tf.engine().runKernel(RELU_GRAD, { dy: grad, x: y }) as tf.Tensor4D)
-          : tf.mul(grad, tf.cast(tf.step(y), 'float32'));
-    }
+    const activated = a.activation === 'relu' ? reluGradient(grad, y) : grad;
     const convAttrs = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode };
     return {
       x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: activated, filter }, { ...convAttrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SimdKernels } from './simd/simd-runner.js';
+import { MIN_THREADED_ELEMENTS, SimdKernels } from './simd/simd-runner.js';
 import { call, constant, heapOf, heapView, overShipped, release, reshape, type Info } from './wasm-calls.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
@@ -77,8 +77,7 @@ function rowSumOnSimd(
   const spare = scratch === undefined ? 0 : simd.address(scratch);
   const dst = simd.address(out);
   const items = outer * chunks;
-  const threaded = outer * rows * inner >= 1 << 20;
-  simd.run('rowSum', Math.min(items, 64), { x: simd.address(x), out: dst, scratch: spare, outer, rows, inner, chunks }, threaded ? Infinity : 1);
+  simd.run('rowSum', Math.min(items, 64), { x: simd.address(x), out: dst, scratch: spare, outer, rows, inner, chunks }, outer * rows * inner < MIN_THREADED_ELEMENTS ? 1 : Infinity);
   if (scratch !== undefined) {
     simd.run('sumParts', 1, { dst, scratch: spare, count: outer * inner, copies: chunks - 1 });
     release(backend, scratch);

@@ -46,6 +46,13 @@ export type KernelName = keyof typeof KERNELS;
 type KernelArgs<K extends KernelName> = { readonly [A in (typeof KERNELS)[K][number]]: number };
 const NAMES = Object.keys(KERNELS) as KernelName[];
 
+/**
+ * Below this many elements a memory-bound pass (element-wise op, row sum) runs on the calling
+ * thread alone: waking a parked worker costs more than the pass (Adam's updates of a 74k-weight
+ * filter ran slower on two threads than on one).
+ */
+export const MIN_THREADED_ELEMENTS = 1 << 20;
+
 /** Parts per thread of a job whose rows are independent (see {@link SimdKernels.balancedParts}). */
 export const PARTS_PER_THREAD = 4;
 
