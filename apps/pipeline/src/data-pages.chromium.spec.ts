@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { imageShown, launchChromium, type ImageState } from '@cxr/report/testing';
+import { imageShown, launchChromium, watchPage, type ImageState } from '@cxr/report/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, copySubset, isOneSentence } from './testing/cli.js';
@@ -60,12 +60,7 @@ interface PageView {
 /** Opens a page from disk and reads what a person would see: sections, their images and tables, and any console error. */
 async function openPage(file: string): Promise<PageView> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url().slice(0, 120)}`));
+  const problems = watchPage(page);
   try {
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     // Runs in the page: every section with its images (their load state), tables and text.

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium } from '@cxr/report/testing';
+import { launchChromium, watchPage } from '@cxr/report/testing';
 import { gradCam } from '@cxr/report';
 import { decodeImage, decodeImageAtSourceSize } from '@cxr/loader';
 import { dicomVariant, encodeDicom, type DicomSpec } from '@cxr/loader/testing';
@@ -69,12 +69,7 @@ interface ViewerWindow {
 /** Opens the served page and waits until its engine and model are ready; collects every console error or warning, page error and failed request. */
 async function openViewer(query = ''): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url().slice(0, 120)}`));
+  const problems = watchPage(page);
   await page.goto(`${url}${query}`);
   await page.evaluate(() => (globalThis as unknown as ViewerWindow).cxrViewer.ready);
   return { page, problems };

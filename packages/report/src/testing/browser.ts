@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's `chromium` package (CI installs it in `.ci/run`); `CXR_CHROMIUM` points elsewhere. */
 export const CHROMIUM_PATH = process.env['CXR_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -36,15 +36,24 @@ export interface PageInspection {
   readonly scripts: number;
 }
 
-/** Opens a file in the browser, waits for `load`, and reports problems and image states. */
-export async function inspectPage(browser: Browser, file: string): Promise<PageInspection> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+/**
+ * The list that collects, from now on, what goes wrong on `page`: console errors and warnings,
+ * page errors and failed requests, one line each.
+ */
+export function watchPage(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url().slice(0, 120)}`));
+  return problems;
+}
+
+/** Opens a file in the browser, waits for `load`, and reports problems and image states. */
+export async function inspectPage(browser: Browser, file: string): Promise<PageInspection> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = watchPage(page);
   page.on('dialog', (d) => {
     problems.push(`dialog opened (script ran): ${d.message()}`);
     void d.dismiss();

@@ -1,4 +1,4 @@
 // Report test helpers
 export { tinyCamModel, type TinyCamModel } from './cam-models.js';
 export { sampleReportData, sampleXray } from './report-data.js';
-export { CHROMIUM_PATH, imageShown, inspectPage, launchChromium, type ImageState, type PageInspection } from './browser.js';
+export { CHROMIUM_PATH, imageShown, inspectPage, launchChromium, watchPage, type ImageState, type PageInspection } from './browser.js';
