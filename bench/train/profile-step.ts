@@ -1,6 +1,6 @@
 /**
  * Where one training step of a model goes on a backend: step and inference times, then kernel
- * time by kernel name, and the convolution gradients by shape. Batch 32 of noise images; the
+ * time by kernel name, and the convolutions (forward and gradients) by shape. Batch 32 of noise images; the
  * compact CNN with the default augmentation (flip, 10 degrees, zoom 0.1), as `cxr train` builds it.
  *
  *   npx tsx --conditions=@cxr/source bench/train/profile-step.ts [--architecture compact-cnn|bench-cnn] [--size 128] [--backend wasm]
@@ -48,10 +48,10 @@ const lines = [
   '| --- | ---: |',
   ...[...byName].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms >= 0.5).map(([name, ms]) => `| ${name} | ${ms.toFixed(1)} |`),
   '',
-  '| convolution gradient | input shapes | ms |',
+  '| convolution | input shapes | ms |',
   '| --- | --- | ---: |',
   ...profile.kernels
-    .filter((k) => k.name.startsWith('Conv2DBackprop'))
+    .filter((k) => /^(Fused)?Conv2D/.test(k.name))
     .map((k) => `| ${k.name} | ${JSON.stringify(k.inputShapes)} | ${(k.kernelTimeMs as number).toFixed(1)} |`),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

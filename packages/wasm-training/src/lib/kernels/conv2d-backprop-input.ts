@@ -1,12 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, SimdKernels } from './simd/simd-runner.js';
-import { call, heapOf, nhwcConv2DInfo, padOrCrop, release, spread, transpose, type Info } from './wasm-calls.js';
+import { packInputGradFilter } from './simd/filter-blocks.js';
+import { INPUT_BLOCK } from './simd/simd-module.js';
+import { call, heapOf, heapView, nhwcConv2DInfo, padOrCrop, release, spread, transpose, type Info } from './wasm-calls.js';
 
 /**
  * `Conv2DBackpropInput` for the WASM backend (NHWC, any strides, 'same'/'valid'/explicit
  * padding, dilation 1). When the input channels are a multiple of 4 (every layer of our models
  * that needs it) it is the generated SIMD kernel `inputGrad` (simd/simd-module.ts) on all the
- * backend's threads, with the filter transposed once. Otherwise it is one XNNPACK convolution,
+ * backend's threads, with the filter packed once (transposed per tap, in blocks of input channels). Otherwise it is one XNNPACK convolution,
  * below. The shipped kernel is a plain C++ loop, many times slower than the forward convolution.
  *
  * dx[n,y,x,ci] = sum over kh,kw,co of dy[n, (y+top-kh)/sh, (x+left-kw)/sw, co] * W[kh,kw,ci,co]
@@ -23,7 +25,8 @@ export function conv2dBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; b
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
   const simd = SimdKernels.of(backend);
   if (simd !== undefined && dy.dtype === 'float32' && filter.dtype === 'float32' && info.inChannels % 4 === 0 && attrs.inputShape.every((d) => d > 0) && dy.shape.every((d) => d > 0)) {
-    const wt = transpose(backend, filter, [0, 1, 3, 2]); // [fh, fw, Co, Ci]
+    const wt = heapOf(backend).makeOutput([...filter.shape], 'float32');
+    packInputGradFilter(heapView(backend, filter), heapView(backend, wt), filter.shape as [number, number, number, number], INPUT_BLOCK.channels);
     const out = heapOf(backend).makeOutput([...attrs.inputShape], 'float32');
     simd.run('inputGrad', simd.balancedParts(info.batchSize * inHeight), { dy: simd.address(dy), wt: simd.address(wt), dx: simd.address(out), ...convGeometry(info) });
     release(backend, wt);

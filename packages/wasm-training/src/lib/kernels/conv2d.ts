@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CONV2D_FLAGS } from './simd/simd-module.js';
+import { packForwardFilter } from './simd/filter-blocks.js';
+import { CONV2D_BLOCK, CONV2D_FLAGS } from './simd/simd-module.js';
 import { convGeometry, SimdKernels } from './simd/simd-runner.js';
-import { heapOf, overShipped, type Info } from './wasm-calls.js';
+import { heapOf, heapView, overShipped, release, type Info } from './wasm-calls.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
@@ -56,14 +57,17 @@ function simdConv2D(
   const out = heapOf(backend).makeOutput([...info.outShape], 'float32');
   const flags = (bias === undefined ? 0 : CONV2D_FLAGS.bias) | (relu ? CONV2D_FLAGS.relu : 0);
   const geometry = convGeometry(info);
+  const packed = heapOf(backend).makeOutput([...filter.shape], 'float32');
+  packForwardFilter(heapView(backend, filter), heapView(backend, packed), filter.shape as [number, number, number, number], CONV2D_BLOCK.channels);
   simd.run('conv2d', simd.balancedParts(geometry.n * geometry.ho), {
     x: simd.address(x),
-    filter: simd.address(filter),
+    filter: simd.address(packed),
     bias: bias === undefined ? 0 : simd.address(bias),
     y: simd.address(out),
     ...geometry,
     flags,
   });
+  release(backend, packed);
   return out;
 }
 

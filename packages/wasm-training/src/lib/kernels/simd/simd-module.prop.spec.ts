@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, seededValues } from '../../../testing/kernel-cases.js';
 import { enableRelaxedSimd } from '../../relaxed-simd-node.js';
 import { relaxedSimdSupported, webAssembly } from './emit.js';
-import { BINARY_OPS, simdKernelModule } from './simd-module.js';
+import { packForwardFilter, packInputGradFilter } from './filter-blocks.js';
+import { BINARY_OPS, CONV2D_BLOCK, INPUT_BLOCK, simdKernelModule } from './simd-module.js';
 
 beforeAll(() => {
   enableRelaxedSimd();
@@ -116,9 +117,7 @@ describe('the generated SIMD kernels', () => {
     const dy = seededValues(dySize, c.seed);
     const filter = seededValues(wSize, c.seed + 1); // [fh, fw, ci, co]
     heap.set(dy, dyAt);
-    for (let tap = 0; tap < c.fh * c.fw; tap++)
-      for (let i = 0; i < c.ci; i++)
-        for (let o = 0; o < c.co; o++) heap[wtAt + (tap * c.co + o) * c.ci + i] = filter[(tap * c.ci + i) * c.co + o] ?? NaN;
+    packInputGradFilter(filter, heap.subarray(wtAt, wtAt + wSize), [c.fh, c.fw, c.ci, c.co], INPUT_BLOCK.channels);
     const geometry = [c.n, c.h, c.w, c.ci, c.ho, c.wo, c.co, c.fh, c.fw, c.sh, c.sw, c.top, c.left];
     for (let part = 0; part < c.parts; part++) kernels.inputGrad(part, c.parts, dyAt * 4, wtAt * 4, dxAt * 4, ...geometry);
     const expected = new Float64Array(dxSize);
@@ -159,7 +158,7 @@ describe('the generated SIMD kernels', () => {
     const filter = seededValues(wSize, c.seed + 1); // [fh, fw, ci, co]
     const bias = seededValues(c.co, c.seed + 2);
     heap.set(x, xAt);
-    heap.set(filter, wAt);
+    packForwardFilter(filter, heap.subarray(wAt, wAt + wSize), [c.fh, c.fw, c.ci, c.co], CONV2D_BLOCK.channels);
     heap.set(bias, biasAt);
     const geometry = [c.n, c.h, c.w, c.ci, c.ho, c.wo, c.co, c.fh, c.fw, c.sh, c.sw, c.top, c.left, c.flags];
     for (let part = 0; part < c.parts; part++) kernels.conv2d(part, c.parts, xAt * 4, wAt * 4, biasAt * 4, yAt * 4, ...geometry);

@@ -10,10 +10,10 @@ import { encodeModule, FunctionBody, i32, v128, type ExportedFunction } from './
 
 /** Parameter order of `filterGrad` (after `part, parts`). */
 export const FILTER_GRAD_ARGS = ['x', 'dy', 'dw', 'scratch', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
-/** Parameter order of `inputGrad` (after `part, parts`); `wt` is the filter as [fh, fw, co, ci]. */
+/** Parameter order of `inputGrad` (after `part, parts`); `wt` is the filter packed by `packInputGradFilter` (filter-blocks.ts). */
 export const INPUT_GRAD_ARGS = ['dy', 'wt', 'dx', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left'] as const;
 /**
- * Parameter order of `conv2d` (after `part, parts`): the filter as [fh, fw, ci, co]; `bias` a
+ * Parameter order of `conv2d` (after `part, parts`): the filter packed by `packForwardFilter` (filter-blocks.ts); `bias` a
  * vector of co floats read when `flags & 1`; `flags & 2` applies ReLU.
  */
 export const CONV2D_ARGS = ['x', 'filter', 'bias', 'y', 'n', 'h', 'w', 'ci', 'ho', 'wo', 'co', 'fh', 'fw', 'sh', 'sw', 'top', 'left', 'flags'] as const;
@@ -202,13 +202,13 @@ function filterGrad(block: { readonly inputs: number; readonly outputs: number }
 
 /**
  * dx[n,ih,iw,ci] = sum over kh, kw, co of dy[n, oh, ow, co] * W[kh,kw,ci,co] where
- * ih = oh*sh+kh-top and iw = ow*sw+kw-left (NHWC, dilation 1), with the filter given transposed
- * as wt[kh,kw,co,ci]. Parts own whole rows of dx, so they never write the same memory. Needs
- * `ci % 4 == 0`.
+ * ih = oh*sh+kh-top and iw = ow*sw+kw-left (NHWC, dilation 1), with the filter given packed
+ * (`packInputGradFilter`: per tap, blocks of input channels, each block's co rows contiguous).
+ * Parts own whole rows of dx, so they never write the same memory. Needs `ci % 4 == 0`.
  *
  * Per dx row and filter tap, the dy row that reaches it and the valid columns are known; a block
  * of {@link INPUT_BLOCK} (2 columns x 16 input channels) of dx stays in eight SIMD registers while
- * the output channels stream past (one row of wt and two dy values each). Of the blocks timed on
+ * the output channels stream past (one row of the block's filter values and two dy values each). Of the blocks timed on
  * bench-cnn's layers (4x8, 3x8, 2x8, 2x12, 2x16), 2x16 was the fastest by 10-15%.
  */
 function inputGrad(block: { readonly positions: number; readonly channels: number } = INPUT_BLOCK, fused = false): ExportedFunction {
@@ -237,7 +237,8 @@ function inputGrad(block: { readonly positions: number; readonly channels: numbe
       for (let b = 0; b < vectors; b++) f.get(at).get(dxStep).const(a).mul().add().v128Load(16 * b).set(acc[a * vectors + b]!);
       f.get(dyStart).get(j0).const(a).add().get(dyStep).mul().add().set(q[a]!);
     }
-    f.get(tap).get(c0).const(4).mul().add().set(wp);
+    // The tap's block of input channels from c0 starts c0 * co floats into the tap (packed filter).
+    f.get(tap).get(c0).get(dyStep).mul().add().set(wp);
     f.get(p.co).set(k);
     f.loop(() => {
       for (let b = 0; b < vectors; b++) f.get(wp).v128Load(16 * b).set(wv[b]!);
@@ -249,7 +250,7 @@ function inputGrad(block: { readonly positions: number; readonly channels: numbe
           f.multiplyAdd(x, s, wv[b]!, fused);
         }
       }
-      f.get(wp).get(ciBytes).add().set(wp);
+      f.get(wp).const(ciBlock * 4).add().set(wp);
       f.get(k).const(1).sub().tee(k).brIf(0);
     });
     for (let a = 0; a < positions; a++) {
@@ -307,7 +308,8 @@ function inputGrad(block: { readonly positions: number; readonly channels: numbe
  * A block of {@link CONV2D_BLOCK} (2 columns x 16 output channels) of y stays in eight SIMD
  * registers for the whole sum: per filter row kh, the taps kw = 0..fw-1 and input channels of a
  * column are contiguous both in x (NHWC) and in W ([fh, fw, ci, co]), so one loop of fw*ci steps
- * streams one x value per column (splat) and one row of W (16 channels) past the block. Columns
+ * streams one x value per column (splat) and one row of W (16 channels) past the block; the filter
+ * comes packed (`packForwardFilter`), so the rows of one block of channels are contiguous. Columns
  * whose taps all lie inside the image go two at a time; the columns at the edges go one at a
  * time over the taps that lie inside. Each output sums its terms in the same order (kh, then kw
  * and ci) whichever part computes it, so the result does not depend on the split or the threads.
@@ -365,8 +367,8 @@ function conv2d(block: { readonly positions: number; readonly channels: number }
         // xp[0] = xImg + (ihBase + kh) * rowBytes + (base + kwLo) * ciBytes
         f.get(xImg).get(ihBase).get(kh).add().get(rowBytes).mul().add().get(base).get(kwLo).add().get(ciBytes).mul().add().set(xp[0]!);
         for (let i = 1; i < positions; i++) f.get(xp[i - 1]!).get(xStep).add().set(xp[i]!);
-        // wp = filter + ((kh*fw + kwLo) * ci * co + co0) * 4
-        f.get(p.filter).get(kh).get(p.fw).mul().get(kwLo).add().get(p.ci).mul().get(coBytes).mul().add().get(co0).const(4).mul().add().set(wp);
+        // wp = filter + (co0 * fh*fw*ci + (kh*fw + kwLo) * ci * channels) * 4 (the packed filter)
+        f.get(p.filter).get(co0).get(p.fh).mul().get(p.fw).mul().get(ciBytes).mul().add().get(kh).get(p.fw).mul().get(kwLo).add().get(ciBytes).mul().const(channels).mul().add().set(wp);
         f.get(count).set(k);
         f.loop(() => {
           for (let v = 0; v < vectors; v++) f.get(wp).v128Load(16 * v).set(wv[v]!);
@@ -375,7 +377,7 @@ function conv2d(block: { readonly positions: number; readonly channels: number }
             f.get(xp[i]!).const(4).add().set(xp[i]!);
             for (let v = 0; v < vectors; v++) f.multiplyAdd(acc[i * vectors + v]!, s, wv[v]!, fused);
           }
-          f.get(wp).get(coBytes).add().set(wp);
+          f.get(wp).const(channels * 4).add().set(wp);
           f.get(k).const(1).sub().tee(k).brIf(0);
         });
       });
