@@ -120,9 +120,9 @@ function filterGrad(block: { readonly inputs: number; readonly outputs: number }
   const { body: f, p } = params(FILTER_GRAD_ARGS);
   const L = (): number => f.local(i32);
   const [dst, bytes, r, r1, rows, nn, oh, dyRow, kh, ih, xRow, kw, lo, hi, count, num] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
-  const [xStart, dyStart, xStep, dyStep, tap, c0, co0, ci4, co8, rowStride, xp, dp, k, at, i] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
-  const acc = Array.from({ length: block.inputs * (block.outputs / 4) }, () => f.local(v128));
-  const d = Array.from({ length: block.outputs / 4 }, () => f.local(v128));
+  const [xStart, dyStart, xStep, dyStep, tap, c0, co0, ci4, co8, co16, rowStride, xp, dp, k, at, i] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const acc = Array.from({ length: Math.max(block.inputs, 2) * (block.outputs / 4) }, () => f.local(v128));
+  const d = Array.from({ length: (2 * block.outputs) / 4 }, () => f.local(v128));
   const s = f.local(v128);
 
   // bytes = fh*fw*ci*co*4; dst = part == 0 ? dw : scratch + (part-1)*bytes
@@ -132,9 +132,11 @@ function filterGrad(block: { readonly inputs: number; readonly outputs: number }
     f.get(dst).get(i).add().f32x4Constant(0).v128Store();
   });
   f.get(p.co).const(4).mul().set(rowStride);
-  // ci4, co8: the channels covered by whole blocks (the rest go 1 input / 4 outputs at a time).
+  // ci4, co8: the channels covered by whole blocks (the rest go 1 input at a time, with co16 the
+  // output channels covered by blocks of twice block.outputs, then 4 outputs at a time).
   f.get(p.ci).get(p.ci).const(block.inputs).remS().sub().set(ci4);
   f.get(p.co).get(p.co).const(block.outputs).remS().sub().set(co8);
+  f.get(p.co).get(p.co).const(2 * block.outputs).remS().sub().set(co16);
   f.get(p.sw).get(p.ci).mul().const(4).mul().set(xStep);
   f.get(rowStride).set(dyStep);
   f.get(p.n).get(p.ho).mul().set(rows);
@@ -171,9 +173,9 @@ function filterGrad(block: { readonly inputs: number; readonly outputs: number }
       }
     }
   };
-  const outputBlocks = (ciBlock: number): void => {
-    forRange(f, co0, () => f.const(0), () => f.get(co8), block.outputs, () => micro(ciBlock, block.outputs));
-    forRange(f, co0, () => f.get(co8), () => f.get(p.co), 4, () => micro(ciBlock, 4));
+  const outputBlocks = (ciBlock: number, outputs: number, whole: number): void => {
+    forRange(f, co0, () => f.const(0), () => f.get(whole), outputs, () => micro(ciBlock, outputs));
+    forRange(f, co0, () => f.get(whole), () => f.get(p.co), 4, () => micro(ciBlock, 4));
   };
 
   forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
@@ -190,8 +192,9 @@ function filterGrad(block: { readonly inputs: number; readonly outputs: number }
             f.get(xRow).get(lo).get(p.sw).mul().get(kw).add().get(p.left).sub().get(p.ci).mul().const(4).mul().add().set(xStart);
             f.get(dyRow).get(lo).get(rowStride).mul().add().set(dyStart);
             f.get(dst).get(kh).get(p.fw).mul().get(kw).add().get(p.ci).mul().get(rowStride).mul().add().set(tap);
-            forRange(f, c0, () => f.const(0), () => f.get(ci4), block.inputs, () => outputBlocks(block.inputs));
-            forRange(f, c0, () => f.get(ci4), () => f.get(p.ci), 1, () => outputBlocks(1));
+            forRange(f, c0, () => f.const(0), () => f.get(ci4), block.inputs, () => outputBlocks(block.inputs, block.outputs, co8));
+            // The last ci % inputs channels one at a time, with twice the output channels (as many registers).
+            forRange(f, c0, () => f.get(ci4), () => f.get(p.ci), 1, () => outputBlocks(1, 2 * block.outputs, co16));
           });
         });
       });
