@@ -4,10 +4,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startWasmBackend } from '../../testing/start-wasm.js';
 import { seededValues } from '../../testing/kernel-cases.js';
-import { ELEMENTWISE_KERNELS, RELU_GRAD } from './elementwise.js';
+import { ELEMENTWISE_KERNELS, RELU_GRAD, UNARY_KERNELS } from './elementwise.js';
 
 /** The shipped kernels, taken before ours replace them. */
-const shipped = new Map([...Object.keys(ELEMENTWISE_KERNELS), tf.Relu].map((name) => [name, tf.getKernel(name, 'wasm')?.kernelFunc]));
+const shipped = new Map([...Object.keys(ELEMENTWISE_KERNELS), ...Object.keys(UNARY_KERNELS)].map((name) => [name, tf.getKernel(name, 'wasm')?.kernelFunc]));
 
 beforeAll(async () => {
   await startWasmBackend();
@@ -85,13 +85,17 @@ describe('element-wise kernels on the generated SIMD function (wasm)', () => {
     tf.dispose([x, bias, ours, expected]);
   });
 
-  test.prop([fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 2 ** 30 }), fc.boolean()], { numRuns: 30 })('Relu gives the same bits as the shipped kernel (NaN kept, -0 made 0)', (rows, seed, specials) => {
-    const x = values([rows, 32, 32], seed, specials);
-    const ours = tf.relu(x);
-    const expected = runShipped(tf.Relu, { x });
-    expect(bits(ours)).toEqual(bits(expected));
-    tf.dispose([x, ours, expected]);
-  });
+  test.prop([fc.constantFrom(...Object.keys(UNARY_KERNELS)), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 2 ** 30 }), fc.boolean()], { numRuns: 40 })(
+    'Relu (NaN kept, -0 made 0) and Square give the same bits as the shipped kernels',
+    (kernel, rows, seed, specials) => {
+      expect(tf.getKernel(kernel, 'wasm')?.kernelFunc).not.toBe(shipped.get(kernel));
+      const x = values([rows, 32, 32], seed, specials);
+      const ours = tf.engine().runKernel(kernel, { x }) as tf.Tensor;
+      const expected = runShipped(kernel, { x });
+      expect(bits(ours)).toEqual(bits(expected));
+      tf.dispose([x, ours, expected]);
+    },
+  );
 
   test.prop([fc.integer({ min: 1, max: 40 }), fc.constantFrom(7, 16, 64), fc.integer({ min: 1, max: 2 ** 30 }), fc.boolean()], { numRuns: 30 })(
     "ReLU's gradient is one kernel on wasm with the bits of the cpu backend's dy * step(x)",

@@ -143,18 +143,26 @@ function runBinary(simd: SimdKernels, backend: tf.KernelBackend, op: number, a: 
 }
 
 /**
- * `Relu` for the `wasm` backend: `max(x, 0)` (NaN kept, -0 made 0, as the shipped kernel) in one pass of the generated `binary` function
- * on all threads for float32 tensors of a multiple of 4 elements, else the shipped kernel.
+ * The one-input kernels that run as one pass of the generated `binary` function: `Relu` is
+ * `max(x, 0)` (NaN kept, -0 made 0, as the shipped kernel), `Square` is `x * x` (the shipped
+ * kernel's product: the same bits).
  */
-export function reluKernel(shipped: tf.KernelConfig): tf.KernelConfig {
+export const UNARY_KERNELS: Readonly<Record<string, 'relu' | 'mul'>> = { [tf.Relu]: 'relu', [tf.Square]: 'mul' };
+
+/**
+ * A one-input kernel of {@link UNARY_KERNELS} for the `wasm` backend: one pass of the generated
+ * `binary` function (x as both operands) on all threads for float32 tensors of a multiple of 4
+ * elements, else the shipped kernel (single-threaded C++).
+ */
+export function unaryKernel(op: 'relu' | 'mul', shipped: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): Info | Info[] => {
     const x = args.inputs['x'] as Info;
     const count = product(x.shape);
     const view = x.dtype === 'float32' && count >= MIN_ELEMENTS ? sameShapeLayout(count) : undefined;
     const simd = view === undefined ? undefined : SimdKernels.of(args.backend);
     if (view === undefined || simd === undefined) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info | Info[];
-    // `relu` reads A alone.
-    return runBinary(simd, args.backend, BINARY_OPS.relu, x, x, x.shape, view);
+    // `relu` reads A alone; `mul` multiplies x by itself.
+    return runBinary(simd, args.backend, BINARY_OPS[op], x, x, x.shape, view);
   };
   return overShipped(kernelFunc as tf.KernelFunc, shipped);
 }

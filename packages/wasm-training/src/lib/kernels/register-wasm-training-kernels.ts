@@ -3,7 +3,7 @@ import { BROADCAST_BY_TILE, broadcastByTile } from './broadcast-by-tile.js';
 import { conv2dKernel, fusedConv2dKernel, setSimdConv2D } from './conv2d.js';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
-import { ELEMENTWISE_KERNELS, elementwiseKernel, RELU_GRAD, RELU_GRADIENT, reluGradWasm, reluKernel } from './elementwise.js';
+import { ELEMENTWISE_KERNELS, elementwiseKernel, RELU_GRAD, RELU_GRADIENT, reluGradWasm, UNARY_KERNELS, unaryKernel } from './elementwise.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
 import { FUSED_CONV2D_GRADIENT } from './fused-conv2d-gradient.js';
@@ -63,7 +63,7 @@ const ours = new Set<tf.KernelFunc>();
  * instead of a transpose and a reduction; `Tile` and `GatherV2` run as single passes over the
  * heap; `Pow`, `Maximum`, `Minimum` and the comparisons broadcast by one `Tile` instead of a
  * per-element index loop. `Add`, `Sub`, `Multiply`, `RealDiv` (same shapes, bias vectors, per-image
- * values, scalars), `Relu` and ReLU's gradient run as single passes of a generated SIMD function on
+ * values, scalars), `Relu`, `Square` and ReLU's gradient run as single passes of a generated SIMD function on
  * all threads (the same bits as the shipped kernels), and `Sum`/`Mean` over a run of axes before
  * the last as a generated row sum. `Conv2D` and `FusedConv2D` (bias, linear or ReLU) run on a generated SIMD
  * kernel for float32 NHWC convolutions with dilation 1 and output channels a multiple of 4 (faster
@@ -120,8 +120,10 @@ export function registerWasmTrainingKernels(options: WasmTrainingOptions = {}): 
   }
   const shippedMaxPool = tf.getKernel(tf.MaxPool, 'wasm');
   if (shippedMaxPool !== undefined && !ours.has(shippedMaxPool.kernelFunc)) install(maxPoolKernel(shippedMaxPool));
-  const shippedRelu = tf.getKernel(tf.Relu, 'wasm');
-  if (shippedRelu !== undefined && !ours.has(shippedRelu.kernelFunc)) install(reluKernel(shippedRelu));
+  for (const [kind, op] of Object.entries(UNARY_KERNELS)) {
+    const shipped = tf.getKernel(kind, 'wasm');
+    if (shipped !== undefined && !ours.has(shipped.kernelFunc)) install(unaryKernel(op, shipped));
+  }
   const shippedTile = tf.getKernel(tf.Tile, 'wasm');
   if (shippedTile !== undefined && !ours.has(shippedTile.kernelFunc)) install(repeatTile(shippedTile));
   const shippedCast = tf.getKernel(tf.Cast, 'wasm');
