@@ -7,65 +7,56 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; at
 const HEAP_TYPES = new Set<tf.DataType>(['float32', 'int32', 'bool']);
 
 /**
- * `Tile` when the output is the whole input repeated end to end: every axis before some axis m
- * has size 1 (and any repeat count), every axis from m on is repeated once. That is the
- * broadcast in the batch-norm and bias gradients ([1, 1, 1, C] tiled to [N, H, W, C]), which the
- * shipped C++ loop did element by element (~0.7 s per step of the compact CNN). Here it is one
- * copy of the input and log2(repeats) doubling copies. Other tilings are copied block by block
- * ({@link tileByBlocks}); the shipped loop took ~100 ns per element. Other dtypes go to it.
+ * `Tile` as copies over the heap: the broadcasts of the batch-norm and bias gradients ([1, 1, 1, C]
+ * tiled to [N, H, W, C]) and of the global-average-pool gradient ([N, 1, 1, C] to [N, H, W, C]),
+ * which the shipped C++ loop did element by element (~100 ns per element; ~0.7 s per step of the
+ * compact CNN). See {@link tileInto}. Other dtypes go to the shipped kernel.
  */
 export function repeatTile(shipped: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): Info => {
     const x = args.inputs['x'] as Info;
     const reps = ((args.attrs ?? {}) as unknown as tf.TileAttrs).reps;
-    const m = x.shape.findIndex((size, d) => size !== 1 || (reps[d] ?? 1) === 1);
-    const first = m < 0 ? x.shape.length : m;
-    const pattern = x.shape.every((_, d) => d < first || reps[d] === 1);
     if (!HEAP_TYPES.has(x.dtype)) return shipped.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
     const heap = heapOf(args.backend);
     const out = heap.makeOutput(x.shape.map((size, d) => size * (reps[d] ?? 1)), x.dtype);
-    const values = heap.typedArrayFromHeap(out);
-    const source = heap.typedArrayFromHeap(x);
-    if (!pattern) {
-      tileByBlocks(source, values, x.shape, reps);
-      return out;
-    }
-    values.set(source, 0);
-    for (let filled = source.length; filled < values.length && filled > 0; filled *= 2) {
-      values.copyWithin(filled, 0, Math.min(filled, values.length - filled));
-    }
+    tileInto(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(out), x.shape, reps);
     return out;
   };
   return overShipped(kernelFunc as tf.KernelFunc, shipped);
 }
 
 /**
- * Any other tiling: the trailing axes that are not repeated form one contiguous block of the input
- * (all of it when none are), copied to each place it goes in the output, in output order (e.g.
- * [N, 1, 1, C] to [N, H, W, C], the global-average-pool gradient: N*H*W copies of C values).
+ * Writes `source` (of `shape`) tiled `reps` times into `values`, from the outer axes in: the
+ * trailing axes that are not repeated are one contiguous block of the input; for each axis
+ * before them, its part of the output is written once (recursively) and then doubled with
+ * `copyWithin` until it is repeated reps times. [N, 1, 1, C] tiled to [N, H, W, C] is, per image,
+ * one copy of C values and log2(H) + log2(W) doublings, not H x W copies.
  */
-function tileByBlocks(source: Float32Array | Int32Array | Uint8Array, values: Float32Array | Int32Array | Uint8Array, shape: readonly number[], reps: readonly number[]): void {
+function tileInto(source: Float32Array | Int32Array | Uint8Array, values: Float32Array | Int32Array | Uint8Array, shape: readonly number[], reps: readonly number[]): void {
   let k = shape.length;
   while (k > 0 && (reps[k - 1] ?? 1) === 1) k--;
-  const inner = shape.slice(k).reduce((a, b) => a * b, 1);
-  const outShape = shape.slice(0, k).map((size, d) => size * (reps[d] ?? 1));
-  const blocks = outShape.reduce((a, b) => a * b, 1);
-  const strides = shape.slice(0, k).map((_, d) => shape.slice(d + 1, k).reduce((a, b) => a * b, 1));
-  const coordinate = new Array<number>(k).fill(0);
-  for (let b = 0; b < blocks; b++) {
-    let from = 0;
-    for (let d = 0; d < k; d++) from += ((coordinate[d] ?? 0) % (shape[d] ?? 1)) * (strides[d] ?? 0);
-    if (inner === 1) values[b] = source[from] ?? 0;
-    else values.set(source.subarray(from * inner, from * inner + inner), b * inner);
-    for (let d = k - 1; d >= 0; d--) {
-      const next = (coordinate[d] ?? 0) + 1;
-      if (next < (outShape[d] ?? 1)) {
-        coordinate[d] = next;
-        break;
-      }
-      coordinate[d] = 0;
-    }
+  // Elements from axis d on, of the output and of the input.
+  const outSlab = new Array<number>(k + 1).fill(0);
+  const inSlab = new Array<number>(k + 1).fill(0);
+  outSlab[k] = inSlab[k] = shape.slice(k).reduce((a, b) => a * b, 1);
+  for (let d = k - 1; d >= 0; d--) {
+    outSlab[d] = (outSlab[d + 1] ?? 0) * (shape[d] ?? 1) * (reps[d] ?? 1);
+    inSlab[d] = (inSlab[d + 1] ?? 0) * (shape[d] ?? 1);
   }
+  const inner = outSlab[k] ?? 0;
+  const fill = (d: number, from: number, to: number): void => {
+    if (d === k) {
+      if (inner === 1) values[to] = source[from] ?? 0;
+      else values.set(source.subarray(from, from + inner), to);
+      return;
+    }
+    const size = shape[d] ?? 1;
+    const below = outSlab[d + 1] ?? 0;
+    for (let i = 0; i < size; i++) fill(d + 1, from + i * (inSlab[d + 1] ?? 0), to + i * below);
+    const total = outSlab[d] ?? 0;
+    for (let filled = size * below; filled > 0 && filled < total; filled *= 2) values.copyWithin(to + filled, to, to + Math.min(filled, total - filled));
+  };
+  fill(0, 0, 0);
 }
 
 /**
