@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MIN_THREADED_ELEMENTS, SimdKernels } from './simd/simd-runner.js';
+import { reluGradWasm } from './elementwise.js';
 import { call, constant, heapOf, heapView, overShipped, release, reshape, type Info } from './wasm-calls.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
@@ -68,6 +69,7 @@ function rowSumOnSimd(
   view: { outer: number; rows: number; inner: number },
   kind: 'Sum' | 'Mean',
   outShape: number[],
+  relu?: { readonly mask: Info; readonly masked: Info },
 ): Info {
   const { outer, rows, inner } = view;
   const heap = heapOf(backend);
@@ -77,7 +79,8 @@ function rowSumOnSimd(
   const spare = scratch === undefined ? 0 : simd.address(scratch);
   const dst = simd.address(out);
   const items = outer * chunks;
-  simd.run('rowSum', Math.min(items, 64), { x: simd.address(x), out: dst, scratch: spare, outer, rows, inner, chunks }, outer * rows * inner < MIN_THREADED_ELEMENTS ? 1 : Infinity);
+  const masked = relu === undefined ? { mask: 0, masked: 0 } : { mask: simd.address(relu.mask), masked: simd.address(relu.masked) };
+  simd.run('rowSum', Math.min(items, 64), { x: simd.address(x), out: dst, scratch: spare, outer, rows, inner, chunks, ...masked }, outer * rows * inner < MIN_THREADED_ELEMENTS ? 1 : Infinity);
   if (scratch !== undefined) {
     simd.run('sumParts', 1, { dst, scratch: spare, count: outer * inner, copies: chunks - 1 });
     release(backend, scratch);
@@ -87,4 +90,30 @@ function rowSumOnSimd(
     for (let i = 0; i < values.length; i++) values[i] = (values[i] ?? 0) / rows;
   }
   return out;
+}
+
+/** Name of the kernel this package registers for `wasm` that returns ReLU's gradient and its sum over all axes but the last. */
+export const RELU_GRAD_SUM = 'CxrReluGradSum';
+
+/**
+ * ReLU's gradient `dy * step(x)` and its sum over every axis but the last (a conv layer's bias
+ * gradient) for the `wasm` backend, in one pass: the generated `rowSum` writes the gradient as it
+ * sums it, where dy and x are float32 of the same shape whose last axis is a multiple of 4. The
+ * bits of `CxrReluGrad` and of `Sum` over those axes (the same chunks, added in the same order).
+ * Otherwise those two kernels, one after the other.
+ */
+export function reluGradSumWasm(args: KernelArgs): Info[] {
+  const { backend } = args;
+  const dy = args.inputs['dy'] as Info;
+  const x = args.inputs['x'] as Info;
+  const channels = x.shape.at(-1) ?? 0;
+  const count = x.shape.reduce((a, b) => a * b, 1);
+  const simd = channels % 4 === 0 && count > 0 && x.shape.length >= 2 && dy.dtype === 'float32' && x.dtype === 'float32' && tf.util.arraysEqual(dy.shape, x.shape) ? SimdKernels.of(backend) : undefined;
+  if (simd !== undefined) {
+    const gradient = heapOf(backend).makeOutput([...x.shape], 'float32');
+    const sum = rowSumOnSimd(simd, backend, dy, { outer: 1, rows: count / channels, inner: channels }, 'Sum', [channels], { mask: x, masked: gradient });
+    return [gradient, sum];
+  }
+  const gradient = reluGradWasm(args);
+  return [gradient, call('Sum', backend, { x: gradient }, { axis: x.shape.slice(0, -1).map((_, i) => i), keepDims: false })];
 }

@@ -8,7 +8,7 @@ import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-f
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
 import { FUSED_CONV2D_GRADIENT } from './fused-conv2d-gradient.js';
 import { identityWasm, sameTypeCast } from './identity.js';
-import { leadingAxesReduction } from './leading-axes-reduce.js';
+import { leadingAxesReduction, RELU_GRAD_SUM, reluGradSumWasm } from './leading-axes-reduce.js';
 import { maxPoolKernel } from './max-pool.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { registerReductionGradients } from './reduction-gradients.js';
@@ -36,6 +36,8 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identityWasm as unknown as tf.KernelFunc },
   // ReLU's gradient in one pass (RELU_GRADIENT, registered below, runs it on wasm).
   { kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGradWasm as unknown as tf.KernelFunc },
+  // ReLU's gradient and the bias gradient in one pass (FUSED_CONV2D_GRADIENT runs it on wasm).
+  { kernelName: RELU_GRAD_SUM, backendName: 'wasm', kernelFunc: reluGradSumWasm as unknown as tf.KernelFunc },
 ];
 
 /** Options of {@link registerWasmTrainingKernels}. */

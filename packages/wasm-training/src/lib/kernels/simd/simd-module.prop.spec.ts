@@ -324,31 +324,46 @@ describe('the generated SIMD kernels', () => {
     chunks: fc.integer({ min: 1, max: 8 }),
     parts: fc.integer({ min: 1, max: 5 }),
     shared: fc.boolean(),
+    masked: fc.boolean(),
     seed: fc.integer({ min: 1, max: 2 ** 30 }),
   });
 
-  test.prop([rowSumCase], { numRuns: 150 })('rowSum, in fixed chunks added in order, equals the float64 sum over the rows, and the same bits for any split into parts', (c) => {
-    const inner = 4 * c.quads;
-    const xSize = c.outer * c.rows * inner;
-    const outSize = c.outer * inner;
-    const xAt = 1;
-    const outAt = xAt + xSize + 3;
-    const scratchAt = outAt + outSize + 2;
-    const end = scratchAt + (c.chunks - 1) * outSize;
-    const x = seededValues(xSize, c.seed);
-    const sum = (parts: number): Float32Array => {
-      const { kernels, heap } = instantiate(c.shared, (end + 16) * 4);
-      heap.fill(Number.NaN);
-      heap.set(x, xAt);
-      for (let part = 0; part < parts; part++) kernels.rowSum(part, parts, xAt * 4, outAt * 4, scratchAt * 4, c.outer, c.rows, inner, c.chunks);
-      if (c.chunks > 1) kernels.sumParts(0, 1, outAt * 4, scratchAt * 4, outSize, c.chunks - 1);
-      expect(Number.isNaN(heap[outAt - 1] ?? 0) && Number.isNaN(heap[end] ?? 0)).toBe(true);
-      return heap.slice(outAt, outAt + outSize);
-    };
-    const expected = new Float64Array(outSize);
-    for (let o = 0; o < c.outer; o++) for (let r = 0; r < c.rows; r++) for (let j = 0; j < inner; j++) expected[o * inner + j] = (expected[o * inner + j] ?? 0) + (x[(o * c.rows + r) * inner + j] ?? NaN);
-    const once = sum(1);
-    expect(relativeError(once, expected)).toBeLessThan(1e-5);
-    expect(Array.from(sum(c.parts))).toEqual(Array.from(once));
-  });
+  test.prop([rowSumCase], { numRuns: 150 })(
+    "rowSum (of x, or of ReLU's gradient x * step(mask), written out as it goes), in fixed chunks added in order, equals the float64 sum over the rows, and the same bits for any split into parts",
+    (c) => {
+      const inner = 4 * c.quads;
+      const xSize = c.outer * c.rows * inner;
+      const outSize = c.outer * inner;
+      const xAt = 1;
+      const outAt = xAt + xSize + 3;
+      const scratchAt = outAt + outSize + 2;
+      const maskAt = scratchAt + (c.chunks - 1) * outSize + 1;
+      const maskedAt = maskAt + xSize + 2;
+      const end = maskedAt + xSize;
+      const x = seededValues(xSize, c.seed);
+      // The mask: signed values, with zeros and negative zeros; NaN never reaches the sum's check (binary's reluGrad covers it).
+      const mask = seededValues(xSize, c.seed + 1).map((v, i) => (i % 5 === 0 ? 0 : i % 11 === 0 ? -0 : v));
+      const summed = c.masked ? x.map((v, i) => v * ((mask[i] ?? 0) > 0 ? 1 : 0)) : x;
+      const sum = (parts: number): Float32Array => {
+        const { kernels, heap } = instantiate(c.shared, (end + 16) * 4);
+        heap.fill(Number.NaN);
+        heap.set(x, xAt);
+        heap.set(mask, maskAt);
+        for (let part = 0; part < parts; part++) {
+          kernels.rowSum(part, parts, xAt * 4, outAt * 4, scratchAt * 4, c.outer, c.rows, inner, c.chunks, c.masked ? maskAt * 4 : 0, c.masked ? maskedAt * 4 : 0);
+        }
+        if (c.chunks > 1) kernels.sumParts(0, 1, outAt * 4, scratchAt * 4, outSize, c.chunks - 1);
+        expect(Number.isNaN(heap[outAt - 1] ?? 0) && Number.isNaN(heap[outAt + outSize] ?? 0) && Number.isNaN(heap[maskedAt - 1] ?? 0) && Number.isNaN(heap[end] ?? 0)).toBe(true);
+        // The gradient written out is exactly x * step(mask), and nothing is written to masked without a mask.
+        const written = Array.from(heap.subarray(maskedAt, end));
+        expect(written).toEqual(c.masked ? Array.from(summed) : written.map(() => Number.NaN));
+        return heap.slice(outAt, outAt + outSize);
+      };
+      const expected = new Float64Array(outSize);
+      for (let o = 0; o < c.outer; o++) for (let r = 0; r < c.rows; r++) for (let j = 0; j < inner; j++) expected[o * inner + j] = (expected[o * inner + j] ?? 0) + (summed[(o * c.rows + r) * inner + j] ?? NaN);
+      const once = sum(1);
+      expect(relativeError(once, expected)).toBeLessThan(1e-5);
+      expect(Array.from(sum(c.parts))).toEqual(Array.from(once));
+    },
+  );
 });

@@ -45,8 +45,10 @@ export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, reluGrad: 4, relu: 5
  * Parameter order of `rowSum` (after `part, parts`): x viewed as [outer, rows, inner] (inner a
  * multiple of 4) summed over its rows in `chunks` fixed row ranges; chunk 0 of outer index o
  * writes `out[o, :]`, chunk k > 0 writes `scratch + (k-1) * outer * inner` floats (then `sumParts`).
+ * With `mask` not 0, what is summed is ReLU's gradient `x * step(mask)` (mask of x's shape; as
+ * `binary`'s `reluGrad`), which is also written to `masked` (x's shape) as the rows pass.
  */
-export const ROW_SUM_ARGS = ['x', 'out', 'scratch', 'outer', 'rows', 'inner', 'chunks'] as const;
+export const ROW_SUM_ARGS = ['x', 'out', 'scratch', 'outer', 'rows', 'inner', 'chunks', 'mask', 'masked'] as const;
 /** Parameter order of `maxPool2x2` (after `part, parts`): 2x2 windows at stride 2 from the top-left corner, no padding. */
 export const MAX_POOL_ARGS = ['x', 'y', 'n', 'h', 'w', 'c'] as const;
 /** Parameter order of `maxPoolGrad2x2` (after `part, parts`). */
@@ -646,21 +648,43 @@ function binary(): ExportedFunction {
 function rowSum(): ExportedFunction {
   const { body: f, p } = params(ROW_SUM_ARGS);
   const L = (): number => f.local(i32);
-  const [items, t, t1, o, k, from, to, dst, c0, c16, xp, at, count, innerBytes] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const [items, t, t1, o, k, from, to, dst, c0, c16, xp, mp, gp, at, count, innerBytes] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
   const acc = Array.from({ length: 4 }, () => f.local(v128));
+  const [g, m] = [f.local(v128), f.local(v128)];
   f.get(p.inner).const(4).mul().set(innerBytes);
   f.get(p.inner).get(p.inner).const(16).remS().sub().set(c16);
   f.get(p.outer).get(p.chunks).mul().set(items);
   share(f, p, items, t, t1);
-  const columns = (vectors: number): void => {
+  const columns = (vectors: number, masked: boolean): void => {
     for (let v = 0; v < vectors; v++) f.f32x4Constant(0).set(acc[v]!);
-    // xp = x + ((o * rows + from) * inner + c0) * 4
+    // xp = x + ((o * rows + from) * inner + c0) * 4; mp and gp the same place in mask and masked.
     f.get(p.x).get(o).get(p.rows).mul().get(from).add().get(innerBytes).mul().add().get(c0).const(4).mul().add().set(xp);
+    if (masked) {
+      f.get(xp).get(p.x).sub().get(p.mask).add().set(mp);
+      f.get(xp).get(p.x).sub().get(p.masked).add().set(gp);
+    }
     f.get(to).get(from).sub().set(count);
     f.get(count).const(0).gtS().if(() => {
       f.loop(() => {
-        for (let v = 0; v < vectors; v++) f.get(acc[v]!).get(xp).v128Load(16 * v).f32x4Add().set(acc[v]!);
+        for (let v = 0; v < vectors; v++) {
+          if (masked) {
+            // g = x * (mask > 0 ? 1 : mask is NaN ? NaN : 0), as binary's reluGrad
+            f.get(xp).v128Load(16 * v);
+            f.get(mp).v128Load(16 * v).set(m);
+            f.get(m).get(m).f32x4Constant(0).f32x4Gt().f32x4Constant(1).v128And();
+            f.get(m).get(m).f32x4Ne().bitselect();
+            f.f32x4Mul().set(g);
+            f.get(gp).get(g).v128Store(16 * v);
+            f.get(acc[v]!).get(g).f32x4Add().set(acc[v]!);
+          } else {
+            f.get(acc[v]!).get(xp).v128Load(16 * v).f32x4Add().set(acc[v]!);
+          }
+        }
         f.get(xp).get(innerBytes).add().set(xp);
+        if (masked) {
+          f.get(mp).get(innerBytes).add().set(mp);
+          f.get(gp).get(innerBytes).add().set(gp);
+        }
         f.get(count).const(1).sub().tee(count).brIf(0);
       });
     });
@@ -675,8 +699,14 @@ function rowSum(): ExportedFunction {
     // dst = (k == 0 ? out : scratch + (k-1) * outer * inner * 4) + o * inner * 4
     f.get(p.out).get(p.scratch).get(k).const(1).sub().get(p.outer).mul().get(innerBytes).mul().add().get(k).eqz().select();
     f.get(o).get(innerBytes).mul().add().set(dst);
-    forRange(f, c0, () => f.const(0), () => f.get(c16), 16, () => columns(4));
-    forRange(f, c0, () => f.get(c16), () => f.get(p.inner), 4, () => columns(1));
+    for (const masked of [false, true]) {
+      f.get(p.mask);
+      if (!masked) f.eqz();
+      f.if(() => {
+        forRange(f, c0, () => f.const(0), () => f.get(c16), 16, () => columns(4, masked));
+        forRange(f, c0, () => f.get(c16), () => f.get(p.inner), 4, () => columns(1, masked));
+      });
+    }
   });
   return { name: 'rowSum', body: f };
 }
