@@ -192,16 +192,48 @@ export function zoomMatrix(zoom: number, height: number, width: number): number[
 }
 
 /**
+ * A kernel a backend may register to resample a batch through affine matrices with the arithmetic
+ * of {@link resampleInMemory} (the same bits): `@cxr/wasm-training` registers it for `wasm`, where
+ * it runs as generated WebAssembly on all threads on the backend's own memory. Inputs `{ images }`,
+ * attributes `{ matrices }` (six per image) and `{ fillMode }`. Looked up by name, as tfjs kernels are.
+ */
+const RESAMPLE_KERNEL = 'CxrBilinearResample';
+
+/** Backends whose resampling kernel refused to run (no SIMD, say): they keep the other paths. */
+const kernelRefused = new WeakSet<object>();
+
+/**
+ * The batch resampled by the backend's {@link RESAMPLE_KERNEL}, or undefined where there is none,
+ * the images are not float32, a matrix is projective, or the kernel refuses (it throws; the caller
+ * then resamples another way).
+ */
+function resampleOnKernel(images: tf.Tensor4D, matrices: readonly (readonly number[])[], fillMode: FillMode): tf.Tensor4D | undefined {
+  const backend = tf.backend();
+  if (kernelRefused.has(backend) || tf.getKernel(RESAMPLE_KERNEL, tf.getBackend()) === undefined) return undefined;
+  if (images.dtype !== 'float32' || !matrices.every((m) => m.length === 8 && m[6] === 0 && m[7] === 0)) return undefined;
+  try {
+    return tf.engine().runKernel(RESAMPLE_KERNEL, { images }, { matrices: matrices.flatMap((m) => m.slice(0, 6)), fillMode }) as tf.Tensor4D;
+  } catch (error) {
+    // A RangeError refuses this batch (a matrix mapping far outside the image); anything else, the backend.
+    if (!(error instanceof RangeError)) kernelRefused.add(backend);
+    return undefined;
+  }
+}
+
+/**
  * Resamples each image through its own affine/projective matrix (output pixel -> input pixel,
  * `tf.image.transform`'s layout), bilinear, with `fillMode` for coordinates outside the image.
  *
  * Not `tf.image.transform`: in tfjs 4.22 the cpu kernel of Transform stops after the first image
  * of a batch, and the wasm kernel reflects negative coordinates wrongly, so the two backends
- * disagreed. On backends whose data lives in main memory (`cpu`, `wasm`, `tensorflow`) it is one
- * pass in JavaScript over the pixels; elsewhere (WebGL, WebGPU) gather, mul and add on the backend.
- * Both give the same bits.
+ * disagreed. Where the backend has {@link RESAMPLE_KERNEL} (`wasm` with `@cxr/wasm-training`) and the
+ * matrices are affine, that kernel; else on backends whose data lives in main memory (`cpu`, `wasm`,
+ * `tensorflow`) one pass in JavaScript over the pixels; elsewhere (WebGL, WebGPU) gather, mul and add
+ * on the backend. All give the same bits.
  */
 function transformEach(images: tf.Tensor4D, matrices: readonly (readonly number[])[], fillMode: FillMode): tf.Tensor4D {
+  const onKernel = resampleOnKernel(images, matrices, fillMode);
+  if (onKernel !== undefined) return onKernel;
   if (!IN_MEMORY_BACKENDS.has(tf.getBackend())) return resampleWithGather(images, matrices, fillMode);
   const out = resampleInMemory(images.dataSync() as Float32Array, images.shape, matrices, fillMode);
   return tf.tensor4d(out, images.shape);

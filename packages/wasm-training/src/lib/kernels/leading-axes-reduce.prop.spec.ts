@@ -50,7 +50,7 @@ describe(`${RELU_GRAD_SUM} on wasm (ReLU's gradient and its sum over all axes bu
     seed: fc.integer({ min: 1, max: 2 ** 30 }),
   });
 
-  test.prop([arbCase], { numRuns: 40 })('gives the bits of CxrReluGrad and of Sum over those axes, one after the other', async ({ leading, channels, specials, seed }) => {
+  test.prop([arbCase], { numRuns: 40, examples: [[{ leading: [1], channels: 36, specials: false, seed: 1 }]] })('gives the bits of CxrReluGrad and of Sum over those axes, one after the other', async ({ leading, channels, specials, seed }) => {
     await tf.setBackend('wasm');
     const shape = [...leading, channels];
     const size = shape.reduce((a, b) => a * b, 1);

@@ -98,7 +98,7 @@ export const RELU_GRAD_SUM = 'CxrReluGradSum';
 /**
  * ReLU's gradient `dy * step(x)` and its sum over every axis but the last (a conv layer's bias
  * gradient) for the `wasm` backend, in one pass: the generated `rowSum` writes the gradient as it
- * sums it, where dy and x are float32 of the same shape whose last axis is a multiple of 4. The
+ * sums it, where dy and x are float32 of the same shape, of more than one row, whose last axis is a multiple of 4. The
  * bits of `CxrReluGrad` and of `Sum` over those axes (the same chunks, added in the same order).
  * Otherwise those two kernels, one after the other.
  */
@@ -108,7 +108,8 @@ export function reluGradSumWasm(args: KernelArgs): Info[] {
   const x = args.inputs['x'] as Info;
   const channels = x.shape.at(-1) ?? 0;
   const count = x.shape.reduce((a, b) => a * b, 1);
-  const simd = channels % 4 === 0 && count > 0 && x.shape.length >= 2 && dy.dtype === 'float32' && x.dtype === 'float32' && tf.util.arraysEqual(dy.shape, x.shape) ? SimdKernels.of(backend) : undefined;
+  // One row: `Sum` returns the row itself (a lone -0 stays -0), so the two kernels do it.
+  const simd = channels % 4 === 0 && count > channels && x.shape.length >= 2 && dy.dtype === 'float32' && x.dtype === 'float32' && tf.util.arraysEqual(dy.shape, x.shape) ? SimdKernels.of(backend) : undefined;
   if (simd !== undefined) {
     const gradient = heapOf(backend).makeOutput([...x.shape], 'float32');
     const sum = rowSumOnSimd(simd, backend, dy, { outer: 1, rows: count / channels, inner: channels }, 'Sum', [channels], { mask: x, masked: gradient });

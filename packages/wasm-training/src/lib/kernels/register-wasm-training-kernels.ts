@@ -9,6 +9,7 @@ import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-in
 import { FUSED_CONV2D_GRADIENT } from './fused-conv2d-gradient.js';
 import { identityWasm, sameTypeCast } from './identity.js';
 import { leadingAxesReduction, RELU_GRAD_SUM, reluGradSumWasm } from './leading-axes-reduce.js';
+import { BILINEAR_RESAMPLE, bilinearResampleWasm } from './resample.js';
 import { maxPoolKernel } from './max-pool.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { registerReductionGradients } from './reduction-gradients.js';
@@ -38,6 +39,8 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   { kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGradWasm as unknown as tf.KernelFunc },
   // ReLU's gradient and the bias gradient in one pass (FUSED_CONV2D_GRADIENT runs it on wasm).
   { kernelName: RELU_GRAD_SUM, backendName: 'wasm', kernelFunc: reluGradSumWasm as unknown as tf.KernelFunc },
+  // Bilinear resampling through an affine matrix per image (augmentation), looked up by name.
+  { kernelName: BILINEAR_RESAMPLE, backendName: 'wasm', kernelFunc: bilinearResampleWasm as unknown as tf.KernelFunc },
 ];
 
 /** Options of {@link registerWasmTrainingKernels}. */

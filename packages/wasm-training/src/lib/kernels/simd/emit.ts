@@ -1,6 +1,6 @@
 /**
- * A minimal WebAssembly binary writer: just what the SIMD training kernels need (i32 and
- * v128 arithmetic, loads and stores, structured control flow, one imported memory). Kernels are
+ * A minimal WebAssembly binary writer: just what the SIMD training kernels need (i32, f32, f64
+ * and v128 arithmetic, loads and stores, structured control flow, one imported memory). Kernels are
  * written as TypeScript that emits instructions, so the project ships no prebuilt binary and
  * needs no compiler: the module is generated and compiled when the backend starts.
  *
@@ -9,8 +9,10 @@
  */
 
 export const i32 = 0x7f;
+export const f32 = 0x7d;
+export const f64 = 0x7c;
 export const v128 = 0x7b;
-export type ValType = typeof i32 | typeof v128;
+export type ValType = typeof i32 | typeof f32 | typeof f64 | typeof v128;
 
 function unsigned(value: number, out: number[]): void {
   let v = value >>> 0;
@@ -160,6 +162,9 @@ export class FunctionBody {
   and(): this {
     return this.op(0x71);
   }
+  or(): this {
+    return this.op(0x72);
+  }
   eqz(): this {
     return this.op(0x45);
   }
@@ -212,6 +217,67 @@ export class FunctionBody {
     return this;
   }
 
+  /** An f64 constant. */
+  f64Const(value: number): this {
+    this.op(0x44);
+    this.code.push(...new Uint8Array(new Float64Array([value]).buffer));
+    return this;
+  }
+  /** An f32 constant. */
+  f32Const(value: number): this {
+    this.op(0x43);
+    this.code.push(...new Uint8Array(new Float32Array([value]).buffer));
+    return this;
+  }
+  f64Load(offset = 0): this {
+    this.op(0x2b);
+    this.code.push(...this.memarg(3, offset));
+    return this;
+  }
+  f32Load(offset = 0): this {
+    this.op(0x2a);
+    this.code.push(...this.memarg(2, offset));
+    return this;
+  }
+  f32Store(offset = 0): this {
+    this.op(0x38);
+    this.code.push(...this.memarg(2, offset));
+    return this;
+  }
+  f64Add(): this {
+    return this.op(0xa0);
+  }
+  f64Sub(): this {
+    return this.op(0xa1);
+  }
+  f64Mul(): this {
+    return this.op(0xa2);
+  }
+  f64Floor(): this {
+    return this.op(0x9c);
+  }
+  f64Ne(): this {
+    return this.op(0x62);
+  }
+  /** The i32 on the stack (signed) as an f64 (exact). */
+  f64FromI32(): this {
+    return this.op(0xb7);
+  }
+  /** The f64 on the stack truncated to a signed i32 (traps outside the i32 range). */
+  i32FromF64(): this {
+    return this.op(0xaa);
+  }
+  /** The f64 on the stack rounded to the nearest f32 (ties to even), as `Math.fround`. */
+  f32FromF64(): this {
+    return this.op(0xb6);
+  }
+  f32Add(): this {
+    return this.op(0x92);
+  }
+  f32Mul(): this {
+    return this.op(0x94);
+  }
+
   i32Load(offset = 0): this {
     this.op(0x28);
     this.code.push(...this.memarg(2, offset));
@@ -234,10 +300,7 @@ export class FunctionBody {
   }
   /** f32x4.splat of an f32 constant. */
   f32x4Constant(value: number): this {
-    this.op(0x43);
-    const bytes = new Uint8Array(new Float32Array([value]).buffer);
-    this.code.push(...bytes);
-    return this.simd(SIMD.f32x4Splat);
+    return this.f32Const(value).simd(SIMD.f32x4Splat);
   }
   f32x4Add(): this {
     return this.simd(SIMD.f32x4Add);

@@ -1,4 +1,4 @@
-import { encodeModule, FunctionBody, i32, v128, type ExportedFunction } from './emit.js';
+import { encodeModule, f32, f64, FunctionBody, i32, v128, type ExportedFunction } from './emit.js';
 
 /**
  * The SIMD training kernels, generated as one WebAssembly module that works directly on the
@@ -49,6 +49,15 @@ export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, reluGrad: 4, relu: 5
  * `binary`'s `reluGrad`), which is also written to `masked` (x's shape) as the rows pass.
  */
 export const ROW_SUM_ARGS = ['x', 'out', 'scratch', 'outer', 'rows', 'inner', 'chunks', 'mask', 'masked'] as const;
+/**
+ * Parameter order of `resample` (after `part, parts`): images `src` [n, h, w, c] resampled into
+ * `dst` (the same shape) through one affine matrix per image, n x 6 f64 (a0 a1 a2 b0 b1 b2:
+ * output pixel (x, y) reads input (a0 x + a1 y + a2, b0 x + b1 y + b2)) at `matrices`; `fill` one
+ * of {@link RESAMPLE_FILL}.
+ */
+export const RESAMPLE_ARGS = ['src', 'dst', 'matrices', 'n', 'h', 'w', 'c', 'fill'] as const;
+/** How `resample` maps coordinates outside the image (Keras' fill modes; `constant` reads nothing: 0). */
+export const RESAMPLE_FILL = { reflect: 0, constant: 1, nearest: 2, wrap: 3 } as const;
 /** Parameter order of `maxPool2x2` (after `part, parts`): 2x2 windows at stride 2 from the top-left corner, no padding. */
 export const MAX_POOL_ARGS = ['x', 'y', 'n', 'h', 'w', 'c'] as const;
 /** Parameter order of `maxPoolGrad2x2` (after `part, parts`). */
@@ -712,6 +721,96 @@ function rowSum(): ExportedFunction {
 }
 
 /**
+ * Bilinear resampling through an affine matrix per image, with the arithmetic of `@cxr/preprocess`'s
+ * in-memory resampler (and of its gather/mul/add path), so the same bits: per output pixel, the
+ * input coordinates `(a0 x + a1 y) + a2` and `(b0 x + b1 y) + b2` in f64, their floor and fraction,
+ * the four corners mapped by the fill mode where they fall outside, corner weights
+ * `(1 - fy) (1 - fx)`, `(1 - fy) fx`, `fy (1 - fx)`, `fy fx` in f64 rounded to f32; a corner outside
+ * the image or of weight 0 reads pixel 0 of the batch with weight 0; per channel, the four f32
+ * products added in corner order. Parts own whole output rows. The caller keeps coordinates
+ * within +-2^29 (they are truncated to i32).
+ */
+function resample(): ExportedFunction {
+  const { body: f, p } = params(RESAMPLE_ARGS);
+  const L = (): number => f.local(i32);
+  const D = (): number => f.local(f64);
+  const [r, r1, rows, b, y, x, m, rowBase, x0, y0, cBytes, at, ch, period, folded] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
+  const [top, bottom, left, right] = [L(), L(), L(), L()];
+  const index = [L(), L(), L(), L()];
+  const weight = Array.from({ length: 4 }, () => f.local(f32));
+  const [a0, a1, a2, b0, b1, b2, ay, by, inX, inY, fx, fy, gx, gy, wt, floor] = [D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D()];
+
+  /** target = v inside [0, len), else v mapped by the fill mode (-1: outside, for `constant`). */
+  const mapCoordinate = (v: number, len: number, target: number): void => {
+    f.get(v).set(target);
+    f.get(v).const(0).ltS().get(v).get(len).geS().or().if(() => {
+      f.get(p.fill).const(RESAMPLE_FILL.constant).eq().if(() => f.const(-1).set(target));
+      f.get(p.fill).const(RESAMPLE_FILL.nearest).eq().if(() => f.const(0).get(len).const(1).sub().get(v).const(0).ltS().select().set(target));
+      f.get(p.fill).const(RESAMPLE_FILL.wrap).eq().if(() => f.get(v).get(len).remS().get(len).add().get(len).remS().set(target));
+      f.get(p.fill).const(RESAMPLE_FILL.reflect).eq().if(() => {
+        // Half-sample symmetric: (v mod 2 len), then folded back past len.
+        f.get(len).const(2).mul().set(period);
+        f.get(v).get(period).remS().get(period).add().get(period).remS().set(folded);
+        f.get(folded).get(period).const(1).sub().get(folded).sub().get(folded).get(len).ltS().select().set(target);
+      });
+    });
+  };
+
+  f.get(p.c).const(4).mul().set(cBytes);
+  f.get(p.n).get(p.h).mul().set(rows);
+  share(f, p, rows, r, r1);
+  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+    f.get(r).get(p.h).divS().set(b);
+    f.get(r).get(b).get(p.h).mul().sub().set(y);
+    f.get(p.matrices).get(b).const(48).mul().add().set(m);
+    [a0, a1, a2, b0, b1, b2].forEach((local, i) => f.get(m).f64Load(8 * i).set(local));
+    f.get(a1).get(y).f64FromI32().f64Mul().set(ay);
+    f.get(b1).get(y).f64FromI32().f64Mul().set(by);
+    f.get(b).get(p.h).mul().set(rowBase);
+    f.get(p.dst).get(r).get(p.w).mul().get(cBytes).mul().add().set(at);
+    forRange(f, x, () => f.const(0), () => f.get(p.w), 1, () => {
+      f.get(a0).get(x).f64FromI32().f64Mul().get(ay).f64Add().get(a2).f64Add().set(inX);
+      f.get(b0).get(x).f64FromI32().f64Mul().get(by).f64Add().get(b2).f64Add().set(inY);
+      f.get(inX).f64Floor().tee(floor).i32FromF64().set(x0);
+      f.get(inX).get(floor).f64Sub().set(fx);
+      f.get(inY).f64Floor().tee(floor).i32FromF64().set(y0);
+      f.get(inY).get(floor).f64Sub().set(fy);
+      mapCoordinate(y0, p.h, top);
+      f.get(y0).const(1).add().set(y0);
+      mapCoordinate(y0, p.h, bottom);
+      mapCoordinate(x0, p.w, left);
+      f.get(x0).const(1).add().set(x0);
+      mapCoordinate(x0, p.w, right);
+      f.f64Const(1).get(fx).f64Sub().set(gx);
+      f.f64Const(1).get(fy).f64Sub().set(gy);
+      const corners = [
+        [top, left, gy, gx],
+        [top, right, gy, fx],
+        [bottom, left, fy, gx],
+        [bottom, right, fy, fx],
+      ] as const;
+      corners.forEach(([row, column, wy, wx], k) => {
+        f.get(wy).get(wx).f64Mul().set(wt);
+        // A corner inside the image with weight: its pixel and weight; else pixel 0, weight 0.
+        f.get(row).const(0).geS().get(column).const(0).geS().and().get(wt).f64Const(0).f64Ne().and().set(folded);
+        f.get(p.src).get(rowBase).get(row).add().get(p.w).mul().get(column).add().get(cBytes).mul().add().get(p.src).get(folded).select().set(index[k]!);
+        f.get(wt).f32FromF64().f32Const(0).get(folded).select().set(weight[k]!);
+      });
+      forRange(f, ch, () => f.const(0), () => f.get(cBytes), 4, () => {
+        f.get(at).get(ch).add();
+        for (let k = 0; k < 4; k++) {
+          f.get(index[k]!).get(ch).add().f32Load().get(weight[k]!).f32Mul();
+          if (k > 0) f.f32Add();
+        }
+        f.f32Store();
+      });
+      f.get(at).get(cBytes).add().set(at);
+    });
+  });
+  return { name: 'resample', body: f };
+}
+
+/**
  * The kernels' module, for a shared (threaded build) or a plain memory. With `fused`, the
  * convolution gradients multiply and add with relaxed SIMD's `f32x4.relaxed_madd` (one rounding
  * where the hardware has FMA); the runtime must support relaxed SIMD (`relaxedSimdSupported()`).
@@ -726,7 +825,7 @@ export function simdKernelModule(
   fused = false,
 ): Uint8Array {
   return encodeModule(
-    [filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32(), conv2d(blocks.conv, fused), binary(), rowSum(), maxPool2x2()],
+    [filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32(), conv2d(blocks.conv, fused), binary(), rowSum(), maxPool2x2(), resample()],
     sharedMemory,
   );
 }
