@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { RESAMPLE_FILL } from './simd/simd-module.js';
-import { MIN_THREADED_ELEMENTS, SimdKernels } from './simd/simd-runner.js';
+import { SimdKernels } from './simd/simd-runner.js';
 import { heapOf, heapView, release, type Info } from './wasm-calls.js';
 
 /**
@@ -13,12 +13,15 @@ import { heapOf, heapView, release, type Info } from './wasm-calls.js';
  */
 export const BILINEAR_RESAMPLE = 'CxrBilinearResample';
 
+/** Below this many output pixels the kernel runs on the calling thread alone. */
+const MIN_THREADED_PIXELS = 1 << 14;
+
 /** How far from the image an input coordinate may fall (the generated kernel works in i32). */
 const COORDINATE_LIMIT = 2 ** 29;
 
 /**
  * {@link BILINEAR_RESAMPLE} on the generated `resample` function (simd/simd-module.ts), on all
- * threads for large batches: per output pixel, coordinates in float64 and the four corners'
+ * threads from {@link MIN_THREADED_PIXELS} output pixels: per output pixel, coordinates in float64 and the four corners'
  * weights rounded to float32; out of the image, the fill mode; a corner outside the image or of
  * weight 0 reads pixel 0 with weight 0; per channel the four float32 products added in corner
  * order. That is the arithmetic of `@cxr/preprocess`'s resampler, so the bits are the same.
@@ -56,8 +59,8 @@ export function bilinearResampleWasm(args: { inputs: tf.NamedTensorInfoMap; back
   const start = simd.address(table);
   const aligned = Math.ceil(start / 8) * 8;
   new Float64Array(heapView(backend, table).buffer, aligned, n * 6).set(matrices);
-  const count = n * h * w * c;
-  simd.run('resample', simd.balancedParts(n * h), { src: simd.address(images), dst: simd.address(out), matrices: aligned, n, h, w, c, fill }, count < MIN_THREADED_ELEMENTS ? 1 : Infinity);
+  // Tens of operations per pixel: worth the workers from a few thousand pixels on.
+  simd.run('resample', simd.balancedParts(n * h), { src: simd.address(images), dst: simd.address(out), matrices: aligned, n, h, w, c, fill }, n * h * w < MIN_THREADED_PIXELS ? 1 : Infinity);
   release(backend, table);
   return out;
 }

@@ -177,6 +177,10 @@ export class FunctionBody {
   gtS(): this {
     return this.op(0x4a);
   }
+  /** Unsigned less-than: with a negative left operand (a huge unsigned one), false. */
+  ltU(): this {
+    return this.op(0x49);
+  }
   leS(): this {
     return this.op(0x4c);
   }
@@ -263,9 +267,9 @@ export class FunctionBody {
   f64FromI32(): this {
     return this.op(0xb7);
   }
-  /** The f64 on the stack truncated to a signed i32 (traps outside the i32 range). */
+  /** The f64 on the stack truncated to a signed i32, saturating (NaN gives 0): `i32.trunc_sat_f64_s`. */
   i32FromF64(): this {
-    return this.op(0xaa);
+    return this.op(0xfc, 0x02);
   }
   /** The f64 on the stack rounded to the nearest f32 (ties to even), as `Math.fround`. */
   f32FromF64(): this {

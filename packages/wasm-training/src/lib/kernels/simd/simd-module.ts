@@ -728,14 +728,15 @@ function rowSum(): ExportedFunction {
  * `(1 - fy) (1 - fx)`, `(1 - fy) fx`, `fy (1 - fx)`, `fy fx` in f64 rounded to f32; a corner outside
  * the image or of weight 0 reads pixel 0 of the batch with weight 0; per channel, the four f32
  * products added in corner order. Parts own whole output rows. The caller keeps coordinates
- * within +-2^29 (they are truncated to i32).
+ * within +-2^29 (their floors are truncated to i32, saturating). Pixels whose four corners lie
+ * inside the image skip the fill-mode mapping (one unsigned comparison per axis).
  */
 function resample(): ExportedFunction {
   const { body: f, p } = params(RESAMPLE_ARGS);
   const L = (): number => f.local(i32);
   const D = (): number => f.local(f64);
   const [r, r1, rows, b, y, x, m, rowBase, x0, y0, cBytes, at, ch, period, folded] = [L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L(), L()];
-  const [top, bottom, left, right] = [L(), L(), L(), L()];
+  const [top, bottom, left, right, topRow, bottomRow, leftColumn, rightColumn, rowBytes] = [L(), L(), L(), L(), L(), L(), L(), L(), L()];
   const index = [L(), L(), L(), L()];
   const weight = Array.from({ length: 4 }, () => f.local(f32));
   const [a0, a1, a2, b0, b1, b2, ay, by, inX, inY, fx, fy, gx, gy, wt, floor] = [D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D(), D()];
@@ -757,6 +758,7 @@ function resample(): ExportedFunction {
   };
 
   f.get(p.c).const(4).mul().set(cBytes);
+  f.get(p.w).get(cBytes).mul().set(rowBytes);
   f.get(p.n).get(p.h).mul().set(rows);
   share(f, p, rows, r, r1);
   forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
@@ -775,35 +777,54 @@ function resample(): ExportedFunction {
       f.get(inX).get(floor).f64Sub().set(fx);
       f.get(inY).f64Floor().tee(floor).i32FromF64().set(y0);
       f.get(inY).get(floor).f64Sub().set(fy);
-      mapCoordinate(y0, p.h, top);
-      f.get(y0).const(1).add().set(y0);
-      mapCoordinate(y0, p.h, bottom);
-      mapCoordinate(x0, p.w, left);
-      f.get(x0).const(1).add().set(x0);
-      mapCoordinate(x0, p.w, right);
+      // Inside (0 <= x0 < w - 1 and 0 <= y0 < h - 1, as unsigned comparisons): the corners as they are.
+      f.get(x0).set(left);
+      f.get(x0).const(1).add().set(right);
+      f.get(y0).set(top);
+      f.get(y0).const(1).add().set(bottom);
+      f.get(x0).get(p.w).const(1).sub().ltU().get(y0).get(p.h).const(1).sub().ltU().and().eqz().if(() => {
+        mapCoordinate(y0, p.h, top);
+        f.get(y0).const(1).add().set(y0);
+        mapCoordinate(y0, p.h, bottom);
+        mapCoordinate(x0, p.w, left);
+        f.get(x0).const(1).add().set(x0);
+        mapCoordinate(x0, p.w, right);
+      });
       f.f64Const(1).get(fx).f64Sub().set(gx);
       f.f64Const(1).get(fy).f64Sub().set(gy);
+      // Row addresses of the top and bottom corners, column offsets of the left and right ones.
+      f.get(p.src).get(rowBase).get(top).add().get(rowBytes).mul().add().set(topRow);
+      f.get(p.src).get(rowBase).get(bottom).add().get(rowBytes).mul().add().set(bottomRow);
+      f.get(left).get(cBytes).mul().set(leftColumn);
+      f.get(right).get(cBytes).mul().set(rightColumn);
       const corners = [
-        [top, left, gy, gx],
-        [top, right, gy, fx],
-        [bottom, left, fy, gx],
-        [bottom, right, fy, fx],
+        [top, topRow, left, leftColumn, gy, gx],
+        [top, topRow, right, rightColumn, gy, fx],
+        [bottom, bottomRow, left, leftColumn, fy, gx],
+        [bottom, bottomRow, right, rightColumn, fy, fx],
       ] as const;
-      corners.forEach(([row, column, wy, wx], k) => {
+      corners.forEach(([row, rowAddress, column, columnOffset, wy, wx], k) => {
         f.get(wy).get(wx).f64Mul().set(wt);
         // A corner inside the image with weight: its pixel and weight; else pixel 0, weight 0.
-        f.get(row).const(0).geS().get(column).const(0).geS().and().get(wt).f64Const(0).f64Ne().and().set(folded);
-        f.get(p.src).get(rowBase).get(row).add().get(p.w).mul().get(column).add().get(cBytes).mul().add().get(p.src).get(folded).select().set(index[k]!);
+        f.get(row).get(column).or().const(0).geS().get(wt).f64Const(0).f64Ne().and().set(folded);
+        f.get(rowAddress).get(columnOffset).add().get(p.src).get(folded).select().set(index[k]!);
         f.get(wt).f32FromF64().f32Const(0).get(folded).select().set(weight[k]!);
       });
-      forRange(f, ch, () => f.const(0), () => f.get(cBytes), 4, () => {
-        f.get(at).get(ch).add();
+      const pixel = (channel: () => void): void => {
+        f.get(at);
+        channel();
+        f.add();
         for (let k = 0; k < 4; k++) {
-          f.get(index[k]!).get(ch).add().f32Load().get(weight[k]!).f32Mul();
+          f.get(index[k]!);
+          channel();
+          f.add().f32Load().get(weight[k]!).f32Mul();
           if (k > 0) f.f32Add();
         }
         f.f32Store();
-      });
+      };
+      // One channel (grey images) without the channel loop.
+      f.get(p.c).const(1).eq().if(() => pixel(() => f.const(0)));
+      f.get(p.c).const(1).gtS().if(() => forRange(f, ch, () => f.const(0), () => f.get(cBytes), 4, () => pixel(() => f.get(ch))));
       f.get(at).get(cBytes).add().set(at);
     });
   });
