@@ -10,6 +10,7 @@ import { FUSED_CONV2D_GRADIENT } from './fused-conv2d-gradient.js';
 import { identityWasm, sameTypeCast } from './identity.js';
 import { leadingAxesReduction, RELU_GRAD_SUM, reluGradSumWasm } from './leading-axes-reduce.js';
 import { BILINEAR_RESAMPLE, bilinearResampleWasm } from './resample.js';
+import { batchNormKernel } from './batch-norm.js';
 import { maxPoolKernel } from './max-pool.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { registerReductionGradients } from './reduction-gradients.js';
@@ -123,6 +124,8 @@ export function registerWasmTrainingKernels(options: WasmTrainingOptions = {}): 
     const shipped = tf.getKernel(kind, 'wasm');
     if (shipped !== undefined && !ours.has(shipped.kernelFunc)) install(elementwiseKernel(op, shipped));
   }
+  const shippedBatchNorm = tf.getKernel(tf.FusedBatchNorm, 'wasm');
+  if (shippedBatchNorm !== undefined && !ours.has(shippedBatchNorm.kernelFunc)) install(batchNormKernel(shippedBatchNorm));
   const shippedMaxPool = tf.getKernel(tf.MaxPool, 'wasm');
   if (shippedMaxPool !== undefined && !ours.has(shippedMaxPool.kernelFunc)) install(maxPoolKernel(shippedMaxPool));
   for (const [kind, op] of Object.entries(UNARY_KERNELS)) {

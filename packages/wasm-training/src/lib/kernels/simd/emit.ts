@@ -63,6 +63,12 @@ const SIMD = {
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
   f32x4Div: 0xe7,
+  load64Zero: 0x5d,
+  store64Lane: 0x5b,
+  f32x4DemoteF64x2Zero: 0x5e,
+  f64x2PromoteLowF32x4: 0x5f,
+  f64x2Add: 0xf0,
+  f64x2Div: 0xf3,
   /** IEEE maximum: NaN if either is NaN, -0 below +0. */
   f32x4Max: 0xe9,
   /** Pseudo-maximum: [a, b] -> a < b ? b : a, lane-wise (NaN in a stays, -0 stays). */
@@ -301,6 +307,28 @@ export class FunctionBody {
   /** Loads one f32 and repeats it in all four lanes. */
   load32Splat(offset = 0): this {
     return this.simd(SIMD.load32Splat, ...this.memarg(2, offset));
+  }
+  /** Loads 8 bytes into the low half, zeros in the high half. */
+  load64Zero(offset = 0): this {
+    return this.simd(SIMD.load64Zero, ...this.memarg(3, offset));
+  }
+  /** Stores the low 8 bytes (lane 0 of 64 bits). */
+  store64Low(offset = 0): this {
+    return this.simd(SIMD.store64Lane, ...this.memarg(3, offset), 0);
+  }
+  /** The two low f32 lanes as f64x2 (exact). */
+  f64x2PromoteLow(): this {
+    return this.simd(SIMD.f64x2PromoteLowF32x4);
+  }
+  /** f64x2 rounded to f32 (ties to even) in the two low lanes, zeros above. */
+  f32x4DemoteZero(): this {
+    return this.simd(SIMD.f32x4DemoteF64x2Zero);
+  }
+  f64x2Add(): this {
+    return this.simd(SIMD.f64x2Add);
+  }
+  f64x2Div(): this {
+    return this.simd(SIMD.f64x2Div);
   }
   /** f32x4.splat of an f32 constant. */
   f32x4Constant(value: number): this {

@@ -58,6 +58,12 @@ export const ROW_SUM_ARGS = ['x', 'out', 'scratch', 'outer', 'rows', 'inner', 'c
 export const RESAMPLE_ARGS = ['src', 'dst', 'matrices', 'n', 'h', 'w', 'c', 'fill'] as const;
 /** How `resample` maps coordinates outside the image (Keras' fill modes; `constant` reads nothing: 0). */
 export const RESAMPLE_FILL = { reflect: 0, constant: 1, nearest: 2, wrap: 3 } as const;
+/**
+ * Parameter order of `batchNorm` (after `part, parts`): x viewed as [rows, c] (c even); `mean` and
+ * `scale` c f32 values, `factor` and `offset` c f64 values (each channel's sqrt(variance + epsilon)
+ * as an f32, and its offset, both widened to f64).
+ */
+export const BATCH_NORM_ARGS = ['x', 'mean', 'scale', 'factor', 'offset', 'out', 'rows', 'c'] as const;
 /** Parameter order of `maxPool2x2` (after `part, parts`): 2x2 windows at stride 2 from the top-left corner, no padding. */
 export const MAX_POOL_ARGS = ['x', 'y', 'n', 'h', 'w', 'c'] as const;
 /** Parameter order of `maxPoolGrad2x2` (after `part, parts`). */
@@ -832,6 +838,32 @@ function resample(): ExportedFunction {
 }
 
 /**
+ * Batch normalization with the shipped `FusedBatchNorm`'s arithmetic, two channels at a time:
+ * `(x - mean) * scale` in f32, divided in f64 by the channel's factor, plus the offset in f64,
+ * rounded to f32. Parts own whole rows.
+ */
+function batchNorm(): ExportedFunction {
+  const { body: f, p } = params(BATCH_NORM_ARGS);
+  const L = (): number => f.local(i32);
+  const [r, r1, j, rowBytes, px, po] = [L(), L(), L(), L(), L(), L()];
+  f.get(p.c).const(4).mul().set(rowBytes);
+  share(f, p, p.rows, r, r1);
+  forRange(f, r, () => f.get(r), () => f.get(r1), 1, () => {
+    f.get(p.x).get(r).get(rowBytes).mul().add().set(px);
+    f.get(p.out).get(r).get(rowBytes).mul().add().set(po);
+    forRange(f, j, () => f.const(0), () => f.get(rowBytes), 8, () => {
+      f.get(po).get(j).add();
+      f.get(p.offset).get(j).const(2).mul().add().v128Load();
+      f.get(px).get(j).add().load64Zero().get(p.mean).get(j).add().load64Zero().f32x4Sub();
+      f.get(p.scale).get(j).add().load64Zero().f32x4Mul();
+      f.f64x2PromoteLow().get(p.factor).get(j).const(2).mul().add().v128Load().f64x2Div();
+      f.f64x2Add().f32x4DemoteZero().store64Low();
+    });
+  });
+  return { name: 'batchNorm', body: f };
+}
+
+/**
  * The kernels' module, for a shared (threaded build) or a plain memory. With `fused`, the
  * convolution gradients multiply and add with relaxed SIMD's `f32x4.relaxed_madd` (one rounding
  * where the hardware has FMA); the runtime must support relaxed SIMD (`relaxedSimdSupported()`).
@@ -846,7 +878,7 @@ export function simdKernelModule(
   fused = false,
 ): Uint8Array {
   return encodeModule(
-    [filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32(), conv2d(blocks.conv, fused), binary(), rowSum(), maxPool2x2(), resample()],
+    [filterGrad(blocks.filter, fused), inputGrad(blocks.input, fused), sumParts(), maxPoolGrad2x2(), gather32(), conv2d(blocks.conv, fused), binary(), rowSum(), maxPool2x2(), resample(), batchNorm()],
     sharedMemory,
   );
 }

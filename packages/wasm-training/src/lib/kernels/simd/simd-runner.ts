@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Info } from '../wasm-calls.js';
 import { relaxedSimdSupported, webAssembly, type WasmMemory } from './emit.js';
-import { BINARY_ARGS, CONV2D_ARGS, FILTER_GRAD_ARGS, GATHER_ARGS, INPUT_GRAD_ARGS, MAX_POOL_ARGS, MAX_POOL_GRAD_ARGS, RESAMPLE_ARGS, ROW_SUM_ARGS, SUM_PARTS_ARGS, simdKernelModule } from './simd-module.js';
+import { BATCH_NORM_ARGS, BINARY_ARGS, CONV2D_ARGS, FILTER_GRAD_ARGS, GATHER_ARGS, INPUT_GRAD_ARGS, MAX_POOL_ARGS, MAX_POOL_GRAD_ARGS, RESAMPLE_ARGS, ROW_SUM_ARGS, SUM_PARTS_ARGS, simdKernelModule } from './simd-module.js';
 
 /**
  * Runs the generated SIMD kernels ({@link simdKernelModule}) on the tfjs WASM backend's own
@@ -42,6 +42,7 @@ const KERNELS = {
   rowSum: ROW_SUM_ARGS,
   maxPool2x2: MAX_POOL_ARGS,
   resample: RESAMPLE_ARGS,
+  batchNorm: BATCH_NORM_ARGS,
 } as const;
 export type KernelName = keyof typeof KERNELS;
 type KernelArgs<K extends KernelName> = { readonly [A in (typeof KERNELS)[K][number]]: number };
