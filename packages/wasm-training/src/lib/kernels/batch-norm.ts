@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { MIN_THREADED_ELEMENTS, SimdKernels } from './simd/simd-runner.js';
 import { heapOf, heapView, overShipped, release, type Info } from './wasm-calls.js';
 
