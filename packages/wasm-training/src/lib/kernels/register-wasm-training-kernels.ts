@@ -71,7 +71,10 @@ const ours = new Set<tf.KernelFunc>();
  * per-element index loop. `Add`, `Sub`, `Multiply`, `RealDiv` (same shapes, bias vectors, per-image
  * values, scalars), `Relu`, `Square` and ReLU's gradient run as single passes of a generated SIMD function on
  * all threads (the same bits as the shipped kernels), and `Sum`/`Mean` over a run of axes before
- * the last as a generated row sum. `Conv2D` and `FusedConv2D` (bias, linear or ReLU) run on a generated SIMD
+ * the last as a generated row sum; `FusedBatchNorm` runs on a generated kernel with the shipped
+ * kernel's arithmetic. It adds two kernels of its own for `wasm`: `CxrReluGradSum` (ReLU's gradient
+ * and the bias gradient in one pass, which the `FusedConv2D` gradient uses) and `CxrBilinearResample`
+ * (affine bilinear resampling, which an augmentation library may look up by name). `Conv2D` and `FusedConv2D` (bias, linear or ReLU) run on a generated SIMD
  * kernel for float32 NHWC convolutions with dilation 1 and output channels a multiple of 4 (faster
  * than XNNPACK on our models' layers), on XNNPACK otherwise. It also registers gradients of `Sum`
  * and `Mean` (for every backend;
