@@ -24,11 +24,36 @@ export function mapCoordinate(c: number, length: number, fillMode: FillMode): nu
   }
 }
 
-/** One bilinear corner of output pixel `out`: input pixel (my, mx) of the image starting at row `row`, unless outside (-1) or weightless. */
-function setCorner(index: Int32Array, weight: Float32Array, out: number, my: number, mx: number, wt: number, row: number, w: number): void {
-  if (my < 0 || mx < 0 || wt === 0) return;
-  index[out] = (row + my) * w + mx;
-  weight[out] = wt;
+/**
+ * The four bilinear corners of output pixel (x, y) of image `b` through matrix `m`
+ * (`tf.image.transform`'s layout), in the order top-left, top-right, bottom-left, bottom-right:
+ * each corner's input pixel, counted in pixels from the batch's start, in `index`, and its weight,
+ * rounded to float32, in `weight`. A corner outside the image (after the fill mode) or without
+ * weight, and every corner of a point at infinity, gets pixel 0 and weight 0.
+ */
+function bilinearCorners(x: number, y: number, b: number, m: readonly number[], h: number, w: number, fillMode: FillMode, index: Int32Array, weight: Float32Array): void {
+  index.fill(0);
+  weight.fill(0);
+  const [a0, a1, a2, b0, b1, b2, c0, c1] = m as [number, number, number, number, number, number, number, number];
+  const k = c0 * x + c1 * y + 1;
+  if (k === 0) return;
+  const inX = (a0 * x + a1 * y + a2) / k;
+  const inY = (b0 * x + b1 * y + b2) / k;
+  const x0 = Math.floor(inX);
+  const y0 = Math.floor(inY);
+  const fx = inX - x0;
+  const fy = inY - y0;
+  const rows = [mapCoordinate(y0, h, fillMode), mapCoordinate(y0 + 1, h, fillMode)] as const;
+  const columns = [mapCoordinate(x0, w, fillMode), mapCoordinate(x0 + 1, w, fillMode)] as const;
+  const weights = [(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx] as const;
+  for (let corner = 0; corner < 4; corner++) {
+    const row = rows[corner >> 1] ?? -1;
+    const column = columns[corner & 1] ?? -1;
+    const wt = weights[corner] ?? 0;
+    if (row < 0 || column < 0 || wt === 0) continue;
+    index[corner] = (b * h + row) * w + column;
+    weight[corner] = wt;
+  }
 }
 
 /**
@@ -44,35 +69,22 @@ export function resampleWithGather(images: tf.Tensor4D, matrices: readonly (read
   const count = n * h * w;
   const [index0, index1, index2, index3] = [new Int32Array(count), new Int32Array(count), new Int32Array(count), new Int32Array(count)];
   const [weight0, weight1, weight2, weight3] = [new Float32Array(count), new Float32Array(count), new Float32Array(count), new Float32Array(count)];
+  const cornerIndex = new Int32Array(4);
+  const cornerWeight = new Float32Array(4);
+  const index = [index0, index1, index2, index3];
+  const weight = [weight0, weight1, weight2, weight3];
   for (let b = 0; b < n; b++) {
-    const m = matrices[b] as readonly number[];
-    const [a0, a1, a2, b0, b1, b2, c0, c1] = m as [number, number, number, number, number, number, number, number];
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const out = (b * h + y) * w + x;
-        const k = c0 * x + c1 * y + 1;
-        if (k === 0) continue; // weights stay 0: the point is at infinity
-        const inX = (a0 * x + a1 * y + a2) / k;
-        const inY = (b0 * x + b1 * y + b2) / k;
-        const x0 = Math.floor(inX);
-        const y0 = Math.floor(inY);
-        const fx = inX - x0;
-        const fy = inY - y0;
-        // The four neighbours, written out (no per-pixel arrays: this loop runs for every pixel of every training batch).
-        const top = mapCoordinate(y0, h, fillMode);
-        const bottom = mapCoordinate(y0 + 1, h, fillMode);
-        const left = mapCoordinate(x0, w, fillMode);
-        const right = mapCoordinate(x0 + 1, w, fillMode);
-        const row = b * h;
-        setCorner(index0, weight0, out, top, left, (1 - fy) * (1 - fx), row, w);
-        setCorner(index1, weight1, out, top, right, (1 - fy) * fx, row, w);
-        setCorner(index2, weight2, out, bottom, left, fy * (1 - fx), row, w);
-        setCorner(index3, weight3, out, bottom, right, fy * fx, row, w);
+        bilinearCorners(x, y, b, matrices[b] as readonly number[], h, w, fillMode, cornerIndex, cornerWeight);
+        for (let corner = 0; corner < 4; corner++) {
+          (index[corner] as Int32Array)[out] = cornerIndex[corner] as number;
+          (weight[corner] as Float32Array)[out] = cornerWeight[corner] as number;
+        }
       }
     }
   }
-  const index = [index0, index1, index2, index3];
-  const weight = [weight0, weight1, weight2, weight3];
   return tf.tidy(() => {
     const flat = images.reshape([count, c]);
     let sum: tf.Tensor2D | undefined;
@@ -157,52 +169,14 @@ function resampleAffineGrey(src: Float32Array, out: Float32Array, b: number, h: 
 function resampleImage(src: Float32Array, out: Float32Array, b: number, shape: readonly [number, number, number, number], m: readonly number[], fillMode: FillMode): void {
   const [, h, w, c] = shape;
   const fr = Math.fround;
-  const [a0, a1, a2, b0, b1, b2, c0, c1] = m as [number, number, number, number, number, number, number, number];
-  const row = b * h;
+  const index = new Int32Array(4);
+  const weight = new Float32Array(4);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const at = ((b * h + y) * w + x) * c;
-      let i0 = 0;
-      let i1 = 0;
-      let i2 = 0;
-      let i3 = 0;
-      let w0 = 0;
-      let w1 = 0;
-      let w2 = 0;
-      let w3 = 0;
-      const k = c0 * x + c1 * y + 1;
-      if (k !== 0) {
-        const inX = (a0 * x + a1 * y + a2) / k;
-        const inY = (b0 * x + b1 * y + b2) / k;
-        const x0 = Math.floor(inX);
-        const y0 = Math.floor(inY);
-        const fx = inX - x0;
-        const fy = inY - y0;
-        const top = mapCoordinate(y0, h, fillMode);
-        const bottom = mapCoordinate(y0 + 1, h, fillMode);
-        const left = mapCoordinate(x0, w, fillMode);
-        const right = mapCoordinate(x0 + 1, w, fillMode);
-        const wt0 = (1 - fy) * (1 - fx);
-        const wt1 = (1 - fy) * fx;
-        const wt2 = fy * (1 - fx);
-        const wt3 = fy * fx;
-        if (top >= 0 && left >= 0 && wt0 !== 0) {
-          i0 = ((row + top) * w + left) * c;
-          w0 = fr(wt0);
-        }
-        if (top >= 0 && right >= 0 && wt1 !== 0) {
-          i1 = ((row + top) * w + right) * c;
-          w1 = fr(wt1);
-        }
-        if (bottom >= 0 && left >= 0 && wt2 !== 0) {
-          i2 = ((row + bottom) * w + left) * c;
-          w2 = fr(wt2);
-        }
-        if (bottom >= 0 && right >= 0 && wt3 !== 0) {
-          i3 = ((row + bottom) * w + right) * c;
-          w3 = fr(wt3);
-        }
-      }
+      bilinearCorners(x, y, b, m, h, w, fillMode, index, weight);
+      const [i0, i1, i2, i3] = [(index[0] as number) * c, (index[1] as number) * c, (index[2] as number) * c, (index[3] as number) * c];
+      const [w0, w1, w2, w3] = weight as unknown as [number, number, number, number];
       for (let ch = 0; ch < c; ch++) {
         const t0 = fr((src[i0 + ch] as number) * w0);
         const t1 = fr((src[i1 + ch] as number) * w1);

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { MIN_THREADED_ELEMENTS, SimdKernels } from './simd/simd-runner.js';
-import { heapOf, heapView, overShipped, release, type Info } from './wasm-calls.js';
+import { alignedScratch, heapOf, heapView, overShipped, release, type Info } from './wasm-calls.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
@@ -28,19 +28,16 @@ export function batchNormKernel(shipped: tf.KernelConfig): tf.KernelConfig {
     const out = heap.makeOutput([...x.shape], 'float32');
     const rows = x.shape.reduce((a, b) => a * b, 1) / channels;
     if (rows === 0) return out;
-    // Scale (ones where none is given) as float32; factors and offsets as float64, from an 8-byte boundary.
-    const table = heap.makeOutput([channels * 5 + 2], 'float32');
-    const start = simd.address(table);
-    const aligned = Math.ceil(start / 8) * 8;
-    const view = heapView(backend, table);
-    const scales = new Float32Array(view.buffer, aligned, channels);
-    const factor = new Float64Array(view.buffer, aligned + channels * 4, channels);
-    const shift = new Float64Array(view.buffer, aligned + channels * 12, channels);
+    // Factors and offsets (float64) first, then the scales (float32).
+    const table = alignedScratch(backend, channels * 20);
+    const factor = new Float64Array(table.buffer, table.address, channels);
+    const shift = new Float64Array(table.buffer, table.address + channels * 8, channels);
+    const scales = new Float32Array(table.buffer, table.address + channels * 16, channels);
     const varianceValues = heapView(backend, variance as Info);
     const scaleValues = scale === null || scale === undefined ? undefined : heapView(backend, scale);
     const offsetValues = offset === null || offset === undefined ? undefined : heapView(backend, offset);
     for (let c = 0; c < channels; c++) {
-      scales[c] = scaleValues?.[c] ?? 1;
+      scales[c] = scaleValues?.[c] ?? 1; // ones where no scale is given
       factor[c] = Math.fround(Math.sqrt(Math.fround((varianceValues[c] ?? NaN) + epsilon)));
       shift[c] = offsetValues?.[c] ?? 0;
     }
@@ -48,10 +45,10 @@ export function batchNormKernel(shipped: tf.KernelConfig): tf.KernelConfig {
     simd.run(
       'batchNorm',
       Math.min(rows, 64),
-      { x: simd.address(x), mean: simd.address(mean as Info), scale: aligned, factor: aligned + channels * 4, offset: aligned + channels * 12, out: simd.address(out), rows, c: channels },
+      { x: simd.address(x), mean: simd.address(mean as Info), scale: table.address + channels * 16, factor: table.address, offset: table.address + channels * 8, out: simd.address(out), rows, c: channels },
       count < MIN_THREADED_ELEMENTS ? 1 : Infinity,
     );
-    release(backend, table);
+    release(backend, table.info);
     return out;
   };
   return overShipped(kernelFunc as tf.KernelFunc, shipped);

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { RESAMPLE_FILL } from './simd/simd-module.js';
 import { SimdKernels } from './simd/simd-runner.js';
-import { heapOf, heapView, release, type Info } from './wasm-calls.js';
+import { alignedScratch, heapOf, release, type Info } from './wasm-calls.js';
 
 /**
  * Name of the kernel this package registers for `wasm`: bilinear resampling of a batch of images
@@ -54,13 +54,11 @@ export function bilinearResampleWasm(args: { inputs: tf.NamedTensorInfoMap; back
   const heap = heapOf(backend);
   const out = heap.makeOutput([...images.shape], 'float32');
   if (n * h * w * c === 0) return out;
-  // The matrices as float64 on the heap: 6 per image, from an 8-byte boundary.
-  const table = heap.makeOutput([n * 12 + 2], 'float32');
-  const start = simd.address(table);
-  const aligned = Math.ceil(start / 8) * 8;
-  new Float64Array(heapView(backend, table).buffer, aligned, n * 6).set(matrices);
+  // The matrices as float64 on the heap, 6 per image.
+  const table = alignedScratch(backend, n * 6 * 8);
+  new Float64Array(table.buffer, table.address, n * 6).set(matrices);
   // Tens of operations per pixel: worth the workers from a few thousand pixels on.
-  simd.run('resample', simd.balancedParts(n * h), { src: simd.address(images), dst: simd.address(out), matrices: aligned, n, h, w, c, fill }, n * h * w < MIN_THREADED_PIXELS ? 1 : Infinity);
-  release(backend, table);
+  simd.run('resample', simd.balancedParts(n * h), { src: simd.address(images), dst: simd.address(out), matrices: table.address, n, h, w, c, fill }, n * h * w < MIN_THREADED_PIXELS ? 1 : Infinity);
+  release(backend, table.info);
   return out;
 }

@@ -122,6 +122,17 @@ export function heapView(backend: tf.KernelBackend, x: Info): Float32Array {
   return heapOf(backend).typedArrayFromHeap(x) as Float32Array;
 }
 
+/**
+ * Scratch on the heap for tables a generated kernel reads as float64: `bytes` bytes from an
+ * 8-byte boundary (`address`, in the heap's `buffer`), inside a tensor the caller releases.
+ * Allocate it after the kernel's output (see {@link heapOf} about views).
+ */
+export function alignedScratch(backend: tf.KernelBackend, bytes: number): { info: Info; address: number; buffer: ArrayBufferLike } {
+  const info = heapOf(backend).makeOutput([Math.ceil(bytes / 4) + 2], 'float32');
+  const view = heapView(backend, info);
+  return { info, address: Math.ceil(view.byteOffset / 8) * 8, buffer: view.buffer };
+}
+
 /** A new float32 tensor on the wasm backend holding `values`. */
 export function constant(backend: tf.KernelBackend, shape: number[], values: Float32Array): Info {
   return heapOf(backend).makeOutput(shape, 'float32', undefined, values);
